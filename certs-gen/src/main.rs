@@ -1,0 +1,143 @@
+//! `certs-gen`: writes a complete test PKI to a directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use certs_gen::export::Generated;
+use certs_gen::spec::{ClientEntry, Spec};
+use certs_gen::{KeyType, Offset};
+use clap::Parser;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Make a test PKI for the renewal harness: a web root with server
+/// certificates for webra1/webra2.secomtrust.net, a client-CA root with its
+/// issuing CA, client identities in chosen validity states, CRLs, PKCS#12
+/// bundles and a manifest with SHA-1/SHA-256 thumbprints.
+///
+/// Without --spec or --client it makes a default set of identities: valid,
+/// expired-10d, expired-89d23h, expired-90d, expired-400d, not-yet-valid,
+/// revoked, and foreign-ca (from an unrelated CA).
+#[derive(Debug, Parser)]
+#[command(version, after_help = EXAMPLES)]
+struct Cli {
+    /// Directory to write into (created; must be empty unless --force).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+
+    /// A TOML spec of the PKI and its client identities (see certs-gen/src/spec.rs).
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+
+    /// Key type for every key (overrides the spec's).
+    #[arg(long, value_name = "TYPE")]
+    key_type: Option<KeyType>,
+
+    /// The time validity windows are relative to, RFC 3339 [default: now].
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+
+    /// A client identity NAME=EXPIRES, e.g. `alice=-10d` (expired 10 days ago)
+    /// or `bob=+300d`; repeatable; replaces the default set.
+    #[arg(long = "client", value_name = "NAME=EXPIRES")]
+    clients: Vec<String>,
+
+    /// Passphrase of the PKCS#12 bundles [default: changeit].
+    #[arg(long, value_name = "PASS")]
+    p12_passphrase: Option<String>,
+
+    /// Write into a directory that already has files (existing files are replaced).
+    #[arg(long)]
+    force: bool,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  certs-gen --out pki
+  certs-gen --out pki --key-type rsa2048 --client alice=-10d --client bob=-90d
+  certs-gen --out pki --spec my-pki.toml --now 2026-11-25T00:00:00Z
+  openssl verify -CAfile pki/client-ca/root.pem -untrusted pki/client-ca/issuing.pem \\
+      -attime $(date -d '-11 days' +%s) pki/clients/expired-10d/cert.pem";
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("certs-gen: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut spec = match &cli.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read spec {}", path.display()))?;
+            Spec::from_toml(&path.display().to_string(), &text)?
+        }
+        None => Spec::default_set(),
+    };
+    if !cli.clients.is_empty() {
+        spec.clients = cli
+            .clients
+            .iter()
+            .map(|c| parse_client_flag(c))
+            .collect::<anyhow::Result<_>>()?;
+    }
+    if let Some(k) = cli.key_type {
+        spec.key_type = k;
+    }
+    if let Some(now) = &cli.now {
+        spec.now = Some(OffsetDateTime::parse(now, &Rfc3339).with_context(|| {
+            format!("--now {now}: expected RFC 3339, e.g. 2026-11-25T00:00:00Z")
+        })?);
+    }
+    if let Some(p) = cli.p12_passphrase {
+        spec.p12_passphrase = p;
+    }
+    if !cli.force && cli.out.exists() {
+        let non_empty = std::fs::read_dir(&cli.out)
+            .with_context(|| format!("cannot read {}", cli.out.display()))?
+            .next()
+            .is_some();
+        if non_empty {
+            anyhow::bail!(
+                "{} is not empty: choose an empty directory or pass --force",
+                cli.out.display()
+            );
+        }
+    }
+    let generated = Generated::from_spec(&spec)?;
+    let manifest = generated.write(&cli.out)?;
+    println!(
+        "wrote {} files to {} in {} ms ({}, now {})",
+        manifest.files.len() + 1,
+        cli.out.display(),
+        started.elapsed().as_millis(),
+        manifest.key_type,
+        manifest.now.format(&Rfc3339).unwrap_or_default()
+    );
+    println!("client-CA root SHA-1: {}", manifest.client_root_sha1);
+    for c in &generated.clients {
+        let info = c.identity.info()?;
+        println!(
+            "  clients/{:<16} serial {}  notAfter {}{}",
+            c.name,
+            info.serial,
+            info.not_after.format(&Rfc3339).unwrap_or_default(),
+            if c.revoked { "  (revoked)" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+fn parse_client_flag(flag: &str) -> anyhow::Result<ClientEntry> {
+    let (name, expires) = flag
+        .split_once('=')
+        .with_context(|| format!("--client {flag}: expected NAME=EXPIRES, e.g. alice=-10d"))?;
+    let expires = Offset::parse(expires).with_context(|| format!("--client {flag}"))?;
+    Ok(ClientEntry::new(name, expires))
+}
