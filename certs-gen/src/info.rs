@@ -10,7 +10,7 @@ use x509_cert::der::Decode;
 /// What the manifest, the mock's journal and the client show about a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertInfo {
-    /// Subject in RFC 4514 form (x509-cert's order: `C=JP,O=...,CN=...`).
+    /// Subject in RFC 4514 form, most specific first: `CN=...,O=...,C=JP`.
     pub subject: String,
     /// Issuer in RFC 4514 form.
     pub issuer: String,

@@ -1,0 +1,109 @@
+//! The `certs-gen` binary as a user runs it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use std::process::Command;
+
+fn certs_gen(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_certs-gen"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn default_run_writes_the_ready_identities_and_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pki");
+    let (code, stdout, stderr) = certs_gen(&["--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("client-CA root SHA-1: "), "{stdout}");
+    for name in [
+        "valid",
+        "expired-10d",
+        "expired-89d23h",
+        "expired-90d",
+        "expired-400d",
+        "not-yet-valid",
+        "revoked",
+        "foreign-ca",
+    ] {
+        for file in [
+            "cert.pem",
+            "cert.der",
+            "key.pem",
+            "chain.pem",
+            "identity.p12",
+        ] {
+            assert!(
+                out.join("clients").join(name).join(file).is_file(),
+                "{name}/{file}"
+            );
+        }
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let sha1 = manifest["client_root_sha1"].as_str().unwrap();
+    assert!(stdout.contains(sha1));
+    assert_eq!(sha1.len(), 44, "five groups of 8 and four spaces: {sha1}");
+
+    // A second run into the same directory refuses rather than mixing two PKIs.
+    let (code, _, stderr) = certs_gen(&["--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("is not empty") && stderr.contains("--force"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn client_flags_replace_the_default_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = certs_gen(&[
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--now",
+        "2026-11-25T00:00:00Z",
+        "--client",
+        "alice=-10d",
+        "--client",
+        "bob=+300d",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("notAfter 2026-11-15T00:00:00Z"), "{stdout}");
+    assert!(stdout.contains("notAfter 2027-09-21T00:00:00Z"), "{stdout}");
+    assert!(!dir.path().join("clients/valid").exists());
+}
+
+#[test]
+fn bad_input_is_a_precise_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pki");
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(&spec, "key_type = \"dsa\"\n").unwrap();
+    let (code, _, stderr) = certs_gen(&[
+        "--out",
+        out.to_str().unwrap(),
+        "--spec",
+        spec.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("spec.toml:1:12: unknown variant `dsa`"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing is written on a bad spec");
+
+    let (code, _, stderr) = certs_gen(&["--out", out.to_str().unwrap(), "--client", "alice"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("expected NAME=EXPIRES"), "{stderr}");
+    let (code, _, stderr) = certs_gen(&["--out", out.to_str().unwrap(), "--now", "yesterday"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("expected RFC 3339"), "{stderr}");
+    assert!(!out.exists());
+}

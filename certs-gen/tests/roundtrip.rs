@@ -1,0 +1,54 @@
+//! Any validity window round-trips through generation and parsing exactly
+//! (to the second, the resolution of X.509 times).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use certs_gen::{CertInfo, ClientSpec, KeyType, Pki};
+use proptest::prelude::*;
+use time::{Duration, OffsetDateTime};
+
+fn pki() -> &'static (Pki, OffsetDateTime) {
+    static PKI: std::sync::OnceLock<(Pki, OffsetDateTime)> = std::sync::OnceLock::new();
+    PKI.get_or_init(|| {
+        let now = certs_gen::truncate_to_seconds(OffsetDateTime::now_utc());
+        (Pki::generate(KeyType::P256, now).unwrap(), now)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn validity_round_trips(end_secs in -40_000_000i64..40_000_000, life_secs in 1i64..80_000_000) {
+        let (pki, now) = pki();
+        let not_after = *now + Duration::seconds(end_secs);
+        let spec = ClientSpec {
+            common_name: "prop".into(),
+            organization: None,
+            not_before: not_after - Duration::seconds(life_secs),
+            not_after,
+            key_type: None,
+            serial: None,
+        };
+        let id = pki.issue_client(&spec).unwrap();
+        let info = CertInfo::from_der(&id.cert).unwrap();
+        prop_assert_eq!(info.not_before, spec.not_before);
+        prop_assert_eq!(info.not_after, spec.not_after);
+        prop_assert_eq!(info.issuer, "CN=CertRenew Test Client CA 1,O=CertRenew Test PKI,C=JP");
+    }
+
+    #[test]
+    fn offsets_round_trip_through_display(secs in -10_000_000_000i64..10_000_000_000) {
+        let o = certs_gen::Offset(Duration::seconds(secs));
+        prop_assert_eq!(certs_gen::Offset::parse(&o.to_string()).unwrap(), o);
+    }
+}
+
+#[test]
+fn an_empty_window_is_refused() {
+    let (pki, now) = pki();
+    let spec = ClientSpec {
+        not_before: *now,
+        ..ClientSpec::ending("x", *now, Duration::ZERO)
+    };
+    assert!(pki.issue_client(&spec).is_err());
+}
