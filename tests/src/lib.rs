@@ -1,1 +1,4 @@
-//! placeholder
+//! The scenario harness: case files in, mock-ra in-process, the real
+//! certrenew binary as a subprocess, reports out.
+
+pub mod case;

@@ -1,0 +1,3 @@
+//! One test per case file (work in progress).
+
+fn main() {}

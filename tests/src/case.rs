@@ -1,0 +1,456 @@
+//! The case-file model: metadata, the client's setup, and the steps with what
+//! must follow each. The world part of a case file (`pki`, `clock`, `policy`,
+//! `account`, `identity`, `fault`) is mock-ra's own configuration and is
+//! validated by `mock_ra::World`; this module checks everything else.
+//!
+//! The format is documented for people in `scenarios/README.md`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use certs_gen::Offset;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A case file that parsed and passed every check.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its full text (the world part goes to mock-ra as is).
+    pub text: String,
+    /// `[case]`.
+    pub meta: Meta,
+    /// `[client]`.
+    pub client: ClientSetup,
+    /// `[[step]]`, in order, each with the line it starts on.
+    pub steps: Vec<(usize, Step)>,
+}
+
+/// `[case]`: what the case is and what it reproduces.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Must equal the file name without `.toml`.
+    pub name: String,
+    /// One line a QA engineer reads first.
+    pub story: String,
+    /// DOMAIN ids this case reproduces (`D6.4`, `E550A`, ...).
+    pub reproduces: Vec<String>,
+    /// The manual's section, e.g. `3.3`.
+    #[serde(default)]
+    pub manual: Option<String>,
+}
+
+/// `[client]`: the customer's machine before the first step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSetup {
+    /// World identities installed in the client's store (by name).
+    #[serde(default)]
+    pub identities: Vec<String>,
+    /// The client-CA root is already in the store's trust list.
+    #[serde(default)]
+    pub root_trusted: bool,
+    /// Extra certrenew arguments for every certrenew step.
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+/// One of the four hosts, as case files name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Host {
+    /// The RA.
+    Webra2,
+    /// The confirmation page.
+    Webra1,
+    /// Repository 1 (CA certificates).
+    Repo1,
+    /// The repository (roots, CRLs).
+    Repository,
+}
+
+impl Host {
+    /// The real hostname.
+    pub fn name(self) -> &'static str {
+        match self {
+            Host::Webra2 => certs_gen::names::WEBRA2_HOST,
+            Host::Webra1 => certs_gen::names::WEBRA1_HOST,
+            Host::Repo1 => certs_gen::names::REPO1_HOST,
+            Host::Repository => certs_gen::names::REPOSITORY_HOST,
+        }
+    }
+
+    /// The real port (443 for HTTPS, 80 for HTTP).
+    pub fn port(self) -> u16 {
+        match self {
+            Host::Webra2 | Host::Webra1 => 443,
+            Host::Repo1 | Host::Repository => 80,
+        }
+    }
+}
+
+/// `[[step]]`: exactly one of `certrenew`, `clock`, `admin`, `request`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A label for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Run the real certrenew binary with these arguments (after the
+    /// harness's own `--store` and connection arguments).
+    #[serde(default)]
+    pub certrenew: Option<Vec<String>>,
+    /// The password, given on stdin with `--password-stdin` (added for you).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Raw standard input instead.
+    #[serde(default)]
+    pub stdin: Option<String>,
+    /// Hosts the customer's network blocks during this step: the client's
+    /// mapping for them points at a port where nothing listens.
+    #[serde(default)]
+    pub unreachable: Vec<Host>,
+    /// The disk is full during this step: writes of any byte fail.
+    #[serde(default)]
+    pub disk_full: bool,
+    /// Move the mock's clock by this offset.
+    #[serde(default)]
+    pub clock: Option<Offset>,
+    /// An administrative change to the mock's state.
+    #[serde(default)]
+    pub admin: Option<Admin>,
+    /// A request straight to a host, past the client's own checks.
+    #[serde(default)]
+    pub request: Option<Request>,
+    /// What must follow.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// What kind of step it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// Runs certrenew.
+    Certrenew,
+    /// Moves the clock.
+    Clock,
+    /// Changes state through the admin functions.
+    Admin,
+    /// Sends one request straight to a host.
+    Request,
+}
+
+impl Step {
+    /// The step's kind (checked at parse time to be exactly one).
+    pub fn kind(&self) -> StepKind {
+        if self.certrenew.is_some() {
+            StepKind::Certrenew
+        } else if self.clock.is_some() {
+            StepKind::Clock
+        } else if self.admin.is_some() {
+            StepKind::Admin
+        } else {
+            StepKind::Request
+        }
+    }
+
+    /// A one-line description for reports.
+    pub fn describe(&self) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        match self.kind() {
+            StepKind::Certrenew => {
+                format!("certrenew {}", self.certrenew.as_deref().unwrap_or_default().join(" "))
+            }
+            StepKind::Clock => format!("clock {}", self.clock.map(|c| c.to_string()).unwrap_or_default()),
+            StepKind::Admin => format!("admin {:?}", self.admin),
+            StepKind::Request => match &self.request {
+                Some(r) => format!("request {} {:?} {}", r.method(), r.host, r.path),
+                None => "request".into(),
+            },
+        }
+    }
+}
+
+/// `admin = { action = "...", ... }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Admin {
+    /// Issue a new current certificate for the account; the old one becomes
+    /// `reissued` and is revoked.
+    Reissue {
+        /// Account id.
+        account: String,
+    },
+    /// Set the renewal order's state.
+    SetOrder {
+        /// Account id.
+        account: String,
+        /// `not_created`, `ready` or `fetched`.
+        order: String,
+    },
+    /// The customer changes the internet-banking password now.
+    ChangePassword {
+        /// Account id.
+        account: String,
+        /// The new password.
+        password: String,
+    },
+}
+
+/// `request = { host = "webra2", path = "...", ... }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    /// Which host.
+    pub host: Host,
+    /// `GET` (default without a body) or `POST` (default with one).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The path.
+    pub path: String,
+    /// A world identity to present as the TLS client certificate.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// A JSON body, written as a TOML table.
+    #[serde(default)]
+    pub json: Option<toml::Value>,
+}
+
+impl Request {
+    /// The method, defaulted by whether there is a body.
+    pub fn method(&self) -> String {
+        match (&self.method, &self.json) {
+            (Some(m), _) => m.to_ascii_uppercase(),
+            (None, Some(_)) => "POST".into(),
+            (None, None) => "GET".into(),
+        }
+    }
+}
+
+/// `[step.expect]`: every field is optional; what is given must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// certrenew's exit code.
+    #[serde(default)]
+    pub exit: Option<Spanned<i32>>,
+    /// A line of certrenew's output (stdout or stderr), exactly.
+    #[serde(default)]
+    pub message: Option<Spanned<String>>,
+    /// Substrings that must appear in the output (or a request's body).
+    #[serde(default)]
+    pub output: Vec<Spanned<String>>,
+    /// Substrings that must not appear.
+    #[serde(default)]
+    pub no_output: Vec<Spanned<String>>,
+    /// The server-side causes the journal recorded during the step, in order.
+    #[serde(default)]
+    pub causes: Option<Spanned<Vec<String>>>,
+    /// A request step's HTTP status.
+    #[serde(default)]
+    pub status: Option<Spanned<u16>>,
+    /// A request step's problem class (`E550A`, ...).
+    #[serde(default)]
+    pub class: Option<Spanned<String>>,
+    /// The client's store afterwards.
+    #[serde(default)]
+    pub store: Option<Spanned<StoreExpect>>,
+    /// An account's state afterwards.
+    #[serde(default)]
+    pub account: Option<Spanned<AccountExpect>>,
+}
+
+/// What the client's store holds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreExpect {
+    /// Number of identities in the store.
+    #[serde(default)]
+    pub identities: Option<usize>,
+    /// Number of identities that were not there before the case began.
+    #[serde(default)]
+    pub new: Option<usize>,
+    /// Whether the client-CA root is trusted.
+    #[serde(default)]
+    pub root_trusted: Option<bool>,
+    /// The newest new identity: its key matches its certificate and openssl
+    /// verifies its chain to the client-CA root with both CRLs.
+    #[serde(default)]
+    pub new_verifies: Option<bool>,
+    /// World identities (by name) that must still be in the store.
+    #[serde(default)]
+    pub kept: Vec<String>,
+}
+
+/// An account's state in the mock.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountExpect {
+    /// Account id.
+    pub id: String,
+    /// `not_created`, `ready` or `fetched`.
+    #[serde(default)]
+    pub order: Option<String>,
+    /// The failure counter.
+    #[serde(default)]
+    pub failures: Option<u32>,
+    /// Whether it is locked.
+    #[serde(default)]
+    pub locked: Option<bool>,
+    /// Number of certificates issued to it by renewal.
+    #[serde(default)]
+    pub issued: Option<usize>,
+}
+
+/// The file as serde sees it. World keys are taken as opaque values here.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    case: Meta,
+    #[serde(default)]
+    client: ClientSetup,
+    #[serde(default)]
+    step: Vec<Spanned<Step>>,
+    // The world: mock-ra's configuration, checked by mock_ra::World.
+    #[serde(default)]
+    pki: Option<toml::Value>,
+    #[serde(default)]
+    clock: Option<toml::Value>,
+    #[serde(default)]
+    policy: Option<toml::Value>,
+    #[serde(default)]
+    account: Option<toml::Value>,
+    #[serde(default)]
+    identity: Option<toml::Value>,
+    #[serde(default)]
+    fault: Option<toml::Value>,
+}
+
+/// A case file that is not a valid case: always names `file:line:column`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct CaseError(pub String);
+
+impl Case {
+    /// Reads and checks a case file. `known_ids` are the DOMAIN ids a case
+    /// may name in `reproduces`.
+    pub fn load(path: &Path, known_ids: &BTreeSet<String>) -> Result<Self, CaseError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CaseError(format!("{}: cannot read: {e}", path.display())))?;
+        Self::parse(path, text, known_ids)
+    }
+
+    /// Checks a case file's text.
+    pub fn parse(path: &Path, text: String, known_ids: &BTreeSet<String>) -> Result<Self, CaseError> {
+        let shown = path.display().to_string();
+        let raw: RawCase = toml::from_str(&text)
+            .map_err(|e| CaseError(certs_gen::spec::toml_error(&shown, &text, &e)))?;
+        let at = |offset: usize| {
+            let (line, column) = certs_gen::spec::line_column(&text, offset);
+            format!("{shown}:{line}:{column}")
+        };
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if raw.case.name != stem {
+            return Err(CaseError(format!(
+                "{shown}: [case] name is `{}` but the file is `{stem}.toml`; they must match",
+                raw.case.name
+            )));
+        }
+        if raw.case.reproduces.is_empty() {
+            return Err(CaseError(format!("{shown}: [case] reproduces is empty; name at least one DOMAIN id")));
+        }
+        for id in &raw.case.reproduces {
+            if !known_ids.contains(id) {
+                return Err(CaseError(format!(
+                    "{shown}: [case] reproduces `{id}`, which scenarios/behaviours.toml does not list"
+                )));
+            }
+        }
+        if raw.step.is_empty() {
+            return Err(CaseError(format!("{shown}: a case needs at least one [[step]]")));
+        }
+        let _world = (&raw.pki, &raw.clock, &raw.policy, &raw.account, &raw.identity, &raw.fault);
+        let mut steps = Vec::new();
+        for (i, spanned) in raw.step.into_iter().enumerate() {
+            let where_ = at(spanned.span().start);
+            let (line, _) = certs_gen::spec::line_column(&text, spanned.span().start);
+            let step = spanned.into_inner();
+            let kinds = [
+                step.certrenew.is_some(),
+                step.clock.is_some(),
+                step.admin.is_some(),
+                step.request.is_some(),
+            ];
+            let n = kinds.iter().filter(|k| **k).count();
+            if n != 1 {
+                return Err(CaseError(format!(
+                    "{where_}: step {} must have exactly one of `certrenew`, `clock`, `admin`, `request` (it has {n})",
+                    i + 1
+                )));
+            }
+            if step.kind() != StepKind::Certrenew
+                && (step.password.is_some() || step.stdin.is_some() || !step.unreachable.is_empty() || step.disk_full)
+            {
+                return Err(CaseError(format!(
+                    "{where_}: step {}: `password`, `stdin`, `unreachable` and `disk_full` apply to certrenew steps only",
+                    i + 1
+                )));
+            }
+            if step.password.is_some() && step.stdin.is_some() {
+                return Err(CaseError(format!(
+                    "{where_}: step {}: give either `password` or `stdin`, not both",
+                    i + 1
+                )));
+            }
+            for arg in step.certrenew.iter().flatten() {
+                check_placeholders(arg).map_err(|e| CaseError(format!("{where_}: step {}: {e}", i + 1)))?;
+            }
+            steps.push((line, step));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            meta: raw.case,
+            client: raw.client,
+            steps,
+            text,
+        })
+    }
+
+    /// The case's name.
+    pub fn name(&self) -> &str {
+        &self.meta.name
+    }
+
+    /// `path:line` of a byte span in the file.
+    pub fn at(&self, span: std::ops::Range<usize>) -> String {
+        let (line, _) = certs_gen::spec::line_column(&self.text, span.start);
+        format!("{}:{line}", self.path.display())
+    }
+}
+
+/// Placeholders a certrenew argument may hold: `{serial:NAME}` (a world
+/// identity's serial) and `{pem:NAME}` (the path of its certificate PEM),
+/// `{client_root_pem}`.
+pub fn check_placeholders(arg: &str) -> Result<(), String> {
+    let mut rest = arg;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            return Err(format!("unclosed `{{` in `{arg}`"));
+        };
+        let inner = &rest[start + 1..start + len];
+        let ok = inner == "client_root_pem"
+            || inner.strip_prefix("serial:").is_some_and(|n| !n.is_empty())
+            || inner.strip_prefix("pem:").is_some_and(|n| !n.is_empty());
+        if !ok {
+            return Err(format!(
+                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}})"
+            ));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! `harness`: runs the scenario catalogue (work in progress).
+
+fn main() {}
