@@ -406,8 +406,16 @@ impl Case {
                     i + 1
                 )));
             }
-            for arg in step.certrenew.iter().flatten() {
-                check_placeholders(arg).map_err(|e| CaseError(format!("{where_}: step {}: {e}", i + 1)))?;
+            let expect = &step.expect;
+            let texts = step
+                .certrenew
+                .iter()
+                .flatten()
+                .chain(expect.message.as_ref().map(|m| m.get_ref()))
+                .chain(expect.output.iter().map(|o| o.get_ref()))
+                .chain(expect.no_output.iter().map(|o| o.get_ref()));
+            for text in texts {
+                check_placeholders(text).map_err(|e| CaseError(format!("{where_}: step {}: {e}", i + 1)))?;
             }
             steps.push((line, step));
         }
@@ -432,9 +440,11 @@ impl Case {
     }
 }
 
-/// Placeholders a certrenew argument may hold: `{serial:NAME}` (a world
-/// identity's serial) and `{pem:NAME}` (the path of its certificate PEM),
-/// `{client_root_pem}`.
+/// Placeholders that certrenew arguments and expected output may hold:
+/// `{serial:NAME}` (a world identity's serial, lowercase hex), `{pem:NAME}`
+/// (the path of its certificate PEM), `{client_root_pem}` (the path of the
+/// client-CA root PEM) and `{client_root_sha1}` (its SHA-1 in the manual's
+/// 8-digit groups).
 pub fn check_placeholders(arg: &str) -> Result<(), String> {
     let mut rest = arg;
     while let Some(start) = rest.find('{') {
@@ -443,11 +453,12 @@ pub fn check_placeholders(arg: &str) -> Result<(), String> {
         };
         let inner = &rest[start + 1..start + len];
         let ok = inner == "client_root_pem"
+            || inner == "client_root_sha1"
             || inner.strip_prefix("serial:").is_some_and(|n| !n.is_empty())
             || inner.strip_prefix("pem:").is_some_and(|n| !n.is_empty());
         if !ok {
             return Err(format!(
-                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}})"
+                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}})"
             ));
         }
         rest = &rest[start + len + 1..];

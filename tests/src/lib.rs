@@ -2,3 +2,5 @@
 //! certrenew binary as a subprocess, reports out.
 
 pub mod case;
+pub mod report;
+pub mod catalogue;

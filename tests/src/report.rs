@@ -1,0 +1,403 @@
+//! What a run produced, for people (a table, an HTML page) and for CI
+//! systems (JUnit XML).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// How one case ended.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every expectation held.
+    Passed,
+    /// Some expectation did not hold.
+    Failed {
+        /// What differed, each with the case file's line.
+        failures: Vec<Failure>,
+    },
+    /// Listed in `scenarios/pending.toml`, not run.
+    Pending {
+        /// Why it cannot run yet.
+        reason: String,
+    },
+    /// The case file itself is not valid.
+    Invalid {
+        /// The parse or check error, with `file:line:column`.
+        error: String,
+    },
+}
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// `scenarios/NAME.toml:LINE`.
+    pub at: String,
+    /// 1-based step number (0: the case's setup).
+    pub step: usize,
+    /// What was checked: `exit`, `message`, `causes`, ...
+    pub what: String,
+    /// What the case file says.
+    pub expected: String,
+    /// What happened.
+    pub got: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: step {}: {}\n    expected: {}\n    got:      {}",
+            self.at,
+            self.step,
+            self.what,
+            self.expected,
+            self.got.replace('\n', "\n              ")
+        )
+    }
+}
+
+/// What one step did, as the transcript shows it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StepRecord {
+    /// The step's description.
+    pub step: String,
+    /// The command line (certrenew steps), redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// certrenew's exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit: Option<i32>,
+    /// certrenew's standard output.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stdout: String,
+    /// certrenew's standard error.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+    /// A request step's status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The journal entries the step produced: `role METHOD path -> status class cause`.
+    pub journal: Vec<String>,
+    /// Wall time of the step.
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// One case's report.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseReport {
+    /// The case's name.
+    pub name: String,
+    /// Its one-line story.
+    pub story: String,
+    /// The DOMAIN ids it reproduces.
+    pub reproduces: Vec<String>,
+    /// The manual section.
+    pub manual: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// What each step did.
+    pub steps: Vec<StepRecord>,
+    /// Wall time of the whole case.
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl CaseReport {
+    /// Passed (pending does not count as passed, nor as failed).
+    pub fn passed(&self) -> bool {
+        matches!(self.outcome, Outcome::Passed)
+    }
+
+    /// Failed or invalid.
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Failed { .. } | Outcome::Invalid { .. })
+    }
+
+    /// `passed`, `FAILED`, `pending`, `INVALID`.
+    pub fn result_word(&self) -> &'static str {
+        match self.outcome {
+            Outcome::Passed => "passed",
+            Outcome::Failed { .. } => "FAILED",
+            Outcome::Pending { .. } => "pending",
+            Outcome::Invalid { .. } => "INVALID",
+        }
+    }
+
+    /// Every failure, one block each, for a terminal.
+    pub fn failure_text(&self) -> String {
+        match &self.outcome {
+            Outcome::Failed { failures } => {
+                failures.iter().map(|f| format!("{f}\n")).collect::<String>()
+            }
+            Outcome::Invalid { error } => format!("{error}\n"),
+            Outcome::Pending { reason } => format!("pending: {reason}\n"),
+            Outcome::Passed => String::new(),
+        }
+    }
+}
+
+/// The terminal table: case, reproduces, result, time.
+pub fn table(reports: &[CaseReport], total: Duration) -> String {
+    let name_w = reports.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let ids = |r: &CaseReport| r.reproduces.join(" ");
+    let ids_w = reports.iter().map(|r| ids(r).chars().count()).max().unwrap_or(10).clamp(10, 48);
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<name_w$}  {:<ids_w$}  {:<7}  {:>7}", "case", "reproduces", "result", "time");
+    let _ = writeln!(out, "{}", "-".repeat(name_w + ids_w + 22));
+    for r in reports {
+        let mut id_text = ids(r);
+        if id_text.chars().count() > ids_w {
+            id_text = id_text.chars().take(ids_w - 1).collect::<String>() + "…";
+        }
+        let _ = writeln!(
+            out,
+            "{:<name_w$}  {:<ids_w$}  {:<7}  {:>5}ms",
+            r.name,
+            id_text,
+            r.result_word(),
+            r.elapsed.as_millis()
+        );
+    }
+    let count = |f: fn(&CaseReport) -> bool| reports.iter().filter(|r| f(r)).count();
+    let pending = reports.iter().filter(|r| matches!(r.outcome, Outcome::Pending { .. })).count();
+    let _ = writeln!(
+        out,
+        "{} cases: {} passed, {} failed, {} pending in {:.2}s",
+        reports.len(),
+        count(CaseReport::passed),
+        count(CaseReport::failed),
+        pending,
+        total.as_secs_f64()
+    );
+    out
+}
+
+/// JUnit XML: one testsuite, one testcase per case; pending cases are
+/// `<skipped>` with their reason.
+pub fn junit(reports: &[CaseReport], total: Duration) -> String {
+    let failures = reports.iter().filter(|r| r.failed()).count();
+    let skipped = reports.iter().filter(|r| matches!(r.outcome, Outcome::Pending { .. })).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"scenarios\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        reports.len(),
+        total.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        reports.len(),
+        total.as_secs_f64()
+    );
+    for r in reports {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"scenarios\" name=\"{}\" time=\"{:.3}\">",
+            xml(&r.name),
+            r.elapsed.as_secs_f64()
+        );
+        match &r.outcome {
+            Outcome::Passed => {}
+            Outcome::Pending { reason } => {
+                let _ = write!(out, "<skipped message=\"{}\"/>", xml(reason));
+            }
+            Outcome::Failed { .. } | Outcome::Invalid { .. } => {
+                let text = r.failure_text();
+                let first = text.lines().next().unwrap_or_default();
+                let _ = write!(out, "<failure message=\"{}\">{}</failure>", xml(first), xml(&text));
+            }
+        }
+        let transcript = transcript_text(r);
+        let _ = writeln!(out, "<system-out>{}</system-out></testcase>", xml(&transcript));
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn transcript_text(r: &CaseReport) -> String {
+    let mut t = format!("{}\nreproduces: {}\n", r.story, r.reproduces.join(", "));
+    for (i, s) in r.steps.iter().enumerate() {
+        let _ = writeln!(t, "\n[step {}] {}", i + 1, s.step);
+        if let Some(c) = &s.command {
+            let _ = writeln!(t, "$ {c}");
+        }
+        if let Some(e) = s.exit {
+            let _ = writeln!(t, "exit {e}");
+        }
+        if let Some(st) = s.status {
+            let _ = writeln!(t, "status {st}");
+        }
+        for (label, text) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
+            if !text.is_empty() {
+                let _ = writeln!(t, "{label}:\n{}", text.trim_end());
+            }
+        }
+        for j in &s.journal {
+            let _ = writeln!(t, "journal: {j}");
+        }
+    }
+    t
+}
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0
+/// cannot hold.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A self-contained HTML report (no scripts, no network): each case's story,
+/// result, what differed, the client's output and the journal with causes.
+pub fn html(reports: &[CaseReport], total: Duration) -> String {
+    let passed = reports.iter().filter(|r| r.passed()).count();
+    let failed = reports.iter().filter(|r| r.failed()).count();
+    let pending = reports.len() - passed - failed;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>certrenew scenarios</title>\n<style>{}</style></head><body>\n",
+        "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}\
+         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}\
+         .passed{color:#070}.FAILED,.INVALID{color:#b00;font-weight:bold}.pending{color:#a60}\
+         pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap}details{margin:.5em 0}"
+    );
+    let _ = writeln!(
+        out,
+        "<h1>certrenew scenarios</h1><p>{} cases: {passed} passed, {failed} failed, {pending} pending, in {:.2}s.</p>",
+        reports.len(),
+        total.as_secs_f64()
+    );
+    out.push_str("<table><tr><th>case</th><th>reproduces</th><th>result</th><th>time</th></tr>\n");
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "<tr><td><a href=\"#{0}\">{0}</a></td><td>{1}</td><td class=\"{2}\">{2}</td><td>{3} ms</td></tr>",
+            xml(&r.name),
+            xml(&r.reproduces.join(" ")),
+            r.result_word(),
+            r.elapsed.as_millis()
+        );
+    }
+    out.push_str("</table>\n");
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "<h2 id=\"{0}\">{0} <span class=\"{1}\">{1}</span></h2><p>{2}</p><p>reproduces: {3}{4}</p>",
+            xml(&r.name),
+            r.result_word(),
+            xml(&r.story),
+            xml(&r.reproduces.join(", ")),
+            r.manual.as_deref().map(|m| format!(" · manual {}", xml(m))).unwrap_or_default()
+        );
+        let failure = r.failure_text();
+        if !failure.is_empty() {
+            let _ = writeln!(out, "<pre class=\"{}\">{}</pre>", r.result_word(), xml(&failure));
+        }
+        for (i, s) in r.steps.iter().enumerate() {
+            let _ = writeln!(out, "<details{}><summary>step {}: {}</summary>", if r.failed() { " open" } else { "" }, i + 1, xml(&s.step));
+            let mut body = String::new();
+            if let Some(c) = &s.command {
+                let _ = writeln!(body, "$ {c}");
+            }
+            if let Some(e) = s.exit {
+                let _ = writeln!(body, "exit {e}");
+            }
+            if let Some(st) = s.status {
+                let _ = writeln!(body, "status {st}");
+            }
+            for (label, text) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
+                if !text.is_empty() {
+                    let _ = writeln!(body, "── {label}\n{}", text.trim_end());
+                }
+            }
+            if !s.journal.is_empty() {
+                let _ = writeln!(body, "── journal (server-side causes)");
+                for j in &s.journal {
+                    let _ = writeln!(body, "{j}");
+                }
+            }
+            let _ = writeln!(out, "<pre>{}</pre></details>", xml(&body));
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<CaseReport> {
+        let step = StepRecord {
+            step: "certrenew renew".into(),
+            command: Some("certrenew renew --password-stdin".into()),
+            exit: Some(5),
+            stderr: "550:証明書ファイルは取得できませんでした。認証に失敗しました。\n<&>\u{1}".into(),
+            journal: vec!["webra2 POST /login -> 403 E550A wrong_password".into()],
+            ..Default::default()
+        };
+        vec![
+            CaseReport {
+                name: "a".into(),
+                story: "s & t".into(),
+                reproduces: vec!["D6.4".into()],
+                manual: None,
+                outcome: Outcome::Failed {
+                    failures: vec![Failure {
+                        at: "scenarios/a.toml:12".into(),
+                        step: 1,
+                        what: "exit".into(),
+                        expected: "0".into(),
+                        got: "5".into(),
+                    }],
+                },
+                steps: vec![step],
+                elapsed: Duration::from_millis(12),
+            },
+            CaseReport {
+                name: "b".into(),
+                story: "pending one".into(),
+                reproduces: vec!["D7.3".into()],
+                manual: None,
+                outcome: Outcome::Pending { reason: "needs \"faults\"".into() },
+                steps: vec![],
+                elapsed: Duration::ZERO,
+            },
+        ]
+    }
+
+    #[test]
+    fn junit_escapes_and_counts() {
+        let x = junit(&sample(), Duration::from_millis(20));
+        assert!(x.contains("tests=\"2\" failures=\"1\""), "{x}");
+        assert!(x.contains("<skipped message=\"needs &quot;faults&quot;\"/>"), "{x}");
+        assert!(x.contains("&lt;&amp;&gt;") && !x.contains('\u{1}'), "{x}");
+        assert!(x.contains("scenarios/a.toml:12: step 1: exit"), "{x}");
+    }
+
+    #[test]
+    fn table_and_html_show_results() {
+        let t = table(&sample(), Duration::from_millis(20));
+        assert!(t.contains("FAILED") && t.contains("pending"), "{t}");
+        assert!(t.contains("2 cases: 0 passed, 1 failed, 1 pending"), "{t}");
+        let h = html(&sample(), Duration::from_millis(20));
+        assert!(h.contains("<h2 id=\"a\">") && h.contains("wrong_password") && h.contains("s &amp; t"));
+        assert!(!h.contains("<script") && !h.contains("http"), "self-contained, no network");
+    }
+}
