@@ -1,0 +1,116 @@
+//! The access check (D3.1, D3.2, D6.1): can webra2 (HTTPS), repo1 (HTTP)
+//! and repository (HTTP) be reached? The webra2 request also learns the CA
+//! names of its CertificateRequest (D4.2) without presenting a certificate.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::messages::{Class, Lang, Outcome, Success};
+use crate::net::{self, Net, NetError};
+use crate::selection::{CaNameRecorder, CaNames};
+
+/// The outcome for one host.
+#[derive(Debug, Clone)]
+pub struct HostResult {
+    /// The host.
+    pub host: &'static str,
+    /// The URL asked.
+    pub url: String,
+    /// `Ok` when it answered with a 2xx.
+    pub result: Result<(), NetError>,
+    /// How long it took, retries included.
+    pub elapsed: Duration,
+}
+
+/// The three answers and what webra2 asked for.
+#[derive(Debug, Clone)]
+pub struct AccessReport {
+    /// webra2, repo1, repository, in the manual's order.
+    pub hosts: Vec<HostResult>,
+    /// The CA names of webra2's CertificateRequest.
+    pub ca_names: CaNames,
+}
+
+impl AccessReport {
+    /// The first failure, in the manual's order.
+    pub fn first_failure(&self) -> Option<&NetError> {
+        self.hosts.iter().find_map(|h| h.result.as_ref().err())
+    }
+}
+
+/// The URLs of D3.1.
+pub fn urls() -> [(&'static str, String); 3] {
+    [
+        (net::WEBRA2_HOST, format!("https://{}/", net::WEBRA2_HOST)),
+        (net::REPO1_HOST, format!("http://{}/", net::REPO1_HOST)),
+        (
+            net::REPOSITORY_HOST,
+            format!("http://{}/", net::REPOSITORY_HOST),
+        ),
+    ]
+}
+
+/// Asks the three hosts at once.
+pub async fn check(net: &Net) -> AccessReport {
+    let recorder = CaNameRecorder::new();
+    let [(h0, u0), (h1, u1), (h2, u2)] = urls();
+    let one = |host: &'static str, url: String, record: bool| {
+        let recorder = recorder.clone();
+        async move {
+            let start = Instant::now();
+            let result = async {
+                let parsed = net::parse_url(&url)?;
+                let resolver: Option<Arc<dyn rustls::client::ResolvesClientCert>> =
+                    record.then_some(recorder as Arc<dyn rustls::client::ResolvesClientCert>);
+                let tls = net.tls(resolver)?;
+                net.get_parsed_with(&parsed, tls, |_| Ok(())).await
+            }
+            .await;
+            HostResult {
+                host,
+                url,
+                result,
+                elapsed: start.elapsed(),
+            }
+        }
+    };
+    let (a, b, c) = tokio::join!(one(h0, u0, true), one(h1, u1, false), one(h2, u2, false));
+    AccessReport {
+        hosts: vec![a, b, c],
+        ca_names: recorder.names(),
+    }
+}
+
+/// The `check` command's outcome: success when all three answered, else
+/// E115 with each host's result, the manual's advice and host table.
+pub fn outcome(report: &AccessReport, lang: Lang) -> Outcome {
+    let ok = report.first_failure().is_none();
+    let mut o = if ok {
+        Outcome::success(Success::Reachable)
+    } else {
+        Outcome::new(Class::E115)
+    };
+    let mut hosts = Vec::new();
+    for h in &report.hosts {
+        let ms = h.elapsed.as_millis();
+        let line = match (&h.result, lang) {
+            (Ok(()), Lang::Ja) => format!("  {}  応答あり ({ms} ms)", h.url),
+            (Ok(()), Lang::En) => format!("  {}  answered ({ms} ms)", h.url),
+            (Err(e), Lang::Ja) => format!("  {}  応答なし: {}", h.url, e.kind),
+            (Err(e), Lang::En) => format!("  {}  no answer: {}", h.url, e.kind),
+        };
+        o = o.line(line);
+        hosts.push(serde_json::json!({
+            "host": h.host,
+            "url": h.url,
+            "answered": h.result.is_ok(),
+            "error": h.result.as_ref().err().map(|e| e.kind.to_string()),
+            "elapsed_ms": ms as u64,
+        }));
+    }
+    o = o.field("hosts", hosts);
+    if !ok {
+        o = crate::error::host_table(o, lang).with_remedy(lang);
+    }
+    o
+}

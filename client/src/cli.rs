@@ -1,0 +1,777 @@
+//! The command line: flags (clap derive), and running a command to its
+//! [`Outcome`]. `main` only parses, calls [`run`] and renders.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cert::{self, CertFacts, KeyType};
+use crate::clock::{Clock, rfc3339};
+use crate::confirm::{self, Browser, Presentable, Remembered, SslState};
+use crate::env::Environment;
+use crate::error::Error;
+use crate::messages::{Class, Lang, Outcome, OutputFormat, Success};
+use crate::net::{self, ConnectTo, Net, NetConfig, ProxySettings, RetryPolicy};
+use crate::prompt::{Prompter, Secret, read_secret_line};
+use crate::renewal::{self, Context};
+use crate::selection::{self, CaNames, Choice};
+use crate::store::{Access, Meta, Store, StoreError, StoredIdentity};
+use crate::trust::{MANUAL_ROOT_SHA1, Policy};
+
+const EXAMPLES: &str = "\
+Examples:
+  # check that the three hosts answer (D3.1)
+  certrenew check
+  # bring the old certificate into the store, then renew it
+  certrenew import --p12 old.p12
+  certrenew renew
+  # the same without a terminal (scripts, the test harness)
+  echo \"$PASSWORD\" | certrenew renew --password-stdin --yes
+  # against a mock or staging server: keep the real names, connect elsewhere
+  certrenew --server-ca web-root.pem \\
+    --connect-to webra2.secomtrust.net:443:127.0.0.1:40123 \\
+    --connect-to repo1.secomtrust.net:80:127.0.0.1:40124 \\
+    --connect-to repository.secomtrust.net:80:127.0.0.1:40124 renew
+  # check the new certificate on the confirmation page (D5.1)
+  certrenew verify --ssl-state ~/.cache/certrenew-ssl --clear-ssl-state
+
+Exit codes: 0 success, 1 internal error, 2 usage, 3 E115 (a host did not
+answer), 4 ENOCERT, 5 E550A, 6 E550F, 7 root not trusted, 8 EIMPORT,
+9 ECONFIRM.";
+
+/// Renews an expired bank client certificate (up to 90 days after its
+/// expiry) and imports the new one, as the vendor's renewal tool does.
+#[derive(Debug, Parser)]
+#[command(name = "certrenew", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Options of every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+fn parse_now(s: &str) -> Result<Clock, String> {
+    Clock::parse_fixed(s).map_err(|e| format!("expected an RFC 3339 instant: {e}"))
+}
+
+fn parse_sha1(s: &str) -> Result<String, String> {
+    cert::normalize_thumbprint(s)
+        .ok_or_else(|| "expected 40 hex digits (spaces and colons allowed)".to_owned())
+}
+
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if v.is_finite() && v > 0.0 && v < 86_400.0 {
+        Ok(Duration::from_secs_f64(v))
+    } else {
+        Err("expected seconds between 0 and 86400".into())
+    }
+}
+
+/// Options shared by all commands (usable before or after the command).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Global {
+    /// The certificate store [default: the user's data dir, e.g. ~/.local/share/certrenew]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Trust only the roots in this PEM file for the servers' TLS
+    /// certificates [default: the platform's verifier]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub server_ca: Option<PathBuf>,
+    /// Connect to ADDR:PORT when a URL names HOST:PORT, keeping HOST for
+    /// SNI and certificate checks (curl style; repeatable)
+    #[arg(long = "connect-to", global = true, value_name = "HOST:PORT:ADDR:PORT")]
+    pub connect_to: Vec<ConnectTo>,
+    /// Pinned SHA-1 thumbprint of the client-CA root (D4.5)
+    #[arg(long, global = true, value_name = "HEX", default_value = MANUAL_ROOT_SHA1, value_parser = parse_sha1)]
+    pub root_sha1: String,
+    /// Evaluate certificate dates as of this instant instead of the system clock
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<Clock>,
+    /// Message language
+    #[arg(long, global = true, value_enum, value_name = "LANG", default_value_t = Lang::Ja)]
+    pub lang: Lang,
+    /// Output format: text (message on stderr/stdout) or one JSON object on stdout
+    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Seconds to connect, TLS handshake included
+    #[arg(long, global = true, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub connect_timeout: Duration,
+    /// Seconds for a whole request
+    #[arg(long, global = true, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
+    pub timeout: Duration,
+    /// Send every request through this proxy [default: HTTPS_PROXY, HTTP_PROXY, NO_PROXY]
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Renew the certificate: password, access check, selection, login,
+    /// new key, issuance, import (D4)
+    Renew(RenewArgs),
+    /// Show the certificates the selection dialog offers (D4.2)
+    List(ListArgs),
+    /// Check that webra2, repo1 and repository answer (D3.1)
+    Check,
+    /// Open the confirmation page with a certificate (D5.1, D6.11)
+    Verify(VerifyArgs),
+    /// Put a certificate and its key into the store
+    Import(ImportArgs),
+    /// Write a certificate, its key and chain as PKCS#12
+    Export(ExportArgs),
+    /// List the trusted client-CA roots with their SHA-1 thumbprints
+    Roots,
+}
+
+/// `renew`.
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// Read the login password (as of 28 days before expiry, D2.1) as one
+    /// line from stdin instead of the terminal
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Accept the CA's root without asking (only if its thumbprint equals --root-sha1)
+    #[arg(long)]
+    pub yes: bool,
+    /// Use the certificate with this serial number (hex)
+    #[arg(long, value_name = "SERIAL", conflicts_with = "all")]
+    pub select: Option<String>,
+    /// Show every candidate and pick one by number (その他; needs a terminal)
+    #[arg(long)]
+    pub all: bool,
+    /// Type of the new key [default: the old key's type, if the RA signs it]
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub key_type: Option<KeyType>,
+}
+
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show every candidate, not only the default one (その他)
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask webra2 which CAs it accepts; treat every CA as accepted
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Present the certificate with this serial number
+    #[arg(long, value_name = "SERIAL")]
+    pub select: Option<String>,
+    /// Remember per site which certificate was presented, like a browser
+    #[arg(long, value_name = "DIR")]
+    pub ssl_state: Option<PathBuf>,
+    /// Empty the SSL state first (the manual's remedy for D6.11)
+    #[arg(long, requires = "ssl_state")]
+    pub clear_ssl_state: bool,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A PKCS#12 file (key, certificate, chain)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cert", "key", "chain"], required_unless_present = "cert")]
+    pub p12: Option<PathBuf>,
+    /// Read the PKCS#12 passphrase as one line from stdin
+    #[arg(long, requires = "p12")]
+    pub passphrase_stdin: bool,
+    /// PEM certificate (may also hold its chain)
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// PEM chain (issuing CA, root)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub chain: Option<PathBuf>,
+}
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Serial number of the certificate to export
+    #[arg(long, value_name = "SERIAL")]
+    pub select: String,
+    /// The PKCS#12 file to write (must not exist)
+    #[arg(long, value_name = "FILE.p12")]
+    pub out: PathBuf,
+    /// Read the passphrase as one line from stdin
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
+
+/// Runs the command and returns its outcome; never panics on input.
+pub fn run(
+    cli: &Cli,
+    env: &Environment,
+    prompter: &mut dyn Prompter,
+    stdin: &mut dyn BufRead,
+) -> Outcome {
+    let lang = cli.global.lang;
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return Error::Internal(format!("async runtime: {e}")).to_outcome(lang),
+    };
+    match rt.block_on(dispatch(cli, env, prompter, stdin)) {
+        Ok(o) => o,
+        Err(e) => e.to_outcome(lang),
+    }
+}
+
+fn store_dir(g: &Global, env: &Environment) -> Result<PathBuf, Error> {
+    g.store
+        .clone()
+        .or_else(|| env.default_store())
+        .ok_or_else(|| Error::Usage("no --store given and no home directory to default to".into()))
+}
+
+fn net_config(g: &Global, env: &Environment) -> Result<NetConfig, Error> {
+    let server_roots = match &g.server_ca {
+        Some(p) => {
+            let text = std::fs::read(p)
+                .map_err(|e| Error::Usage(format!("--server-ca {}: {e}", p.display())))?;
+            let roots = cert::pem_certificates(&text)
+                .map_err(|e| Error::Usage(format!("--server-ca {}: {e}", p.display())))?;
+            if roots.is_empty() {
+                return Err(Error::Usage(format!(
+                    "--server-ca {}: no CERTIFICATE block",
+                    p.display()
+                )));
+            }
+            Some(roots)
+        }
+        None => None,
+    };
+    Ok(NetConfig {
+        mappings: g.connect_to.clone(),
+        server_roots,
+        connect_timeout: g.connect_timeout,
+        timeout: g.timeout,
+        proxy: ProxySettings {
+            all: g.proxy.clone(),
+            https: env.https_proxy.clone(),
+            http: env.http_proxy.clone(),
+            no_proxy: env.no_proxy.clone(),
+        },
+        retry: RetryPolicy::default(),
+    })
+}
+
+fn clock(g: &Global) -> Clock {
+    g.now.unwrap_or_default()
+}
+
+async fn dispatch(
+    cli: &Cli,
+    env: &Environment,
+    prompter: &mut dyn Prompter,
+    stdin: &mut dyn BufRead,
+) -> Result<Outcome, Error> {
+    let g = &cli.global;
+    let lang = g.lang;
+    match &cli.command {
+        Command::Renew(a) => {
+            // D4.1: the password first.
+            let password = read_secret(
+                a.password_stdin,
+                "--password-stdin",
+                lang.pick("ログインパスワード: ", "login password: "),
+                prompter,
+                stdin,
+            )?;
+            if password.expose().is_empty() {
+                return Err(Error::Usage("the password is empty".into()));
+            }
+            if a.all && !prompter.interactive() {
+                return Err(Error::Usage(
+                    "--all asks which certificate to use and needs a terminal; use --select SERIAL"
+                        .into(),
+                ));
+            }
+            let net = Net::new(net_config(g, env)?)?;
+            let store = Store::open(&store_dir(g, env)?, Access::Write)?;
+            let choice = match (&a.select, a.all) {
+                (Some(s), _) => Choice::Serial(s.clone()),
+                (None, true) => Choice::Pick,
+                (None, false) => Choice::Default,
+            };
+            let opts = renewal::Options {
+                choice,
+                key_type: a.key_type,
+                trust: Policy::new(&g.root_sha1, a.yes)
+                    .ok_or_else(|| Error::Usage("--root-sha1: not 40 hex digits".into()))?,
+            };
+            let mut ctx = Context {
+                net: &net,
+                store: &store,
+                clock: clock(g),
+                lang,
+                prompter,
+            };
+            renewal::renew(&mut ctx, &password, &opts).await
+        }
+        Command::List(a) => list(g, env, a).await,
+        Command::Check => {
+            let net = Net::new(net_config(g, env)?)?;
+            let report = crate::access::check(&net).await;
+            Ok(crate::access::outcome(&report, lang))
+        }
+        Command::Verify(a) => verify(g, env, a).await,
+        Command::Import(a) => import(g, env, a, prompter, stdin),
+        Command::Export(a) => export(g, env, a, prompter, stdin),
+        Command::Roots => roots(g, env),
+    }
+}
+
+fn read_secret(
+    from_stdin: bool,
+    flag: &str,
+    prompt: &str,
+    prompter: &mut dyn Prompter,
+    stdin: &mut dyn BufRead,
+) -> Result<Secret, Error> {
+    if from_stdin {
+        return read_secret_line(stdin).map_err(|e| Error::Usage(format!("reading stdin: {e}")));
+    }
+    if !prompter.interactive() {
+        return Err(Error::Usage(format!(
+            "stdin is not a terminal: pass {flag} and write the secret as one line on stdin"
+        )));
+    }
+    prompter
+        .secret(prompt)
+        .map_err(|e| Error::Usage(format!("reading the terminal: {e}")))
+}
+
+fn identity_json(id: &StoredIdentity, default: bool) -> serde_json::Value {
+    let c = &id.cert;
+    serde_json::json!({
+        "id": id.id,
+        "serial": c.serial,
+        "subject": c.subject,
+        "issuer": c.issuer,
+        "not_before": rfc3339(c.not_before),
+        "not_after": rfc3339(c.not_after),
+        "has_chain": id.has_chain(),
+        "default": default,
+    })
+}
+
+async fn probe_ca_names(net: &Net) -> Result<CaNames, Error> {
+    let report = crate::access::check(net).await;
+    match report.hosts.first().map(|h| &h.result) {
+        Some(Err(e)) => Err(Error::Net(e.clone())),
+        _ => Ok(report.ca_names),
+    }
+}
+
+async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let names = if a.offline {
+        CaNames::any()
+    } else {
+        let net = Net::new(net_config(g, env)?)?;
+        probe_ca_names(&net).await?
+    };
+    let (ids, _) = store.identities()?;
+    let now = clock(g).now();
+    let cands = selection::candidates(&ids, &names, now);
+    if cands.is_empty() {
+        // Same reasons as the dialog would give (D6.2, D6.3).
+        let mut dummy = NoPrompt;
+        return Err(
+            selection::select(&ids, &names, now, &Choice::Default, &mut dummy, lang)
+                .err()
+                .map(Error::NoCertificate)
+                .unwrap_or_else(|| Error::Internal("no candidates yet a selection".into())),
+        );
+    }
+    let shown: Vec<&StoredIdentity> = if a.all {
+        cands.clone()
+    } else {
+        cands[..1].to_vec()
+    };
+    let mut o = Outcome::success(Success::Listed);
+    for (i, id) in shown.iter().enumerate() {
+        let mark = if i == 0 { "*" } else { " " };
+        o = o.line(format!(
+            "{mark} [{}] {}",
+            i + 1,
+            selection::describe(id, lang)
+        ));
+    }
+    if !a.all && cands.len() > 1 {
+        o = o.line(match lang {
+            Lang::Ja => format!("ほかに {} 件あります (--all で表示)。", cands.len() - 1),
+            Lang::En => format!("{} more (--all shows them)", cands.len() - 1),
+        });
+    }
+    let excluded: Vec<serde_json::Value> = ids
+        .iter()
+        .filter_map(|id| {
+            selection::check(id, &names, now).err().map(|why| {
+                serde_json::json!({"serial": id.cert.serial, "not_after": rfc3339(id.cert.not_after), "why": why.to_string()})
+            })
+        })
+        .collect();
+    if a.all {
+        for id in &ids {
+            if let Err(why) = selection::check(id, &names, now) {
+                o = o.line(match lang {
+                    Lang::Ja => format!("  (対象外) シリアル番号 {}: {why}", id.cert.serial),
+                    Lang::En => format!("  (excluded) serial {}: {why}", id.cert.serial),
+                });
+            }
+        }
+    }
+    Ok(o.field(
+        "candidates",
+        shown
+            .iter()
+            .enumerate()
+            .map(|(i, id)| identity_json(id, i == 0))
+            .collect::<Vec<_>>(),
+    )
+    .field("excluded", excluded)
+    .field("ca_names", names.describe()))
+}
+
+/// A prompter for paths that never ask.
+struct NoPrompt;
+
+impl Prompter for NoPrompt {
+    fn interactive(&self) -> bool {
+        false
+    }
+    fn secret(&mut self, _: &str) -> std::io::Result<Secret> {
+        Err(std::io::Error::other("no terminal"))
+    }
+    fn confirm(&mut self, _: &str) -> std::io::Result<bool> {
+        Ok(false)
+    }
+    fn choose(&mut self, _: &[String], _: &str, _: usize) -> std::io::Result<Option<usize>> {
+        Ok(None)
+    }
+}
+
+async fn verify(g: &Global, env: &Environment, a: &VerifyArgs) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let net = Net::new(net_config(g, env)?)?;
+    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let (ids, _) = store.identities()?;
+    let mut presentable = Vec::new();
+    for id in ids {
+        let Ok(key) = store.load_key(&id) else {
+            continue;
+        };
+        if let Ok(ck) = net::certified_key(&id.cert.der, &id.chain_der(), &key) {
+            presentable.push(Presentable {
+                identity: id,
+                key: ck,
+            });
+        }
+    }
+    let state = match &a.ssl_state {
+        Some(dir) => Some(SslState::open(dir, a.clear_ssl_state).map_err(|source| {
+            Error::Store(StoreError::Io {
+                path: dir.clone(),
+                source,
+            })
+        })?),
+        None => None,
+    };
+    let remembered = if a.select.is_none() {
+        state
+            .as_ref()
+            .and_then(|s| s.remembered(net::WEBRA1_HOST))
+            .filter(|r| presentable.iter().any(|p| p.identity.id == r.identity))
+    } else {
+        None
+    };
+    let browser = Browser::new(
+        &net,
+        presentable,
+        clock(g),
+        a.select.clone(),
+        remembered.as_ref().map(|r| r.identity.clone()),
+    )?;
+    let visit = browser.visit(&net).await;
+    if let (Some(state), Some(p)) = (&state, &visit.presented) {
+        let _ = state.remember(&Remembered {
+            host: net::WEBRA1_HOST.into(),
+            identity: p.id.clone(),
+            serial: p.cert.serial.clone(),
+        });
+    }
+    Ok(confirm::outcome(&visit, remembered.as_ref(), lang))
+}
+
+fn read_file(p: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(p).map_err(|e| Error::Input {
+        path: p.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Orders `pool` into the chain above `leaf`: issuer after issuer, up to a
+/// self-issued root or the first missing link.
+fn order_chain(leaf: &CertFacts, pool: &[CertFacts]) -> Vec<CertFacts> {
+    let mut out: Vec<CertFacts> = Vec::new();
+    let mut current = leaf.clone();
+    while !current.is_self_issued() && out.len() < 8 {
+        let Some(next) = pool
+            .iter()
+            .find(|c| c.subject_der == current.issuer_der && c.der != current.der)
+        else {
+            break;
+        };
+        out.push(next.clone());
+        current = next.clone();
+    }
+    out
+}
+
+fn import(
+    g: &Global,
+    env: &Environment,
+    a: &ImportArgs,
+    prompter: &mut dyn Prompter,
+    stdin: &mut dyn BufRead,
+) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let (source, key, certs) = if let Some(p12) = &a.p12 {
+        let data = read_file(p12)?;
+        let pass = read_secret(
+            a.passphrase_stdin,
+            "--passphrase-stdin",
+            lang.pick("PKCS#12 のパスフレーズ: ", "PKCS#12 passphrase: "),
+            prompter,
+            stdin,
+        )?;
+        let bad = |reason: String| Error::Input {
+            path: p12.clone(),
+            reason,
+        };
+        let ks = p12_keystore::KeyStore::from_pkcs12(
+            &data,
+            pass.expose(),
+            p12_keystore::Pkcs12ImportPolicy::Relaxed,
+        )
+        .map_err(|e| bad(format!("not a PKCS#12 file, or a wrong passphrase: {e}")))?;
+        let mut key = None;
+        let mut certs = Vec::new();
+        for (_, entry) in ks.entries() {
+            match entry {
+                p12_keystore::KeyStoreEntry::PrivateKeyChain(c) => {
+                    if key.is_none() {
+                        key = Some(rustls_pki_types::PrivatePkcs8KeyDer::from(
+                            c.key().as_der().to_vec(),
+                        ));
+                    }
+                    certs.extend(c.certs().iter().map(|c| c.as_der().to_vec()));
+                }
+                p12_keystore::KeyStoreEntry::Certificate(c) => certs.push(c.as_der().to_vec()),
+                p12_keystore::KeyStoreEntry::Secret(_) => {}
+            }
+        }
+        let key = key.ok_or_else(|| bad("no private key in the file".into()))?;
+        (p12.clone(), key, certs)
+    } else {
+        let (Some(cert_path), Some(key_path)) = (&a.cert, &a.key) else {
+            return Err(Error::Usage(
+                "give --p12 FILE, or --cert FILE --key FILE".into(),
+            ));
+        };
+        let key_text = zeroize::Zeroizing::new(read_file(key_path)?);
+        let key = cert::pem_private_key(&key_text).map_err(|e| Error::Input {
+            path: key_path.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut certs = Vec::new();
+        for p in std::iter::once(cert_path).chain(a.chain.iter()) {
+            let text = read_file(p)?;
+            let found = cert::pem_certificates(&text).map_err(|e| Error::Input {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?;
+            if found.is_empty() {
+                return Err(Error::Input {
+                    path: p.clone(),
+                    reason: "no CERTIFICATE block".into(),
+                });
+            }
+            certs.extend(found.into_iter().map(|c| c.to_vec()));
+        }
+        (cert_path.clone(), key, certs)
+    };
+    let facts: Vec<CertFacts> = certs
+        .iter()
+        .filter_map(|d| CertFacts::parse(d).ok())
+        .collect();
+    let spki = cert::key_spki(&key).map_err(|e| Error::Input {
+        path: source.clone(),
+        reason: e.to_string(),
+    })?;
+    let leaf = facts
+        .iter()
+        .find(|f| f.spki_der == spki)
+        .ok_or_else(|| Error::Input {
+            path: source.clone(),
+            reason: "no certificate matches the private key".into(),
+        })?
+        .clone();
+    let chain = order_chain(&leaf, &facts);
+    let store = Store::open(&store_dir(g, env)?, Access::Write)?;
+    let meta = Meta {
+        origin: "imported".into(),
+        stored_at: clock(g).now(),
+        renewed_from: None,
+    };
+    let (stored, already) = match store.add_identity(&leaf.der, &key, &meta) {
+        Ok(s) => (s, false),
+        Err(StoreError::Exists(id)) => {
+            let (ids, _) = store.identities()?;
+            let s = ids
+                .into_iter()
+                .find(|i| i.id == id)
+                .ok_or(StoreError::Exists(id))?;
+            (s, true)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let stored = if !stored.has_chain() && !chain.is_empty() {
+        let ders: Vec<_> = chain.iter().map(|c| c.der.clone()).collect();
+        store.add_chain(&stored, &ders)?
+    } else {
+        stored
+    };
+    let c = &stored.cert;
+    let mut o = Outcome::success(Success::Imported)
+        .field("identity", identity_json(&stored, false))
+        .field("already_present", already)
+        .line(selection::describe(&stored, lang))
+        .line(match lang {
+            Lang::Ja => format!("保存先: {}", stored.dir.display()),
+            Lang::En => format!("stored in {}", stored.dir.display()),
+        });
+    if already {
+        o = o.line(lang.pick(
+            "この証明書は既にストアにあります。",
+            "this certificate was already in the store",
+        ));
+    }
+    if !stored.has_chain() {
+        o = o.line(lang.pick(
+            "証明書チェーンは含まれていません。",
+            "no chain was given with it",
+        ));
+    }
+    let _ = c;
+    Ok(o)
+}
+
+fn export(
+    g: &Global,
+    env: &Environment,
+    a: &ExportArgs,
+    prompter: &mut dyn Prompter,
+    stdin: &mut dyn BufRead,
+) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let (ids, _) = store.identities()?;
+    let want = cert::normalize_serial(&a.select);
+    let id = ids
+        .iter()
+        .find(|i| cert::normalize_serial(&i.cert.serial) == want)
+        .ok_or_else(|| selection::NoCertificate::SerialNotFound(a.select.clone()))?;
+    if a.out.exists() {
+        return Err(Error::Usage(format!(
+            "{} exists; choose another --out",
+            a.out.display()
+        )));
+    }
+    let pass = read_secret(
+        a.passphrase_stdin,
+        "--passphrase-stdin",
+        lang.pick("PKCS#12 のパスフレーズ: ", "PKCS#12 passphrase: "),
+        prompter,
+        stdin,
+    )?;
+    let key = store.load_key(id)?;
+    let internal = |e: p12_keystore::error::Error| Error::Internal(format!("PKCS#12: {e}"));
+    let p12_key = p12_keystore::PrivateKey::from_der(key.secret_pkcs8_der()).map_err(internal)?;
+    let certs = std::iter::once(&id.cert.der)
+        .chain(id.chain.iter().map(|c| &c.der))
+        .map(|c| p12_keystore::Certificate::from_der(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(internal)?;
+    let local_key_id = hex::decode(&id.cert.sha1).unwrap_or_default();
+    let chain = p12_keystore::PrivateKeyChain::new(local_key_id, p12_key, certs);
+    let mut ks = p12_keystore::KeyStore::new();
+    ks.add_entry(
+        &format!("certrenew-{}", id.cert.serial),
+        p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+    );
+    let bytes = zeroize::Zeroizing::new(ks.writer(pass.expose()).write().map_err(internal)?);
+    crate::store::write_new(&a.out, &bytes, true)?;
+    Ok(Outcome::success(Success::Exported)
+        .field("file", a.out.display().to_string())
+        .field("serial", id.cert.serial.clone())
+        .line(selection::describe(id, lang))
+        .line(match lang {
+            Lang::Ja => format!("出力先: {}", a.out.display()),
+            Lang::En => format!("written to {}", a.out.display()),
+        }))
+}
+
+fn roots(g: &Global, env: &Environment) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let roots = store.trusted_roots()?;
+    let mut o = Outcome::success(Success::Roots);
+    let mut list = Vec::new();
+    for r in &roots {
+        let grouped = cert::group_thumbprint(&r.sha1).unwrap_or_default();
+        o = o.line(match lang {
+            Lang::Ja => format!(
+                "  {}  拇印 (sha1): {grouped}  有効期間の終了 {}",
+                r.subject,
+                rfc3339(r.not_after)
+            ),
+            Lang::En => format!(
+                "  {}  sha1: {grouped}  notAfter {}",
+                r.subject,
+                rfc3339(r.not_after)
+            ),
+        });
+        list.push(serde_json::json!({
+            "subject": r.subject,
+            "sha1": grouped,
+            "not_after": rfc3339(r.not_after),
+        }));
+    }
+    if roots.is_empty() {
+        o = o.line(lang.pick("  (なし)", "  (none)"));
+    }
+    Ok(o.field("roots", list))
+}
+
+/// Whether a class is a success (for callers that only need the code).
+pub fn is_success(o: &Outcome) -> bool {
+    matches!(o.class, Class::Success(_))
+}

@@ -1,0 +1,370 @@
+//! The confirmation page (D5.1, D6.11): `GET https://webra1/scira/doc/ymfg/`
+//! with a client certificate; success is a 200 page carrying the marker
+//! `<meta name="certrenew-confirm" content="ok">`.
+//!
+//! Like a browser, the identity is chosen during the handshake from the CA
+//! names of webra1's CertificateRequest (D4.2 rules), unless `--select`
+//! names one. With `--ssl-state DIR` the client behaves like a browser that
+//! remembers, per site, which certificate it presented: a later visit
+//! presents that one again even when a newer one exists (D6.11), until the
+//! state is cleared (`--clear-ssl-state`, the manual's remedy). Within one
+//! process a [`Browser`] reuses one TLS configuration, so visits resume the
+//! TLS session.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustls::ClientConfig;
+use rustls::client::ResolvesClientCert;
+use rustls::sign::CertifiedKey;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{Clock, rfc3339};
+use crate::messages::{Lang, Outcome, Success};
+use crate::net::{self, Net, NetError, NetErrorKind};
+use crate::selection::{self, CaNames};
+use crate::store::StoredIdentity;
+
+/// The confirmation page's path (D3.3).
+pub const CONFIRM_PATH: &str = "/scira/doc/ymfg/";
+/// The success marker (docs/protocol.md 3.1).
+pub const MARKER_OK: &str = r#"<meta name="certrenew-confirm" content="ok">"#;
+
+/// Why the page did not confirm.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum NotConfirmed {
+    /// No certificate could be presented.
+    #[error("no certificate could be presented to {host}: {why}")]
+    NoIdentity {
+        /// The site.
+        host: String,
+        /// Why.
+        why: String,
+    },
+    /// The page could not be fetched (connection, handshake refused, ...).
+    #[error(transparent)]
+    Unreachable(NetError),
+    /// The page was fetched but does not show success.
+    #[error("{url} answered {status} without the success marker")]
+    Page {
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+impl NotConfirmed {
+    /// Detail lines (the presented identity is added by the caller).
+    pub fn lines(&self, o: Outcome, _lang: Lang) -> Outcome {
+        match self {
+            NotConfirmed::Page { status, url } => {
+                o.field("status", *status).field("url", url.clone())
+            }
+            NotConfirmed::Unreachable(e) => o.field("url", e.url.clone()),
+            NotConfirmed::NoIdentity { host, .. } => o.field("host", host.clone()),
+        }
+    }
+}
+
+/// The remembered choice for one site (`--ssl-state DIR/<host>.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remembered {
+    /// The site.
+    pub host: String,
+    /// The store id of the identity presented.
+    pub identity: String,
+    /// Its serial, for people.
+    pub serial: String,
+}
+
+/// A browser's SSL state: the identity remembered per site.
+#[derive(Debug, Clone)]
+pub struct SslState {
+    dir: PathBuf,
+}
+
+impl SslState {
+    /// Opens (creating it) the state directory; `clear` empties it first.
+    pub fn open(dir: &Path, clear: bool) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        if clear {
+            for e in std::fs::read_dir(dir)?.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "json") {
+                    std::fs::remove_file(&p)?;
+                }
+            }
+        }
+        Ok(Self {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    fn path(&self, host: &str) -> PathBuf {
+        self.dir.join(format!("{host}.json"))
+    }
+
+    /// What is remembered for `host`.
+    pub fn remembered(&self, host: &str) -> Option<Remembered> {
+        let bytes = std::fs::read(self.path(host)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Remembers the identity presented to `host` (replacing what was there).
+    pub fn remember(&self, r: &Remembered) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(r).map_err(std::io::Error::other)?;
+        let path = self.path(&r.host);
+        let tmp = self
+            .dir
+            .join(format!(".{}.{}.tmp", r.host, std::process::id()));
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(&tmp, &path)
+    }
+}
+
+/// One identity a browser can present.
+#[derive(Debug, Clone)]
+pub struct Presentable {
+    /// As stored.
+    pub identity: StoredIdentity,
+    /// Ready for rustls.
+    pub key: Arc<CertifiedKey>,
+}
+
+/// Chooses the certificate during the handshake, as a browser does.
+#[derive(Debug)]
+struct BrowserResolver {
+    ids: Vec<Presentable>,
+    clock: Clock,
+    select: Option<String>,
+    remembered: Mutex<Option<String>>,
+    presented: Mutex<Option<StoredIdentity>>,
+    failure: Mutex<Option<String>>,
+}
+
+impl BrowserResolver {
+    fn choose(&self, hints: &[&[u8]]) -> Result<&Presentable, String> {
+        if let Some(id) = self.remembered.lock().ok().and_then(|g| g.clone())
+            && let Some(p) = self.ids.iter().find(|p| p.identity.id == id)
+        {
+            return Ok(p);
+        }
+        let names = CaNames::from_hints(hints);
+        let now = self.clock.now();
+        if let Some(serial) = &self.select {
+            let want = crate::cert::normalize_serial(serial);
+            let p = self
+                .ids
+                .iter()
+                .find(|p| crate::cert::normalize_serial(&p.identity.cert.serial) == want)
+                .ok_or_else(|| format!("no certificate with serial {serial} is in the store"))?;
+            selection::check(&p.identity, &names, now).map_err(|e| e.to_string())?;
+            return Ok(p);
+        }
+        let stored: Vec<StoredIdentity> = self.ids.iter().map(|p| p.identity.clone()).collect();
+        let first = selection::candidates(&stored, &names, now)
+            .first()
+            .map(|c| c.id.clone())
+            .ok_or_else(|| "no certificate in the store is accepted by the site".to_owned())?;
+        self.ids
+            .iter()
+            .find(|p| p.identity.id == first)
+            .ok_or_else(|| "candidate vanished".to_owned())
+    }
+}
+
+impl ResolvesClientCert for BrowserResolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        match self.choose(root_hint_subjects) {
+            Ok(p) => {
+                if let Ok(mut g) = self.presented.lock() {
+                    *g = Some(p.identity.clone());
+                }
+                Some(p.key.clone())
+            }
+            Err(why) => {
+                if let Ok(mut g) = self.failure.lock() {
+                    *g = Some(why);
+                }
+                None
+            }
+        }
+    }
+
+    fn has_certs(&self) -> bool {
+        !self.ids.is_empty()
+    }
+}
+
+/// One visit's result.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    /// The identity presented in this visit's handshake (`None` when the
+    /// session was resumed and no certificate was asked for).
+    pub presented: Option<StoredIdentity>,
+    /// The outcome.
+    pub result: Result<u16, NotConfirmed>,
+}
+
+/// A browser-like client of the confirmation page.
+pub struct Browser {
+    config: ClientConfig,
+    resolver: Arc<BrowserResolver>,
+}
+
+impl std::fmt::Debug for Browser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Browser")
+            .field("resolver", &self.resolver)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Browser {
+    /// A browser holding `ids`; `select` forces a serial; `remembered` is
+    /// the identity id the SSL state holds for the site.
+    pub fn new(
+        net: &Net,
+        ids: Vec<Presentable>,
+        clock: Clock,
+        select: Option<String>,
+        remembered: Option<String>,
+    ) -> Result<Self, NetError> {
+        let resolver = Arc::new(BrowserResolver {
+            ids,
+            clock,
+            select,
+            remembered: Mutex::new(remembered),
+            presented: Mutex::new(None),
+            failure: Mutex::new(None),
+        });
+        let config = net.tls(Some(resolver.clone() as Arc<dyn ResolvesClientCert>))?;
+        Ok(Self { config, resolver })
+    }
+
+    /// Visits the confirmation page once (a new connection; the TLS session
+    /// of an earlier visit in this process is resumed when the server allows).
+    pub async fn visit(&self, net: &Net) -> Visit {
+        if let Ok(mut g) = self.resolver.presented.lock() {
+            *g = None;
+        }
+        if let Ok(mut g) = self.resolver.failure.lock() {
+            *g = None;
+        }
+        let result = self.fetch(net).await;
+        let presented = self.resolver.presented.lock().ok().and_then(|g| g.clone());
+        let failure = self.resolver.failure.lock().ok().and_then(|g| g.clone());
+        let result = match (result, failure) {
+            (Err(NotConfirmed::Unreachable(e)), Some(why))
+                if matches!(e.kind, NetErrorKind::Tls(_) | NetErrorKind::Connect(_)) =>
+            {
+                Err(NotConfirmed::NoIdentity {
+                    host: net::WEBRA1_HOST.into(),
+                    why,
+                })
+            }
+            (r, _) => r,
+        };
+        if let Some(p) = &presented
+            && let Ok(mut g) = self.resolver.remembered.lock()
+        {
+            *g = Some(p.id.clone());
+        }
+        Visit { presented, result }
+    }
+
+    async fn fetch(&self, net: &Net) -> Result<u16, NotConfirmed> {
+        let url = net::parse_url(&format!("https://{}{CONFIRM_PATH}", net::WEBRA1_HOST))
+            .map_err(NotConfirmed::Unreachable)?;
+        let client = net
+            .client(&url, self.config.clone())
+            .map_err(NotConfirmed::Unreachable)?;
+        let resp = client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| NotConfirmed::Unreachable(net.classify(&url, &e)))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .text()
+            .await
+            .map_err(|e| NotConfirmed::Unreachable(net.classify(&url, &e)))?;
+        if status == 200 && body.contains(MARKER_OK) {
+            Ok(status)
+        } else {
+            Err(NotConfirmed::Page {
+                url: url.to_string(),
+                status,
+            })
+        }
+    }
+}
+
+/// The outcome of `verify` for one visit, with the presented identity.
+pub fn outcome(visit: &Visit, remembered: Option<&Remembered>, lang: Lang) -> Outcome {
+    let mut o = match &visit.result {
+        Ok(_) => Outcome::success(Success::Confirmed),
+        Err(e) => crate::error::Error::Confirm(e.clone()).to_outcome(lang),
+    };
+    if let Some(p) = &visit.presented {
+        let c = &p.cert;
+        o = o
+            .field("presented_serial", c.serial.clone())
+            .field("presented_not_after", rfc3339(c.not_after))
+            .line(match lang {
+                Lang::Ja => format!(
+                    "提示した証明書: シリアル番号 {}  有効期間の終了 {}",
+                    c.serial,
+                    rfc3339(c.not_after)
+                ),
+                Lang::En => format!(
+                    "certificate presented: serial {}  notAfter {}",
+                    c.serial,
+                    rfc3339(c.not_after)
+                ),
+            });
+    }
+    if let Some(r) = remembered {
+        o = o
+            .field("ssl_state_serial", r.serial.clone())
+            .line(match lang {
+                Lang::Ja => format!(
+                    "SSL 状態に記憶されていた証明書を提示しました (シリアル番号 {})。",
+                    r.serial
+                ),
+                Lang::En => format!(
+                    "the certificate remembered in the SSL state was presented (serial {})",
+                    r.serial
+                ),
+            });
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssl_state_remembers_and_clears() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SslState::open(dir.path(), false).unwrap();
+        assert_eq!(s.remembered("webra1.secomtrust.net"), None);
+        let r = Remembered {
+            host: "webra1.secomtrust.net".into(),
+            identity: "abc-01".into(),
+            serial: "01".into(),
+        };
+        s.remember(&r).unwrap();
+        assert_eq!(s.remembered("webra1.secomtrust.net"), Some(r.clone()));
+        let again = SslState::open(dir.path(), false).unwrap();
+        assert_eq!(again.remembered("webra1.secomtrust.net"), Some(r));
+        let cleared = SslState::open(dir.path(), true).unwrap();
+        assert_eq!(cleared.remembered("webra1.secomtrust.net"), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! The PKCS#10 request of a renewal (docs/protocol.md 2.4): the subject is
+//! the login's `subject_der` copied byte for byte, the key is the new one,
+//! no attributes. The DER is assembled here so that nothing re-encodes the
+//! subject; rcgen signs it.
+
+use rcgen::{KeyPair, PublicKeyData, SigningKey};
+use x509_cert::der::Decode;
+
+/// Why no CSR could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsrError {
+    /// `subject_der` is not a DER Name.
+    #[error("subject_der is not a DER X.501 Name: {0}")]
+    Subject(String),
+    /// A key type the protocol does not use.
+    #[error("unsupported key algorithm for a CSR")]
+    Algorithm,
+    /// Signing failed.
+    #[error("signing the CSR failed: {0}")]
+    Sign(String),
+}
+
+/// ecdsa-with-SHA256, no parameters (RFC 5758).
+const ECDSA_WITH_SHA256: &[u8] = &[
+    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
+];
+/// sha256WithRSAEncryption, NULL parameters (RFC 4055).
+const SHA256_WITH_RSA: &[u8] = &[
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
+];
+
+/// A DER TLV.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A DER PKCS#10 request for `key` with exactly `subject_der` as subject.
+pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
+    x509_cert::name::Name::from_der(subject_der)
+        .map(|_| ())
+        .map_err(|e| CsrError::Subject(e.to_string()))?;
+    let alg = if key.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256 {
+        ECDSA_WITH_SHA256
+    } else if key.algorithm() == &rcgen::PKCS_RSA_SHA256 {
+        SHA256_WITH_RSA
+    } else {
+        return Err(CsrError::Algorithm);
+    };
+    let version = [0x02, 0x01, 0x00];
+    let attributes = [0xa0, 0x00];
+    let info = tlv(
+        0x30,
+        &[
+            &version[..],
+            subject_der,
+            &key.subject_public_key_info(),
+            &attributes[..],
+        ]
+        .concat(),
+    );
+    let signature = key.sign(&info).map_err(|e| CsrError::Sign(e.to_string()))?;
+    let bits = tlv(0x03, &[&[0u8][..], &signature].concat());
+    Ok(tlv(0x30, &[&info[..], alg, &bits].concat()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::{CertFacts, KeyType};
+    use certs_gen::{ClientSpec, Pki};
+    use time::{Duration, OffsetDateTime};
+    use x509_cert::der::Encode;
+
+    fn check(key_type: KeyType, pki_type: certs_gen::KeyType) {
+        let now = OffsetDateTime::now_utc();
+        let pki = Pki::generate(pki_type, now).unwrap();
+        let old = pki
+            .issue_client(&ClientSpec::ending("ACME user01", now, -Duration::days(10)))
+            .unwrap();
+        let subject_der = CertFacts::parse(&old.cert).unwrap().subject_der;
+        let key = key_type.generate().unwrap();
+        let der = build(&key, &subject_der).unwrap();
+
+        // A second implementation reads the same subject bytes back.
+        let req = x509_cert::request::CertReq::from_der(&der).unwrap();
+        assert_eq!(req.info.subject.to_der().unwrap(), subject_der);
+        assert_eq!(
+            req.info.public_key.to_der().unwrap(),
+            key.subject_public_key_info()
+        );
+        // rcgen parses it and checks its self-signature.
+        let parsed = rcgen::CertificateSigningRequestParams::from_der(&der.clone().into()).unwrap();
+        assert_eq!(parsed.public_key.der_bytes(), key.der_bytes());
+        // The test CA signs it.
+        let subject = pki.client_subject("ACME user01", None);
+        let new = pki
+            .sign_client_csr(&der, subject, now, now + Duration::days(365), None)
+            .unwrap();
+        let facts = CertFacts::parse(&new).unwrap();
+        assert_eq!(facts.spki_der, key.subject_public_key_info());
+        assert_eq!(facts.subject_der, subject_der);
+    }
+
+    #[test]
+    fn p256_csr_carries_the_exact_subject() {
+        check(KeyType::P256, certs_gen::KeyType::P256);
+    }
+
+    #[test]
+    fn rsa_csr_carries_the_exact_subject() {
+        check(KeyType::Rsa2048, certs_gen::KeyType::P256);
+    }
+
+    #[test]
+    fn a_subject_that_is_not_a_name_is_refused() {
+        let key = KeyType::P256.generate().unwrap();
+        assert!(matches!(
+            build(&key, b"\x04\x03abc"),
+            Err(CsrError::Subject(_))
+        ));
+    }
+}

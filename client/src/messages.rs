@@ -1,0 +1,473 @@
+//! The one catalogue of customer-facing messages (STYLE 7).
+//!
+//! Every outcome of a command belongs to one [`Class`]; each class has its
+//! exit code and its message in Japanese (the manual's words, byte for byte,
+//! where the manual has words) and English (ours). Nothing else in the crate
+//! prints a class message: commands return an [`Outcome`] and `main` renders
+//! it with [`Outcome::render`].
+
+use std::fmt;
+use std::io::Write;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The language of the messages (`--lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// Japanese, the manual's messages (default).
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks the text for this language.
+    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+/// How results are printed (`--output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One message line, then detail lines (default).
+    #[default]
+    Text,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// What kind of success a command had; each has its own message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Success {
+    /// `renew`: the new certificate is stored with its chain (D4.6).
+    Renewed,
+    /// `list`: candidates shown.
+    Listed,
+    /// `check`: all three hosts answered (D3.1).
+    Reachable,
+    /// `verify`: the confirmation page showed success (D5.1).
+    Confirmed,
+    /// `import`: the identity is in the store.
+    Imported,
+    /// `export`: the PKCS#12 file is written.
+    Exported,
+    /// `roots`: trusted roots shown.
+    Roots,
+}
+
+/// The class of an outcome: one exit code and one message each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Success of some kind (exit 0).
+    Success(Success),
+    /// A bug or an impossible state (exit 1).
+    Internal,
+    /// A command line that cannot be carried out (exit 2).
+    Usage,
+    /// `115:データの問合せに失敗しました。` (exit 3, D6.1).
+    E115,
+    /// `証明書がありません。` (exit 4, D6.2, D6.3).
+    NoCert,
+    /// `550:...認証に失敗しました。` (exit 5, D6.4-D6.8).
+    E550A,
+    /// `550:...既に証明書を取得済みです。` (exit 6, D6.9, D6.10).
+    E550F,
+    /// The CA's root was not trusted: declined or wrong thumbprint (exit 7, D4.5).
+    RootNotTrusted,
+    /// `証明書をインポートできませんでした。` (exit 8, D8.3).
+    EImport,
+    /// The confirmation page did not show success (exit 9, D6.11).
+    EConfirm,
+}
+
+impl Class {
+    /// Every failure class, for tests and documentation.
+    pub const FAILURES: [Class; 9] = [
+        Class::Internal,
+        Class::Usage,
+        Class::E115,
+        Class::NoCert,
+        Class::E550A,
+        Class::E550F,
+        Class::RootNotTrusted,
+        Class::EImport,
+        Class::EConfirm,
+    ];
+
+    /// The process exit code (DESIGN "The client").
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Class::Success(_) => 0,
+            Class::Internal => 1,
+            Class::Usage => 2,
+            Class::E115 => 3,
+            Class::NoCert => 4,
+            Class::E550A => 5,
+            Class::E550F => 6,
+            Class::RootNotTrusted => 7,
+            Class::EImport => 8,
+            Class::EConfirm => 9,
+        }
+    }
+
+    /// The class name in JSON output and on the wire (`E115`, `ENOCERT`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Success(_) => "success",
+            Class::Internal => "EINTERNAL",
+            Class::Usage => "EUSAGE",
+            Class::E115 => "E115",
+            Class::NoCert => "ENOCERT",
+            Class::E550A => "E550A",
+            Class::E550F => "E550F",
+            Class::RootNotTrusted => "EROOT",
+            Class::EImport => "EIMPORT",
+            Class::EConfirm => "ECONFIRM",
+        }
+    }
+
+    /// The class of a problem `class` on the wire (docs/protocol.md 2.5), for
+    /// the three the customer sees; `None` for anything else.
+    pub fn from_wire(class: &str) -> Option<Class> {
+        match class {
+            "ENOCERT" => Some(Class::NoCert),
+            "E550A" => Some(Class::E550A),
+            "E550F" => Some(Class::E550F),
+            _ => None,
+        }
+    }
+
+    /// The one-line message.
+    pub fn message(self, lang: Lang) -> &'static str {
+        match self {
+            Class::Success(s) => success_message(s, lang),
+            Class::Internal => lang.pick(
+                "内部エラーが発生しました。",
+                "internal error: this is a bug in certrenew",
+            ),
+            Class::Usage => lang.pick(
+                "コマンドの指定が正しくありません。",
+                "the command line cannot be carried out",
+            ),
+            Class::E115 => lang.pick(
+                "115:データの問合せに失敗しました。",
+                "115: the data query failed",
+            ),
+            Class::NoCert => lang.pick("証明書がありません。", "no certificate"),
+            Class::E550A => lang.pick(
+                "550:証明書ファイルは取得できませんでした。認証に失敗しました。",
+                "550: the certificate file could not be obtained: authentication failed",
+            ),
+            Class::E550F => lang.pick(
+                "550:証明書ファイルは取得できませんでした。証明書が作成されていないか、もしくは既に証明書を取得済みです。",
+                "550: the certificate file could not be obtained: the certificate has not been created, or it was already obtained",
+            ),
+            Class::RootNotTrusted => lang.pick(
+                "ルート証明書を信頼できないため、処理を中止しました。",
+                "the CA's root certificate was not trusted, so the import was stopped",
+            ),
+            Class::EImport => lang.pick(
+                "証明書をインポートできませんでした。",
+                "the certificate could not be imported",
+            ),
+            Class::EConfirm => lang.pick(
+                "確認ページで証明書が有効であることを確認できませんでした。",
+                "the confirmation page did not confirm the certificate",
+            ),
+        }
+    }
+
+    /// The manual's remedy for the class (DOMAIN D6), as advice lines.
+    pub fn remedy(self, lang: Lang) -> &'static [&'static str] {
+        match (self, lang) {
+            (Class::E115, Lang::Ja) => &[
+                "webra2.secomtrust.net (HTTPS)、repo1.secomtrust.net (HTTP)、repository.secomtrust.net (HTTP) への通信を許可してください。",
+                "ウイルス対策ソフトが通信を遮断している場合は一時的に停止して再度お試しください。ネットワークの設定で制限されている場合は設定を変更してください。",
+            ],
+            (Class::E115, Lang::En) => &[
+                "allow traffic to webra2.secomtrust.net (HTTPS), repo1.secomtrust.net (HTTP) and repository.secomtrust.net (HTTP)",
+                "antivirus software may be blocking it (pause it and retry), or network settings restrict access (change them)",
+            ],
+            (Class::NoCert, Lang::Ja) => &[
+                "証明書のプロパティで有効期間の終了を確認してください。終了から 90 日以上経過している場合は、証明書の再発行を申請してください。",
+                "証明書がこのコンピューターにない場合は、証明書がインストールされているコンピューターで実行してください。",
+            ],
+            (Class::NoCert, Lang::En) => &[
+                "check the end of validity in the certificate's properties (certrenew list --all); 90 days or more after it, apply for a reissue",
+                "if the certificate is not in this store, run on the machine that holds it (or import it first)",
+            ],
+            (Class::E550A, Lang::Ja) => &[
+                "証明書有効期限の 28 日前時点のログインパスワードと、正しい証明書を指定して再度お試しください。",
+                "正しい入力でも失敗する場合は、証明書の再発行を申請してください。",
+            ],
+            (Class::E550A, Lang::En) => &[
+                "retry with the login password as it was 28 days before the certificate's expiry, and the right certificate",
+                "if it keeps failing with the right inputs, apply for a reissue",
+            ],
+            (Class::E550F, Lang::Ja) => &[
+                "既に証明書を取得済みの場合は、確認ページ (certrenew verify) で新しい証明書を確認してください。",
+                "インポートが完了していない場合は、証明書の再発行を申請してください。",
+            ],
+            (Class::E550F, Lang::En) => &[
+                "if the certificate was already obtained, check the new one on the confirmation page (certrenew verify)",
+                "if the import did not actually complete, apply for a reissue",
+            ],
+            (Class::EConfirm, Lang::Ja) => &[
+                "SSL 状態のクリアを行い (certrenew verify --clear-ssl-state)、すべてのブラウザーを閉じてから新しく開き、再度お試しください。",
+            ],
+            (Class::EConfirm, Lang::En) => &[
+                "clear the SSL state (certrenew verify --clear-ssl-state), close all browsers, open a new one and retry",
+            ],
+            _ => &[],
+        }
+    }
+}
+
+fn success_message(s: Success, lang: Lang) -> &'static str {
+    match s {
+        Success::Renewed => lang.pick(
+            "証明書の更新とインポートが完了しました。",
+            "the certificate was renewed and imported",
+        ),
+        Success::Listed => lang.pick("選択できる証明書:", "certificates to choose from:"),
+        Success::Reachable => lang.pick(
+            "すべての接続先に接続できました。",
+            "all three hosts answered",
+        ),
+        Success::Confirmed => lang.pick(
+            "確認ページで証明書が有効であることを確認しました。",
+            "the confirmation page confirmed the certificate",
+        ),
+        Success::Imported => lang.pick(
+            "証明書をインポートしました。",
+            "the certificate was imported",
+        ),
+        Success::Exported => lang.pick(
+            "証明書をエクスポートしました。",
+            "the certificate was exported",
+        ),
+        Success::Roots => lang.pick("信頼するルート証明書:", "trusted root certificates:"),
+    }
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a command ends with: its class, detail lines for people and detail
+/// fields for machines.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The class: exit code and message.
+    pub class: Class,
+    /// Lines printed after the message in text mode.
+    pub lines: Vec<String>,
+    /// The `details` object of JSON output.
+    pub details: Map<String, Value>,
+}
+
+impl Outcome {
+    /// An outcome of `class` with no details yet.
+    pub fn new(class: Class) -> Self {
+        Self {
+            class,
+            lines: Vec::new(),
+            details: Map::new(),
+        }
+    }
+
+    /// A success of kind `s`.
+    pub fn success(s: Success) -> Self {
+        Self::new(Class::Success(s))
+    }
+
+    /// Adds a detail line for people.
+    pub fn line(mut self, line: impl Into<String>) -> Self {
+        self.lines.push(line.into());
+        self
+    }
+
+    /// Adds a detail field for machines.
+    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Adds the class's remedy lines (and the `remedy` field).
+    pub fn with_remedy(mut self, lang: Lang) -> Self {
+        let remedy = self.class.remedy(lang);
+        if !remedy.is_empty() {
+            self.lines.extend(remedy.iter().map(|s| (*s).to_owned()));
+            self.details.insert(
+                "remedy".into(),
+                Value::Array(remedy.iter().map(|s| Value::from(*s)).collect()),
+            );
+        }
+        self
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        self.class.exit_code()
+    }
+
+    /// The JSON object of `--output json`.
+    pub fn to_json(&self, lang: Lang) -> Value {
+        let mut obj = Map::new();
+        obj.insert("class".into(), self.class.name().into());
+        obj.insert("exit_code".into(), self.class.exit_code().into());
+        obj.insert("message".into(), self.class.message(lang).into());
+        obj.insert("details".into(), Value::Object(self.details.clone()));
+        Value::Object(obj)
+    }
+
+    /// Prints the outcome: text mode puts the message on stdout for a success
+    /// and on stderr for a failure, detail lines after it on the same stream;
+    /// JSON mode writes one object on stdout.
+    pub fn render(
+        &self,
+        lang: Lang,
+        format: OutputFormat,
+        stdout: &mut dyn Write,
+        stderr: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        match format {
+            OutputFormat::Json => {
+                let json = self.to_json(lang);
+                writeln!(stdout, "{json}")?;
+                stdout.flush()
+            }
+            OutputFormat::Text => {
+                let out: &mut dyn Write = if matches!(self.class, Class::Success(_)) {
+                    stdout
+                } else {
+                    stderr
+                };
+                writeln!(out, "{}", self.class.message(lang))?;
+                for line in &self.lines {
+                    writeln!(out, "{line}")?;
+                }
+                out.flush()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manuals_messages_are_byte_exact() {
+        assert_eq!(
+            Class::E115.message(Lang::Ja),
+            "115:データの問合せに失敗しました。"
+        );
+        assert_eq!(Class::NoCert.message(Lang::Ja), "証明書がありません。");
+        assert_eq!(
+            Class::E550A.message(Lang::Ja),
+            "550:証明書ファイルは取得できませんでした。認証に失敗しました。"
+        );
+        assert_eq!(
+            Class::E550F.message(Lang::Ja),
+            "550:証明書ファイルは取得できませんでした。証明書が作成されていないか、もしくは既に証明書を取得済みです。"
+        );
+        assert_eq!(
+            Class::EImport.message(Lang::Ja),
+            "証明書をインポートできませんでした。"
+        );
+        // Full-width punctuation, not ASCII.
+        assert!(Class::E115.message(Lang::Ja).ends_with('\u{3002}'));
+        assert!(!Class::E550A.message(Lang::Ja).contains('.'));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_design_table() {
+        let codes: Vec<(&str, u8)> = Class::FAILURES
+            .iter()
+            .map(|c| (c.name(), c.exit_code()))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                ("EINTERNAL", 1),
+                ("EUSAGE", 2),
+                ("E115", 3),
+                ("ENOCERT", 4),
+                ("E550A", 5),
+                ("E550F", 6),
+                ("EROOT", 7),
+                ("EIMPORT", 8),
+                ("ECONFIRM", 9),
+            ]
+        );
+        assert_eq!(Class::Success(Success::Renewed).exit_code(), 0);
+    }
+
+    #[test]
+    fn every_message_is_one_line_in_both_languages() {
+        for c in Class::FAILURES {
+            for lang in [Lang::Ja, Lang::En] {
+                let m = c.message(lang);
+                assert!(!m.is_empty() && !m.contains('\n'), "{c}: {m:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn wire_classes_map_to_the_customer_classes() {
+        assert_eq!(Class::from_wire("ENOCERT"), Some(Class::NoCert));
+        assert_eq!(Class::from_wire("E550A"), Some(Class::E550A));
+        assert_eq!(Class::from_wire("E550F"), Some(Class::E550F));
+        assert_eq!(Class::from_wire("bad_ticket"), None);
+    }
+
+    #[test]
+    fn text_failures_go_to_stderr_and_successes_to_stdout() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        Outcome::new(Class::E115)
+            .line("repo1.secomtrust.net: refused")
+            .render(Lang::Ja, OutputFormat::Text, &mut out, &mut err)
+            .unwrap();
+        assert!(out.is_empty());
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "115:データの問合せに失敗しました。\nrepo1.secomtrust.net: refused\n"
+        );
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        Outcome::success(Success::Imported)
+            .render(Lang::En, OutputFormat::Text, &mut out, &mut err)
+            .unwrap();
+        assert!(err.is_empty());
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "the certificate was imported\n"
+        );
+    }
+
+    #[test]
+    fn json_is_one_object_with_class_code_message_details() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        Outcome::new(Class::E550F)
+            .field("host", "webra2.secomtrust.net")
+            .render(Lang::Ja, OutputFormat::Json, &mut out, &mut err)
+            .unwrap();
+        assert!(err.is_empty());
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 1);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["class"], "E550F");
+        assert_eq!(v["exit_code"], 6);
+        assert_eq!(v["message"], Class::E550F.message(Lang::Ja));
+        assert_eq!(v["details"]["host"], "webra2.secomtrust.net");
+    }
+}

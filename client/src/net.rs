@@ -1,0 +1,566 @@
+//! HTTP and TLS plumbing in one place: host mappings (`--connect-to`), the
+//! servers' trust (`--server-ca` or the platform verifier), timeouts,
+//! proxies, bounded retries of idempotent GETs, and the classification of
+//! every transport failure (all of which the customer sees as E115).
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use rustls::ClientConfig;
+use rustls::client::ResolvesClientCert;
+use rustls::client::danger::ServerCertVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls_pki_types::CertificateDer;
+
+/// The RA (D3).
+pub const WEBRA2_HOST: &str = "webra2.secomtrust.net";
+/// The confirmation page (D3.3).
+pub const WEBRA1_HOST: &str = "webra1.secomtrust.net";
+/// Repository 1: CA certificates (D3).
+pub const REPO1_HOST: &str = "repo1.secomtrust.net";
+/// The repository: roots and CRLs (D3).
+pub const REPOSITORY_HOST: &str = "repository.secomtrust.net";
+
+/// A transport failure: what was asked and what happened.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{url}: {kind}")]
+pub struct NetError {
+    /// The host asked.
+    pub host: String,
+    /// The URL asked.
+    pub url: String,
+    /// What happened.
+    pub kind: NetErrorKind,
+}
+
+/// How a request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetErrorKind {
+    /// No connection (refused, unreachable, name not resolved).
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// The connection, the handshake or the whole request took too long.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// TLS failed (server certificate not trusted, alert received, ...).
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    /// An HTTP status the protocol does not expect here.
+    #[error("unexpected HTTP status {0}")]
+    Status(u16),
+    /// A body that could not be read or is not what the protocol says.
+    #[error("unreadable answer: {0}")]
+    Body(String),
+    /// A request that could not even be built (bad URL, bad proxy).
+    #[error("cannot send the request: {0}")]
+    Setup(String),
+}
+
+/// One `--connect-to HOST:PORT:ADDR:PORT` mapping (curl's syntax; an empty
+/// HOST or PORT matches any, an empty target PORT keeps the original).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// Host the URL names (`None`: any).
+    pub host: Option<String>,
+    /// Port the URL names (`None`: any).
+    pub port: Option<u16>,
+    /// Where to connect instead (IP address or name).
+    pub to_host: String,
+    /// Port to connect to (`None`: the URL's).
+    pub to_port: Option<u16>,
+}
+
+impl std::str::FromStr for ConnectTo {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let fields =
+            split_connect_to(s).ok_or_else(|| format!("{s:?}: expected HOST:PORT:ADDR:PORT"))?;
+        let port = |p: &str| -> Result<Option<u16>, String> {
+            if p.is_empty() {
+                Ok(None)
+            } else {
+                p.parse::<u16>()
+                    .map(Some)
+                    .map_err(|_| format!("{s:?}: {p:?} is not a port number"))
+            }
+        };
+        let to_host = fields[2].trim_start_matches('[').trim_end_matches(']');
+        if to_host.is_empty() {
+            return Err(format!("{s:?}: the address to connect to is empty"));
+        }
+        Ok(Self {
+            host: (!fields[0].is_empty()).then(|| fields[0].to_ascii_lowercase()),
+            port: port(fields[1])?,
+            to_host: to_host.to_owned(),
+            to_port: port(fields[3])?,
+        })
+    }
+}
+
+/// Splits on `:` outside `[...]` (IPv6 literals); exactly four fields.
+fn split_connect_to(s: &str) -> Option<[&str; 4]> {
+    let mut out = Vec::with_capacity(4);
+    let mut depth = 0;
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            ':' if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out.try_into().ok()
+}
+
+impl ConnectTo {
+    fn matches(&self, host: &str, port: u16) -> bool {
+        self.host.as_deref().is_none_or(|h| h == host) && self.port.is_none_or(|p| p == port)
+    }
+}
+
+/// Proxy settings: `--proxy`, or the environment's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// `--proxy URL`: every request goes through it.
+    pub all: Option<String>,
+    /// `HTTPS_PROXY`.
+    pub https: Option<String>,
+    /// `HTTP_PROXY`.
+    pub http: Option<String>,
+    /// `NO_PROXY`.
+    pub no_proxy: Option<String>,
+}
+
+/// Bounded retries for idempotent GETs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all (1: no retry).
+    pub attempts: u32,
+    /// Wait before the second attempt; doubles each time.
+    pub backoff: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Everything the network layer is configured with.
+#[derive(Debug, Clone)]
+pub struct NetConfig {
+    /// `--connect-to` mappings, first match wins.
+    pub mappings: Vec<ConnectTo>,
+    /// `--server-ca`: trust only these roots for the servers (else the platform's).
+    pub server_roots: Option<Vec<CertificateDer<'static>>>,
+    /// `--connect-timeout`: TCP connect and TLS handshake.
+    pub connect_timeout: Duration,
+    /// `--timeout`: the whole request.
+    pub timeout: Duration,
+    /// Proxies.
+    pub proxy: ProxySettings,
+    /// Retries of idempotent GETs.
+    pub retry: RetryPolicy,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        Self {
+            mappings: Vec::new(),
+            server_roots: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            proxy: ProxySettings::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// The network layer: builds TLS configurations and HTTP clients.
+pub struct Net {
+    config: NetConfig,
+    provider: Arc<CryptoProvider>,
+    verifier: Arc<dyn ServerCertVerifier>,
+}
+
+impl std::fmt::Debug for Net {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Net")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The one crypto provider: aws-lc-rs.
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+impl Net {
+    /// Sets up the servers' verifier: only `server_roots` when given, else
+    /// the platform verifier.
+    pub fn new(config: NetConfig) -> Result<Self, NetError> {
+        let provider = provider();
+        let setup = |e: String| NetError {
+            host: String::new(),
+            url: String::new(),
+            kind: NetErrorKind::Setup(e),
+        };
+        let verifier: Arc<dyn ServerCertVerifier> = match &config.server_roots {
+            Some(roots) => {
+                let mut store = rustls::RootCertStore::empty();
+                for r in roots {
+                    store
+                        .add(r.clone())
+                        .map_err(|e| setup(format!("--server-ca: {e}")))?;
+                }
+                rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(store),
+                    provider.clone(),
+                )
+                .build()
+                .map_err(|e| setup(format!("--server-ca: {e}")))?
+            }
+            None => Arc::new(
+                rustls_platform_verifier::Verifier::new(provider.clone())
+                    .map_err(|e| setup(format!("platform verifier: {e}")))?,
+            ),
+        };
+        Ok(Self {
+            config,
+            provider,
+            verifier,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &NetConfig {
+        &self.config
+    }
+
+    /// A TLS client configuration with the servers' verifier and, when
+    /// given, a client-certificate resolver. ALPN offers HTTP/1.1.
+    pub fn tls(
+        &self,
+        client_auth: Option<Arc<dyn ResolvesClientCert>>,
+    ) -> Result<ClientConfig, NetError> {
+        let builder = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .map_err(|e| NetError {
+                host: String::new(),
+                url: String::new(),
+                kind: NetErrorKind::Setup(format!("TLS configuration: {e}")),
+            })?
+            .dangerous()
+            .with_custom_certificate_verifier(self.verifier.clone());
+        let mut cfg = match client_auth {
+            Some(r) => builder.with_client_cert_resolver(r),
+            None => builder.with_no_client_auth(),
+        };
+        cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(cfg)
+    }
+
+    /// An HTTP client for requests to `url`'s origin: its host mapping, the
+    /// given TLS configuration, timeouts and proxies; no redirects.
+    pub fn client(&self, url: &Url, tls: ClientConfig) -> Result<reqwest::Client, NetError> {
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let port = url.port_or_known_default().unwrap_or(0);
+        let mut b = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(self.config.connect_timeout)
+            .timeout(self.config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .http1_only()
+            .pool_max_idle_per_host(0)
+            .user_agent(concat!("certrenew/", env!("CARGO_PKG_VERSION")));
+        if let Some(addr) = self.mapped(&host, port).map_err(|k| self.err(url, k))? {
+            b = b.resolve(&host, addr);
+        }
+        b = self.with_proxies(b).map_err(|k| self.err(url, k))?;
+        b.build()
+            .map_err(|e| self.err(url, NetErrorKind::Setup(error_chain(&e))))
+    }
+
+    /// Where a mapping sends `host:port`, if any.
+    fn mapped(&self, host: &str, port: u16) -> Result<Option<SocketAddr>, NetErrorKind> {
+        let Some(m) = self.config.mappings.iter().find(|m| m.matches(host, port)) else {
+            return Ok(None);
+        };
+        let to_port = m.to_port.unwrap_or(port);
+        let mut addrs = (m.to_host.as_str(), to_port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                NetErrorKind::Connect(format!("--connect-to target {}:{to_port}: {e}", m.to_host))
+            })?;
+        addrs.next().map(Some).ok_or_else(|| {
+            NetErrorKind::Connect(format!(
+                "--connect-to target {}:{to_port}: no address",
+                m.to_host
+            ))
+        })
+    }
+
+    fn with_proxies(
+        &self,
+        mut b: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, NetErrorKind> {
+        let p = &self.config.proxy;
+        let no_proxy = || {
+            p.no_proxy
+                .as_deref()
+                .and_then(reqwest::NoProxy::from_string)
+        };
+        let bad = |e: reqwest::Error| NetErrorKind::Setup(format!("proxy: {}", error_chain(&e)));
+        // Never let reqwest read the environment itself: it is read once, in
+        // `env`, and passed in here.
+        b = b.no_proxy();
+        if let Some(all) = &p.all {
+            b = b.proxy(reqwest::Proxy::all(all).map_err(bad)?.no_proxy(no_proxy()));
+        } else {
+            if let Some(https) = &p.https {
+                b = b.proxy(
+                    reqwest::Proxy::https(https)
+                        .map_err(bad)?
+                        .no_proxy(no_proxy()),
+                );
+            }
+            if let Some(http) = &p.http {
+                b = b.proxy(
+                    reqwest::Proxy::http(http)
+                        .map_err(bad)?
+                        .no_proxy(no_proxy()),
+                );
+            }
+        }
+        Ok(b)
+    }
+
+    /// A `NetError` about `url`.
+    pub fn err(&self, url: &Url, kind: NetErrorKind) -> NetError {
+        NetError {
+            host: url.host_str().unwrap_or_default().to_owned(),
+            url: url.to_string(),
+            kind,
+        }
+    }
+
+    /// Classifies a reqwest error.
+    pub fn classify(&self, url: &Url, e: &reqwest::Error) -> NetError {
+        self.err(url, classify(e))
+    }
+
+    /// GETs `url` (no client certificate) and hands a 2xx body to `parse`;
+    /// retries transport failures, 5xx answers and bodies `parse` rejects,
+    /// up to the retry policy. Other statuses fail at once.
+    pub async fn get_parsed<T>(
+        &self,
+        url: &Url,
+        parse: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<T, NetError> {
+        self.get_parsed_with(url, self.tls(None)?, parse).await
+    }
+
+    /// [`Net::get_parsed`] with a given TLS configuration (e.g. one that
+    /// records the server's CertificateRequest).
+    pub async fn get_parsed_with<T>(
+        &self,
+        url: &Url,
+        tls: ClientConfig,
+        parse: impl Fn(&[u8]) -> Result<T, String>,
+    ) -> Result<T, NetError> {
+        let client = self.client(url, tls)?;
+        let mut wait = self.config.retry.backoff;
+        let attempts = self.config.retry.attempts.max(1);
+        let mut attempt = 1;
+        loop {
+            let result = async {
+                let resp = client
+                    .get(url.clone())
+                    .send()
+                    .await
+                    .map_err(|e| (classify(&e), true))?;
+                let status = resp.status();
+                if !status.is_success() {
+                    return Err((
+                        NetErrorKind::Status(status.as_u16()),
+                        status.is_server_error(),
+                    ));
+                }
+                let body = resp.bytes().await.map_err(|e| (classify(&e), true))?;
+                parse(&body).map_err(|e| (NetErrorKind::Body(e), true))
+            }
+            .await;
+            match result {
+                Ok(v) => return Ok(v),
+                Err((kind, retry)) if retry && attempt < attempts => {
+                    let _ = kind;
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    attempt += 1;
+                }
+                Err((kind, _)) => return Err(self.err(url, kind)),
+            }
+        }
+    }
+}
+
+/// A client identity ready for rustls: the leaf, the CAs below the root
+/// (a root is never sent), and the signing key.
+pub fn certified_key(
+    leaf: &CertificateDer<'static>,
+    chain: &[CertificateDer<'static>],
+    key: &rustls_pki_types::PrivatePkcs8KeyDer<'_>,
+) -> Result<Arc<rustls::sign::CertifiedKey>, String> {
+    let signer = provider()
+        .key_provider
+        .load_private_key(rustls_pki_types::PrivateKeyDer::Pkcs8(key.clone_key()))
+        .map_err(|e| format!("private key: {e}"))?;
+    let mut certs = vec![leaf.clone()];
+    for c in chain {
+        let self_issued = crate::cert::CertFacts::parse(c).is_ok_and(|f| f.is_self_issued());
+        if !self_issued {
+            certs.push(c.clone());
+        }
+    }
+    Ok(Arc::new(rustls::sign::CertifiedKey::new(certs, signer)))
+}
+
+/// Presents one identity to any CertificateRequest.
+#[derive(Debug)]
+pub struct FixedClientCert(pub Arc<rustls::sign::CertifiedKey>);
+
+impl ResolvesClientCert for FixedClientCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The error and all its sources, `: `-separated.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(src) = cur {
+        let t = src.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = src.source();
+    }
+    s
+}
+
+/// The rustls error somewhere in `e`'s sources, if any.
+pub fn find_rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r.clone());
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        {
+            return Some(r.clone());
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// What kind of failure a reqwest error is.
+pub fn classify(e: &reqwest::Error) -> NetErrorKind {
+    let text = error_chain(e);
+    if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
+        NetErrorKind::Timeout(text)
+    } else if find_rustls_error(e).is_some() {
+        NetErrorKind::Tls(text)
+    } else if e.is_connect() {
+        NetErrorKind::Connect(text)
+    } else if e.is_body() || e.is_decode() {
+        NetErrorKind::Body(text)
+    } else {
+        NetErrorKind::Connect(text)
+    }
+}
+
+/// Parses a URL the protocol or a certificate gave.
+pub fn parse_url(s: &str) -> Result<Url, NetError> {
+    Url::parse(s).map_err(|e| NetError {
+        host: String::new(),
+        url: s.to_owned(),
+        kind: NetErrorKind::Setup(format!("bad URL: {e}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_root() -> CertificateDer<'static> {
+        let pki =
+            certs_gen::Pki::generate(certs_gen::KeyType::P256, time::OffsetDateTime::now_utc())
+                .unwrap();
+        pki.web_root.der().clone()
+    }
+
+    #[test]
+    fn parses_curl_style_mappings() {
+        let m: ConnectTo = "webra2.secomtrust.net:443:127.0.0.1:40123".parse().unwrap();
+        assert_eq!(
+            m,
+            ConnectTo {
+                host: Some("webra2.secomtrust.net".into()),
+                port: Some(443),
+                to_host: "127.0.0.1".into(),
+                to_port: Some(40123),
+            }
+        );
+        let v6: ConnectTo = "repo1.secomtrust.net:80:[::1]:8080".parse().unwrap();
+        assert_eq!(v6.to_host, "::1");
+        let any: ConnectTo = "::127.0.0.1:".parse().unwrap();
+        assert!(any.host.is_none() && any.port.is_none() && any.to_port.is_none());
+        assert!(any.matches("x", 1));
+        assert!(m.matches("webra2.secomtrust.net", 443));
+        assert!(!m.matches("webra2.secomtrust.net", 80));
+        assert!(!m.matches("webra1.secomtrust.net", 443));
+        assert!("a:1:b".parse::<ConnectTo>().is_err());
+        assert!("a:x:b:1".parse::<ConnectTo>().is_err());
+        assert!("a:1::1".parse::<ConnectTo>().is_err());
+    }
+
+    #[test]
+    fn mappings_resolve_to_the_target() {
+        let net = Net::new(NetConfig {
+            mappings: vec!["repo1.secomtrust.net:80:127.0.0.1:9".parse().unwrap()],
+            server_roots: Some(vec![test_root()]),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            net.mapped("repo1.secomtrust.net", 80).unwrap(),
+            Some("127.0.0.1:9".parse().unwrap())
+        );
+        assert_eq!(net.mapped("repo1.secomtrust.net", 443).unwrap(), None);
+    }
+}

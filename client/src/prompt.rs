@@ -1,0 +1,190 @@
+//! Talking to the person at the terminal: the password without echo (D4.1),
+//! yes/no questions (D4.5), picking from a list (その他, D4.2). Prompts go to
+//! stderr so that stdout carries only results.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use zeroize::Zeroizing;
+
+/// A password or passphrase. Its `Debug` never shows it; its memory is
+/// wiped when dropped.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps a secret string.
+    pub fn new(s: String) -> Self {
+        Self(Zeroizing::new(s))
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Reads one line (without its line ending) from `input`: the
+/// `--password-stdin` / `--passphrase-stdin` way.
+pub fn read_secret_line(input: &mut dyn BufRead) -> io::Result<Secret> {
+    let mut line = Zeroizing::new(String::new());
+    input.read_line(&mut line)?;
+    let trimmed = line.trim_end_matches(['\r', '\n']);
+    Ok(Secret::new(trimmed.to_owned()))
+}
+
+/// The questions a command may ask.
+pub trait Prompter {
+    /// Whether a person can answer (stdin is a terminal).
+    fn interactive(&self) -> bool;
+    /// Asks for a secret without echo.
+    fn secret(&mut self, prompt: &str) -> io::Result<Secret>;
+    /// Asks a yes/no question; only `y`/`yes` is yes.
+    fn confirm(&mut self, question: &str) -> io::Result<bool>;
+    /// Shows `lines` and asks for a number in `1..=count`; `None` when the
+    /// answer is empty or not such a number.
+    fn choose(
+        &mut self,
+        lines: &[String],
+        question: &str,
+        count: usize,
+    ) -> io::Result<Option<usize>>;
+}
+
+/// The real terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    interactive: bool,
+}
+
+impl Terminal {
+    /// Looks at stdin to tell whether a person is there.
+    pub fn detect() -> Self {
+        Self {
+            interactive: io::stdin().is_terminal(),
+        }
+    }
+
+    fn ask_line(&self, question: &str) -> io::Result<String> {
+        let mut err = io::stderr().lock();
+        write!(err, "{question}")?;
+        err.flush()?;
+        let mut line = String::new();
+        io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim().to_owned())
+    }
+}
+
+impl Prompter for Terminal {
+    fn interactive(&self) -> bool {
+        self.interactive
+    }
+
+    fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
+        let mut err = io::stderr().lock();
+        write!(err, "{prompt}")?;
+        err.flush()?;
+        drop(err);
+        rpassword::read_password().map(Secret::new)
+    }
+
+    fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        let answer = self.ask_line(question)?.to_ascii_lowercase();
+        Ok(answer == "y" || answer == "yes")
+    }
+
+    fn choose(
+        &mut self,
+        lines: &[String],
+        question: &str,
+        count: usize,
+    ) -> io::Result<Option<usize>> {
+        {
+            let mut err = io::stderr().lock();
+            for l in lines {
+                writeln!(err, "{l}")?;
+            }
+        }
+        let answer = self.ask_line(question)?;
+        Ok(answer
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=count).contains(n)))
+    }
+}
+
+/// Answers given in advance, for tests of the interactive paths.
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub struct Scripted {
+    /// Answers in order.
+    pub answers: std::collections::VecDeque<String>,
+    /// The questions asked, in order.
+    pub asked: Vec<String>,
+}
+
+#[cfg(test)]
+impl Scripted {
+    /// A prompter that answers with `answers` in order.
+    pub fn new(answers: &[&str]) -> Self {
+        Self {
+            answers: answers.iter().map(|s| (*s).to_owned()).collect(),
+            asked: Vec::new(),
+        }
+    }
+
+    fn next(&mut self, q: &str) -> io::Result<String> {
+        self.asked.push(q.to_owned());
+        self.answers
+            .pop_front()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "no scripted answer"))
+    }
+}
+
+#[cfg(test)]
+impl Prompter for Scripted {
+    fn interactive(&self) -> bool {
+        true
+    }
+    fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
+        self.next(prompt).map(Secret::new)
+    }
+    fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        Ok(self.next(question)? == "y")
+    }
+    fn choose(&mut self, lines: &[String], q: &str, count: usize) -> io::Result<Option<usize>> {
+        let mut all = lines.join("\n");
+        all.push('\n');
+        all.push_str(q);
+        Ok(self
+            .next(&all)?
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=count).contains(n)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let s = Secret::new("hunter2".into());
+        assert_eq!(format!("{s:?}"), "Secret(***)");
+        assert!(!format!("{:?}", Some(&s)).contains("hunter2"));
+    }
+
+    #[test]
+    fn one_line_is_read_from_stdin_without_its_ending() {
+        let mut input: &[u8] = b"pass word\r\nnext line\n";
+        assert_eq!(read_secret_line(&mut input).unwrap().expose(), "pass word");
+        let mut empty: &[u8] = b"";
+        assert_eq!(read_secret_line(&mut empty).unwrap().expose(), "");
+    }
+}

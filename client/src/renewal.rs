@@ -1,0 +1,471 @@
+//! The renewal (D4, docs/protocol.md 5): password, preflight, selection,
+//! login over mutual TLS with the (expired) identity, a new key and CSR,
+//! the one-shot issuance, storing the new identity at once (D7.3), its chain
+//! from the repositories, validation, the trust decision, done.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::cert::{CertFacts, KeyType, pem_certificates};
+use crate::chain;
+use crate::clock::{Clock, rfc3339};
+use crate::error::Error;
+use crate::messages::{Class, Lang, Outcome, Success};
+use crate::net::{self, FixedClientCert, Net, NetErrorKind};
+use crate::prompt::{Prompter, Secret};
+use crate::selection::{self, Choice};
+use crate::store::{Meta, Store, StoredIdentity};
+use crate::trust::{self, Decision, Policy, TrustError};
+
+/// The login path on webra2 (docs/protocol.md 2.3).
+pub const LOGIN_PATH: &str = "/scira/api/v1/renewal/login";
+/// The issuance path on webra2 (docs/protocol.md 2.4).
+pub const CERTIFICATE_PATH: &str = "/scira/api/v1/renewal/certificate";
+
+/// 2.3 request.
+#[derive(Serialize)]
+struct LoginRequest<'a> {
+    password: &'a str,
+}
+
+/// 2.3 response.
+#[derive(Debug, Deserialize)]
+pub struct LoginResponse {
+    /// Authorises one issuance.
+    pub ticket: String,
+    /// Until when (server clock).
+    pub expires_at: String,
+    /// The subject, RFC 4514, for people.
+    pub subject: String,
+    /// The subject the CSR must carry, base64 DER.
+    pub subject_der: String,
+    /// Key types the RA signs.
+    pub key_types: Vec<String>,
+}
+
+/// 2.4 request.
+#[derive(Serialize)]
+struct CertificateRequest<'a> {
+    ticket: &'a str,
+    csr: String,
+}
+
+/// 2.4 response.
+#[derive(Debug, Deserialize)]
+pub struct CertificateResponse {
+    /// The new certificate, PEM.
+    pub certificate: String,
+    /// Its serial.
+    pub serial: String,
+    /// Start of validity.
+    pub not_before: String,
+    /// End of validity.
+    pub not_after: String,
+}
+
+/// 2.5 problem body.
+#[derive(Debug, Deserialize)]
+struct Problem {
+    class: String,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+impl Error {
+    fn from_trust(e: TrustError) -> Self {
+        match e {
+            TrustError::Refused(r) => Error::Root(r),
+            TrustError::Store(s) => Error::Store(s),
+        }
+    }
+}
+
+/// What `renew` is asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Which identity.
+    pub choice: Choice,
+    /// `--key-type`: else the old key's type when the RA lists it.
+    pub key_type: Option<KeyType>,
+    /// The trust decision's policy (pinned thumbprint, `--yes`).
+    pub trust: Policy,
+}
+
+/// Everything a command works with.
+pub struct Context<'a> {
+    /// The network layer.
+    pub net: &'a Net,
+    /// The open store.
+    pub store: &'a Store,
+    /// The clock.
+    pub clock: Clock,
+    /// Message language.
+    pub lang: Lang,
+    /// The person, if any.
+    pub prompter: &'a mut dyn Prompter,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("store", &self.store.root())
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+fn webra2_url(path: &str) -> Result<Url, Error> {
+    Ok(net::parse_url(&format!(
+        "https://{}{path}",
+        net::WEBRA2_HOST
+    ))?)
+}
+
+/// Runs the renewal with `password` (read by the caller, D4.1).
+pub async fn renew(
+    ctx: &mut Context<'_>,
+    password: &Secret,
+    opts: &Options,
+) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let lang = ctx.lang;
+
+    // D3.1: all three hosts and the store, before anything consumes the order.
+    let access = crate::access::check(ctx.net).await;
+    if let Some(e) = access.first_failure() {
+        return Err(Error::Net(e.clone()));
+    }
+    ctx.store.check_writable()?;
+
+    let (ids, _unreadable) = ctx.store.identities()?;
+
+    // D7.3: a renewal stored earlier without its chain is completed first;
+    // the order is already consumed, so logging in again could only fail.
+    if let Some(pending) = ids
+        .iter()
+        .filter(|i| !i.has_chain())
+        .filter(|i| i.meta.as_ref().is_some_and(|m| m.origin == "renewed"))
+        .max_by_key(|i| i.cert.not_before)
+    {
+        let o = complete(ctx, pending, opts).await?;
+        return Ok(o
+            .line(lang.pick(
+                "前回発行された証明書のインポートを完了しました (新たな発行は行っていません)。",
+                "completed the import of the certificate issued earlier (nothing new was issued)",
+            ))
+            .field("completed_earlier_issuance", true)
+            .pipe(|o| timing(o, started, lang)));
+    }
+
+    // D4.2
+    let old = selection::select(
+        &ids,
+        &access.ca_names,
+        ctx.clock.now(),
+        &opts.choice,
+        ctx.prompter,
+        lang,
+    )?;
+    let old_key = ctx.store.load_key(&old)?;
+    let ck = net::certified_key(&old.cert.der, &old.chain_der(), &old_key)
+        .map_err(|e| Error::Internal(format!("identity {}: {e}", old.id)))?;
+    let tls = ctx.net.tls(Some(Arc::new(FixedClientCert(ck))))?;
+    let login_url = webra2_url(LOGIN_PATH)?;
+    let client = ctx.net.client(&login_url, tls)?;
+
+    // 2.3 login
+    let body = serde_json::to_vec(&LoginRequest {
+        password: password.expose(),
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let login: LoginResponse = post_json(ctx.net, &client, &login_url, body, 200).await?;
+    let subject_der = STANDARD
+        .decode(login.subject_der.as_bytes())
+        .map_err(|e| bad_body(ctx.net, &login_url, format!("subject_der: {e}")))?;
+    let key_type =
+        choose_key_type(opts.key_type, old.cert.key_type, &login.key_types).ok_or_else(|| {
+            Error::Usage(format!(
+                "the RA signs {:?}; no usable key type{}",
+                login.key_types,
+                opts.key_type
+                    .map(|k| format!(" (asked for {k})"))
+                    .unwrap_or_default()
+            ))
+        })?;
+
+    // 2.4 issuance: never retried.
+    let key = key_type
+        .generate()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let csr = crate::csr::build(&key, &subject_der)
+        .map_err(|e| bad_body(ctx.net, &login_url, e.to_string()))?;
+    let cert_url = webra2_url(CERTIFICATE_PATH)?;
+    let body = serde_json::to_vec(&CertificateRequest {
+        ticket: &login.ticket,
+        csr: STANDARD.encode(&csr),
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    let issued: CertificateResponse = post_json(ctx.net, &client, &cert_url, body, 201).await?;
+    let new_der = pem_certificates(issued.certificate.as_bytes())
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .ok_or_else(|| bad_body(ctx.net, &cert_url, "no certificate in the answer".into()))?;
+    let key_der = rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+
+    // D7.3: on disk before anything else.
+    let meta = Meta {
+        origin: "renewed".into(),
+        stored_at: ctx.clock.now(),
+        renewed_from: Some(old.id.clone()),
+    };
+    let stored = match ctx.store.add_identity(&new_der, &key_der, &meta) {
+        Ok(s) => s,
+        Err(source) => {
+            let serial = CertFacts::parse(&new_der)
+                .map(|f| f.serial)
+                .unwrap_or_else(|_| issued.serial.clone());
+            let recovery =
+                crate::store::write_recovery(ctx.store.root(), &new_der, &key_der, &serial);
+            return Err(Error::NotStored {
+                serial,
+                source,
+                recovery,
+            });
+        }
+    };
+    let o = complete(ctx, &stored, opts).await?;
+    Ok(o.field("renewed_from", old.cert.serial.clone())
+        .field("key_type", key_type.as_str())
+        .line(match lang {
+            Lang::Ja => format!("更新前の証明書: シリアル番号 {}", old.cert.serial),
+            Lang::En => format!("previous certificate: serial {}", old.cert.serial),
+        })
+        .pipe(|o| timing(o, started, lang)))
+}
+
+trait Pipe: Sized {
+    fn pipe(self, f: impl FnOnce(Self) -> Self) -> Self {
+        f(self)
+    }
+}
+impl Pipe for Outcome {}
+
+fn timing(o: Outcome, started: Instant, lang: Lang) -> Outcome {
+    let secs = started.elapsed().as_secs_f64();
+    o.field("elapsed_ms", (secs * 1000.0) as u64)
+        .line(match lang {
+            Lang::Ja => format!("所要時間: {secs:.2} 秒"),
+            Lang::En => format!("took {secs:.2} s"),
+        })
+}
+
+/// Steps 7-9: chain, validation, trust, chain stored.
+async fn complete(
+    ctx: &mut Context<'_>,
+    stored: &StoredIdentity,
+    opts: &Options,
+) -> Result<Outcome, Error> {
+    let lang = ctx.lang;
+    let serial = stored.cert.serial.clone();
+    let chain_err = |source| Error::Chain {
+        serial: serial.clone(),
+        source,
+    };
+    let chain = chain::fetch(ctx.net, &stored.cert)
+        .await
+        .map_err(chain_err)?;
+    chain::validate(&stored.cert, &chain, ctx.clock.now()).map_err(chain_err)?;
+    let root = chain
+        .root()
+        .ok_or_else(|| Error::Internal("validated chain without a root".into()))?
+        .clone();
+    let decision = trust::decide(ctx.store, &root, &opts.trust, ctx.prompter, lang)
+        .map_err(Error::from_trust)?;
+    let done = ctx.store.add_chain(stored, &chain.ders())?;
+    let c = &done.cert;
+    let grouped = crate::cert::group_thumbprint(&root.sha1).unwrap_or_default();
+    Ok(Outcome::success(Success::Renewed)
+        .field("serial", c.serial.clone())
+        .field("subject", c.subject.clone())
+        .field("issuer", c.issuer.clone())
+        .field("not_before", rfc3339(c.not_before))
+        .field("not_after", rfc3339(c.not_after))
+        .field("identity_dir", done.dir.display().to_string())
+        .field("root_sha1", grouped.clone())
+        .field("root_installed", matches!(decision, Decision::Installed))
+        .line(match lang {
+            Lang::Ja => format!(
+                "新しい証明書: シリアル番号 {}  発行先 {}  発行者 {}  有効期間 {} - {}",
+                c.serial,
+                c.subject,
+                c.issuer,
+                rfc3339(c.not_before),
+                rfc3339(c.not_after)
+            ),
+            Lang::En => format!(
+                "new certificate: serial {}  subject {}  issuer {}  valid {} - {}",
+                c.serial,
+                c.subject,
+                c.issuer,
+                rfc3339(c.not_before),
+                rfc3339(c.not_after)
+            ),
+        })
+        .line(match lang {
+            Lang::Ja => format!("保存先: {}", done.dir.display()),
+            Lang::En => format!("stored in {}", done.dir.display()),
+        })
+        .line(match (decision, lang) {
+            (Decision::Installed, Lang::Ja) => {
+                format!("ルート証明書をインストールしました (拇印 {grouped})。")
+            }
+            (Decision::Installed, Lang::En) => format!("root certificate installed ({grouped})"),
+            (Decision::AlreadyTrusted, Lang::Ja) => {
+                format!("ルート証明書はインストール済みです (拇印 {grouped})。")
+            }
+            (Decision::AlreadyTrusted, Lang::En) => {
+                format!("root certificate already installed ({grouped})")
+            }
+        }))
+}
+
+/// The new key's type: `--key-type` if the RA signs it; else the old key's
+/// type if listed; else the first listed type we can make.
+pub fn choose_key_type(
+    asked: Option<KeyType>,
+    old: Option<KeyType>,
+    listed: &[String],
+) -> Option<KeyType> {
+    let listed: Vec<KeyType> = listed
+        .iter()
+        .filter_map(|s| KeyType::from_wire(s))
+        .collect();
+    match asked {
+        Some(k) => listed.contains(&k).then_some(k),
+        None => old
+            .filter(|k| listed.contains(k))
+            .or_else(|| listed.first().copied()),
+    }
+}
+
+fn bad_body(net: &Net, url: &Url, why: String) -> Error {
+    Error::Net(net.err(url, NetErrorKind::Body(why)))
+}
+
+/// POSTs JSON and reads the answer: `expected` status -> `T`; a problem of
+/// a customer class -> that class; anything else -> E115.
+async fn post_json<T: DeserializeOwned>(
+    net: &Net,
+    client: &reqwest::Client,
+    url: &Url,
+    body: Vec<u8>,
+    expected: u16,
+) -> Result<T, Error> {
+    let resp = client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| net.classify(url, &e))?;
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| net.classify(url, &e))?;
+    interpret(net, url, status, &bytes, expected)
+}
+
+fn interpret<T: DeserializeOwned>(
+    net: &Net,
+    url: &Url,
+    status: u16,
+    body: &[u8],
+    expected: u16,
+) -> Result<T, Error> {
+    if status == expected {
+        return serde_json::from_slice(body)
+            .map_err(|e| bad_body(net, url, format!("status {status}: {e}")));
+    }
+    if let Ok(p) = serde_json::from_slice::<Problem>(body) {
+        if (400..500).contains(&status)
+            && let Some(class) = Class::from_wire(&p.class)
+        {
+            return Err(Error::Refused {
+                class,
+                status,
+                host: url.host_str().unwrap_or_default().to_owned(),
+            });
+        }
+        let detail = p.detail.map(|d| format!(": {d}")).unwrap_or_default();
+        return Err(bad_body(
+            net,
+            url,
+            format!("status {status}, problem {}{detail}", p.class),
+        ));
+    }
+    Err(Error::Net(net.err(url, NetErrorKind::Status(status))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_root() -> rustls_pki_types::CertificateDer<'static> {
+        let pki =
+            certs_gen::Pki::generate(certs_gen::KeyType::P256, time::OffsetDateTime::now_utc())
+                .unwrap();
+        pki.web_root.der().clone()
+    }
+
+    #[test]
+    fn the_old_key_type_is_kept_when_listed() {
+        let both = vec!["p256".to_owned(), "rsa2048".to_owned()];
+        assert_eq!(
+            choose_key_type(None, Some(KeyType::Rsa2048), &both),
+            Some(KeyType::Rsa2048)
+        );
+        let p256 = vec!["p256".to_owned()];
+        assert_eq!(
+            choose_key_type(None, Some(KeyType::Rsa2048), &p256),
+            Some(KeyType::P256)
+        );
+        assert_eq!(choose_key_type(Some(KeyType::Rsa2048), None, &p256), None);
+        assert_eq!(choose_key_type(None, None, &[]), None);
+    }
+
+    fn net() -> Net {
+        Net::new(crate::net::NetConfig {
+            server_roots: Some(vec![test_root()]),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn problems_map_to_the_customer_classes() {
+        let net = net();
+        let url = webra2_url(LOGIN_PATH).unwrap();
+        let p = |class: &str, status: u16| {
+            let body = serde_json::json!({"type": format!("urn:certrenew:problem:{class}"),
+                "class": class, "status": status, "title": "x"})
+            .to_string();
+            interpret::<LoginResponse>(&net, &url, status, body.as_bytes(), 200)
+                .unwrap_err()
+                .class()
+        };
+        assert_eq!(p("E550A", 403), Class::E550A);
+        assert_eq!(p("E550F", 409), Class::E550F);
+        assert_eq!(p("ENOCERT", 403), Class::NoCert);
+        assert_eq!(p("bad_ticket", 400), Class::E115);
+        assert_eq!(p("E550A", 502), Class::E115);
+        let html = interpret::<LoginResponse>(&net, &url, 403, b"<html>blocked</html>", 200);
+        assert_eq!(html.unwrap_err().class(), Class::E115);
+        let truncated = interpret::<LoginResponse>(&net, &url, 200, b"{\"ticket\": \"ab", 200);
+        assert_eq!(truncated.unwrap_err().class(), Class::E115);
+    }
+}

@@ -1,0 +1,532 @@
+//! Certificate selection (D4.2): the dialog shows only identities the site
+//! accepts (a CA it names in the TLS CertificateRequest is in the chain) and
+//! whose validity ended less than 90 days ago (D1.2); by default just the one
+//! with the newest notBefore; その他 (`--all`) shows them all.
+
+use std::sync::{Arc, Mutex};
+
+use time::{Duration, OffsetDateTime};
+use x509_cert::der::Decode;
+
+use crate::clock::rfc3339;
+use crate::messages::Lang;
+use crate::prompt::Prompter;
+use crate::store::StoredIdentity;
+
+/// The renewal window after expiry (D1.2, D6.2): `now - notAfter < 90 days`.
+pub const RENEWAL_WINDOW: Duration = Duration::days(90);
+
+/// Whether a certificate that ended at `not_after` can still be renewed at `now`.
+pub fn within_window(not_after: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now - not_after < RENEWAL_WINDOW
+}
+
+/// The CA names a server sent in its CertificateRequest, as DER Names.
+/// `None` means no request was seen; an empty list means "any" (RFC 8446).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaNames(pub Option<Vec<Vec<u8>>>);
+
+impl CaNames {
+    /// Accepts every CA.
+    pub fn any() -> Self {
+        Self(None)
+    }
+
+    /// From rustls' `root_hint_subjects`. Each is a DER Name; one without
+    /// its SEQUENCE tag (as some stacks send) gets it added.
+    pub fn from_hints(hints: &[&[u8]]) -> Self {
+        Self(Some(
+            hints
+                .iter()
+                .map(|h| {
+                    if h.first() == Some(&0x30) && x509_cert::name::Name::from_der(h).is_ok() {
+                        h.to_vec()
+                    } else {
+                        der_sequence(h)
+                    }
+                })
+                .collect(),
+        ))
+    }
+
+    /// Whether no CA filter applies.
+    pub fn is_any(&self) -> bool {
+        self.0.as_ref().is_none_or(|v| v.is_empty())
+    }
+
+    /// Whether `id`'s chain contains a named CA: the leaf's issuer, or any
+    /// chain certificate's subject or issuer, equals a named CA (DER).
+    pub fn accepts(&self, id: &StoredIdentity) -> bool {
+        let Some(names) = self.0.as_ref().filter(|v| !v.is_empty()) else {
+            return true;
+        };
+        let mut in_chain = vec![&id.cert.issuer_der];
+        for c in &id.chain {
+            in_chain.push(&c.subject_der);
+            in_chain.push(&c.issuer_der);
+        }
+        names.iter().any(|n| in_chain.contains(&n))
+    }
+
+    /// The names in RFC 4514 form, for people.
+    pub fn describe(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flatten()
+            .map(|n| {
+                x509_cert::name::Name::from_der(n)
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|_| hex::encode(n))
+            })
+            .collect()
+    }
+}
+
+fn der_sequence(content: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x30];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// Why an identity is not offered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Ineligible {
+    /// No CA the server names is in its chain (D6.5 as the dialog sees it).
+    #[error("its chain contains no CA that the server accepts ({accepted})")]
+    ForeignCa {
+        /// The CAs the server named.
+        accepted: String,
+    },
+    /// Its validity ended 90 days ago or more (D6.2).
+    #[error(
+        "its validity ended {days} days ago, on {not_after} (90 days or more: apply for a reissue)"
+    )]
+    ExpiredTooLong {
+        /// Whole days since notAfter.
+        days: i64,
+        /// The end of validity.
+        not_after: String,
+    },
+}
+
+/// Whether `id` is a candidate at `now`.
+pub fn check(id: &StoredIdentity, names: &CaNames, now: OffsetDateTime) -> Result<(), Ineligible> {
+    if !names.accepts(id) {
+        return Err(Ineligible::ForeignCa {
+            accepted: names.describe().join("; "),
+        });
+    }
+    if !within_window(id.cert.not_after, now) {
+        return Err(Ineligible::ExpiredTooLong {
+            days: (now - id.cert.not_after).whole_days(),
+            not_after: rfc3339(id.cert.not_after),
+        });
+    }
+    Ok(())
+}
+
+/// The candidates at `now`, the default (newest notBefore) first.
+pub fn candidates<'a>(
+    ids: &'a [StoredIdentity],
+    names: &CaNames,
+    now: OffsetDateTime,
+) -> Vec<&'a StoredIdentity> {
+    let mut c: Vec<&StoredIdentity> = ids
+        .iter()
+        .filter(|id| check(id, names, now).is_ok())
+        .collect();
+    c.sort_by(|a, b| {
+        b.cert
+            .not_before
+            .cmp(&a.cert.not_before)
+            .then(b.cert.not_after.cmp(&a.cert.not_after))
+            .then(a.id.cmp(&b.id))
+    });
+    c
+}
+
+/// How the identity is chosen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Choice {
+    /// The dialog's default: newest notBefore.
+    #[default]
+    Default,
+    /// `--select SERIAL`.
+    Serial(String),
+    /// `--all` on a terminal: show the list and ask (その他).
+    Pick,
+}
+
+/// Why no identity could be chosen: the customer sees ENOCERT (D6.2, D6.3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoCertificate {
+    /// The store holds no identity at all (D6.3).
+    #[error("the store holds no certificate")]
+    EmptyStore,
+    /// Identities exist but none is a candidate.
+    #[error("none of the {count} certificates in the store can be used: {reasons}")]
+    NoCandidate {
+        /// How many identities were considered.
+        count: usize,
+        /// Why each was left out.
+        reasons: String,
+    },
+    /// `--select` names no identity in the store (D6.3).
+    #[error("no certificate with serial {0} is in the store")]
+    SerialNotFound(String),
+    /// `--select` names an identity that is not a candidate.
+    #[error("the certificate with serial {serial} cannot be used: {why}")]
+    Ineligible {
+        /// The serial asked for.
+        serial: String,
+        /// Why not.
+        why: Ineligible,
+    },
+    /// The person made no valid choice from the list.
+    #[error("no certificate was chosen from the list")]
+    NotChosen,
+}
+
+/// One line of the selection dialog.
+pub fn describe(id: &StoredIdentity, lang: Lang) -> String {
+    let c = &id.cert;
+    match lang {
+        Lang::Ja => format!(
+            "シリアル番号 {}  有効期間の開始 {}  有効期間の終了 {}  発行先 {}  発行者 {}",
+            c.serial,
+            rfc3339(c.not_before),
+            rfc3339(c.not_after),
+            c.subject,
+            c.issuer
+        ),
+        Lang::En => format!(
+            "serial {}  notBefore {}  notAfter {}  subject {}  issuer {}",
+            c.serial,
+            rfc3339(c.not_before),
+            rfc3339(c.not_after),
+            c.subject,
+            c.issuer
+        ),
+    }
+}
+
+/// Chooses the identity as the dialog would (D4.2).
+pub fn select(
+    ids: &[StoredIdentity],
+    names: &CaNames,
+    now: OffsetDateTime,
+    choice: &Choice,
+    prompter: &mut dyn Prompter,
+    lang: Lang,
+) -> Result<StoredIdentity, NoCertificate> {
+    if ids.is_empty() {
+        return Err(NoCertificate::EmptyStore);
+    }
+    if let Choice::Serial(serial) = choice {
+        let want = crate::cert::normalize_serial(serial);
+        let id = ids
+            .iter()
+            .find(|id| crate::cert::normalize_serial(&id.cert.serial) == want)
+            .ok_or_else(|| NoCertificate::SerialNotFound(serial.clone()))?;
+        check(id, names, now).map_err(|why| NoCertificate::Ineligible {
+            serial: id.cert.serial.clone(),
+            why,
+        })?;
+        return Ok(id.clone());
+    }
+    let cands = candidates(ids, names, now);
+    if cands.is_empty() {
+        let reasons = ids
+            .iter()
+            .filter_map(|id| {
+                check(id, names, now)
+                    .err()
+                    .map(|e| format!("{}: {e}", id.cert.serial))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(NoCertificate::NoCandidate {
+            count: ids.len(),
+            reasons,
+        });
+    }
+    match choice {
+        Choice::Pick => {
+            let lines: Vec<String> = cands
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let mark = if i == 0 { "*" } else { " " };
+                    format!("{mark} [{}] {}", i + 1, describe(id, lang))
+                })
+                .collect();
+            let q = match lang {
+                Lang::Ja => format!(
+                    "使用する証明書の番号を入力してください (1-{}): ",
+                    cands.len()
+                ),
+                Lang::En => format!("number of the certificate to use (1-{}): ", cands.len()),
+            };
+            let n = prompter
+                .choose(&lines, &q, cands.len())
+                .ok()
+                .flatten()
+                .ok_or(NoCertificate::NotChosen)?;
+            Ok(cands[n - 1].clone())
+        }
+        // `candidates` is non-empty here.
+        _ => Ok(cands[0].clone()),
+    }
+}
+
+/// A rustls client-certificate resolver that presents no certificate and
+/// records the CA names of the server's CertificateRequest: the probe of
+/// the D3.1 preflight, which is also how the client learns what to offer.
+#[derive(Debug, Default)]
+pub struct CaNameRecorder {
+    seen: Mutex<Option<CaNames>>,
+}
+
+impl CaNameRecorder {
+    /// A recorder that has seen nothing yet.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The names of the last CertificateRequest; `any` when none was sent.
+    pub fn names(&self) -> CaNames {
+        self.seen
+            .lock()
+            .map(|g| g.clone().unwrap_or_default())
+            .unwrap_or_default()
+    }
+}
+
+impl rustls::client::ResolvesClientCert for CaNameRecorder {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        if let Ok(mut g) = self.seen.lock() {
+            *g = Some(CaNames::from_hints(root_hint_subjects));
+        }
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::CertFacts;
+    use crate::prompt::Scripted;
+    use certs_gen::{ClientSpec, KeyType, Pki, PkiNames};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn pki() -> &'static Pki {
+        static PKI: OnceLock<Pki> = OnceLock::new();
+        PKI.get_or_init(|| Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap())
+    }
+
+    fn stored(id: &certs_gen::Identity, with_chain: bool) -> StoredIdentity {
+        let cert = CertFacts::parse(&id.cert).unwrap();
+        StoredIdentity {
+            id: cert.serial.clone(),
+            dir: std::path::PathBuf::new(),
+            chain: if with_chain {
+                id.chain
+                    .iter()
+                    .map(|c| CertFacts::parse(c).unwrap())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            cert,
+            meta: None,
+        }
+    }
+
+    fn ending_at(not_after: OffsetDateTime, lifetime_days: i64) -> StoredIdentity {
+        let mut spec = ClientSpec::ending("user01", not_after, Duration::ZERO);
+        spec.not_before = not_after - Duration::days(lifetime_days);
+        stored(&pki().issue_client(&spec).unwrap(), true)
+    }
+
+    fn root_names() -> CaNames {
+        let root = CertFacts::parse(pki().client_root.der()).unwrap();
+        CaNames(Some(vec![root.subject_der]))
+    }
+
+    #[test]
+    fn the_ninety_day_line() {
+        let t = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        assert!(within_window(t, t + Duration::days(89)));
+        assert!(within_window(
+            t,
+            t + Duration::days(89)
+                + Duration::hours(23)
+                + Duration::minutes(59)
+                + Duration::seconds(59)
+        ));
+        assert!(!within_window(t, t + Duration::days(90)));
+        assert!(!within_window(t, t + Duration::days(400)));
+        assert!(within_window(t, t - Duration::days(10)));
+    }
+
+    proptest! {
+        #[test]
+        fn eligibility_flips_exactly_at_ninety_days(secs in 0i64..(200 * 86_400)) {
+            let not_after = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+            let now = not_after + Duration::seconds(secs);
+            prop_assert_eq!(within_window(not_after, now), secs < 90 * 86_400);
+        }
+    }
+
+    #[test]
+    fn selection_at_the_line_with_real_certificates() {
+        let not_after = truncate(OffsetDateTime::now_utc() - Duration::days(30));
+        let id = ending_at(not_after, 365);
+        let names = root_names();
+        let just_inside = not_after + Duration::days(90) - Duration::seconds(1);
+        let at_line = not_after + Duration::days(90);
+        assert!(check(&id, &names, just_inside).is_ok());
+        let e = check(&id, &names, at_line).unwrap_err();
+        assert!(matches!(e, Ineligible::ExpiredTooLong { days: 90, .. }));
+        let mut p = Scripted::default();
+        let r = select(
+            std::slice::from_ref(&id),
+            &names,
+            at_line,
+            &Choice::Default,
+            &mut p,
+            Lang::En,
+        );
+        assert!(matches!(
+            r,
+            Err(NoCertificate::NoCandidate { count: 1, .. })
+        ));
+        let r = select(
+            std::slice::from_ref(&id),
+            &names,
+            at_line,
+            &Choice::Serial(id.cert.serial.to_uppercase()),
+            &mut p,
+            Lang::En,
+        );
+        assert!(matches!(r, Err(NoCertificate::Ineligible { .. })), "{r:?}");
+    }
+
+    fn truncate(t: OffsetDateTime) -> OffsetDateTime {
+        t.replace_nanosecond(0).unwrap()
+    }
+
+    #[test]
+    fn the_default_is_the_newest_not_before() {
+        let now = truncate(OffsetDateTime::now_utc());
+        let old = ending_at(now - Duration::days(10), 365);
+        let newer = ending_at(now - Duration::days(5), 365);
+        let ids = vec![old.clone(), newer.clone()];
+        let mut p = Scripted::default();
+        let chosen = select(&ids, &root_names(), now, &Choice::Default, &mut p, Lang::Ja).unwrap();
+        assert_eq!(chosen.cert.serial, newer.cert.serial);
+        assert!(p.asked.is_empty());
+        let cands = candidates(&ids, &root_names(), now);
+        assert_eq!(cands.len(), 2);
+        assert_eq!(cands[0].cert.serial, newer.cert.serial);
+    }
+
+    #[test]
+    fn other_choices_pick_by_number() {
+        let now = truncate(OffsetDateTime::now_utc());
+        let old = ending_at(now - Duration::days(10), 365);
+        let newer = ending_at(now - Duration::days(5), 365);
+        let ids = vec![old.clone(), newer.clone()];
+        let mut p = Scripted::new(&["2"]);
+        let chosen = select(&ids, &root_names(), now, &Choice::Pick, &mut p, Lang::Ja).unwrap();
+        assert_eq!(chosen.cert.serial, old.cert.serial);
+        assert!(p.asked[0].contains(&format!("* [1] シリアル番号 {}", newer.cert.serial)));
+        let mut p = Scripted::new(&["7"]);
+        let r = select(&ids, &root_names(), now, &Choice::Pick, &mut p, Lang::Ja);
+        assert_eq!(r.unwrap_err(), NoCertificate::NotChosen);
+    }
+
+    #[test]
+    fn only_identities_of_a_named_ca_are_offered() {
+        let now = OffsetDateTime::now_utc();
+        let foreign = Pki::generate_named(PkiNames::foreign(), KeyType::P256, now).unwrap();
+        let theirs = stored(
+            &foreign
+                .issue_client(&ClientSpec::ending("x", now, -Duration::days(1)))
+                .unwrap(),
+            true,
+        );
+        let ours_no_chain = stored(
+            &pki()
+                .issue_client(&ClientSpec::ending("y", now, -Duration::days(1)))
+                .unwrap(),
+            false,
+        );
+        let names = root_names();
+        assert!(matches!(
+            check(&theirs, &names, now),
+            Err(Ineligible::ForeignCa { .. })
+        ));
+        // Without a chain only the leaf's issuer (the issuing CA) is known:
+        // a server naming the root does not see it as its own...
+        assert!(!names.accepts(&ours_no_chain));
+        // ...but one naming the issuing CA does.
+        let issuing = CertFacts::parse(pki().issuing_ca.der()).unwrap();
+        assert!(CaNames(Some(vec![issuing.subject_der])).accepts(&ours_no_chain));
+        // No names, or an empty list: any.
+        assert!(CaNames::any().accepts(&theirs));
+        assert!(CaNames(Some(vec![])).accepts(&theirs));
+        let mut p = Scripted::default();
+        assert_eq!(
+            select(&[], &names, now, &Choice::Default, &mut p, Lang::Ja).unwrap_err(),
+            NoCertificate::EmptyStore
+        );
+        assert!(matches!(
+            select(
+                &[theirs],
+                &names,
+                now,
+                &Choice::Serial("ff".into()),
+                &mut p,
+                Lang::Ja
+            ),
+            Err(NoCertificate::SerialNotFound(_))
+        ));
+    }
+
+    #[test]
+    fn hints_without_the_sequence_tag_are_wrapped() {
+        let root = CertFacts::parse(pki().client_root.der()).unwrap();
+        let inner = &root.subject_der[2..];
+        assert_eq!(
+            CaNames::from_hints(&[inner]),
+            CaNames(Some(vec![root.subject_der.clone()]))
+        );
+        assert_eq!(
+            CaNames::from_hints(&[&root.subject_der]),
+            CaNames(Some(vec![root.subject_der.clone()]))
+        );
+        assert_eq!(
+            CaNames::from_hints(&[&root.subject_der]).describe(),
+            vec![root.subject.clone()]
+        );
+    }
+}

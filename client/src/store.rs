@@ -1,0 +1,651 @@
+//! The certificate store: a directory of identities (certificate, PKCS#8
+//! key, chain) and a trust list of installed roots (DESIGN "The client").
+//!
+//! ```text
+//! STORE/.lock                          held while a command runs
+//! STORE/identities/<ID>/key.pem        PKCS#8 private key (0600), written first
+//! STORE/identities/<ID>/cert.pem       the certificate
+//! STORE/identities/<ID>/meta.json      where it came from (imported, renewed)
+//! STORE/identities/<ID>/chain.pem      issuing CA first, root last (added once known)
+//! STORE/trust/<SHA1>.pem               a trusted client-CA root (D4.5)
+//! ```
+//! `<ID>` is the first 16 hex digits of the SHA-256 of the issuer name, a
+//! dash, and the serial in hex: one directory per certificate.
+//!
+//! Invariants: every file is written through a temporary file in the same
+//! directory, fsynced, and linked into place without replacing anything
+//! (create-new); the directory is fsynced after. Nothing in the store is ever
+//! deleted or overwritten, so the old identity survives every renewal.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::cert::{self, CertError, CertFacts};
+
+const IDENTITIES: &str = "identities";
+const TRUST: &str = "trust";
+const LOCK: &str = ".lock";
+/// How long a command waits for another one to release the store.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// What went wrong with the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file system refused.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the OS said.
+        source: io::Error,
+    },
+    /// Another certrenew holds the store.
+    #[error("{}: the store is in use by another certrenew (waited {}s)", path.display(), waited.as_secs())]
+    Busy {
+        /// The lock file.
+        path: PathBuf,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// A file in the store or given to import that is not what it should be.
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: CertError,
+    },
+    /// The identity is already there (create-new semantics).
+    #[error("identity {0} is already in the store")]
+    Exists(String),
+    /// The key is not the certificate's.
+    #[error("the private key does not belong to the certificate {0}")]
+    KeyMismatch(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// How an identity came into the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// `imported` or `renewed`.
+    pub origin: String,
+    /// When it was stored.
+    #[serde(with = "time::serde::rfc3339")]
+    pub stored_at: OffsetDateTime,
+    /// For a renewal: the identity that logged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed_from: Option<String>,
+}
+
+/// One identity as found in the store.
+#[derive(Debug, Clone)]
+pub struct StoredIdentity {
+    /// The directory name (issuer hash and serial).
+    pub id: String,
+    /// Its directory.
+    pub dir: PathBuf,
+    /// The certificate.
+    pub cert: CertFacts,
+    /// The chain above it, issuing CA first; empty until known.
+    pub chain: Vec<CertFacts>,
+    /// Where it came from, when recorded.
+    pub meta: Option<Meta>,
+}
+
+impl StoredIdentity {
+    /// Whether its chain has been stored.
+    pub fn has_chain(&self) -> bool {
+        !self.chain.is_empty()
+    }
+
+    /// The chain as DER, issuing CA first.
+    pub fn chain_der(&self) -> Vec<CertificateDer<'static>> {
+        self.chain.iter().map(|c| c.der.clone()).collect()
+    }
+}
+
+/// Whether a command only reads the store or also writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Shared lock: list, export, roots, verify.
+    Read,
+    /// Exclusive lock: renew, import.
+    Write,
+}
+
+/// An open store, locked for the lifetime of the value.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    _lock: File,
+}
+
+/// The directory name of an identity: issuer hash and serial.
+pub fn identity_id(facts: &CertFacts) -> String {
+    let issuer = cert::sha256_hex(&facts.issuer_der);
+    format!("{}-{}", &issuer[..16], facts.serial)
+}
+
+impl Store {
+    /// Opens (creating it if needed) the store at `root` and takes its lock,
+    /// waiting up to 30 s for another certrenew to finish.
+    pub fn open(root: &Path, access: Access) -> Result<Self, StoreError> {
+        create_private_dir_all(root)?;
+        create_private_dir_all(&root.join(IDENTITIES))?;
+        create_private_dir_all(&root.join(TRUST))?;
+        let lock_path = root.join(LOCK);
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
+        let start = Instant::now();
+        loop {
+            let r = match access {
+                Access::Read => lock.try_lock_shared(),
+                Access::Write => lock.try_lock(),
+            };
+            match r {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Busy {
+                        path: lock_path,
+                        waited: start.elapsed(),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
+            }
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// The store directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Proves the store can take a new identity: creates, syncs and removes
+    /// a file in the identities directory (D3.1 preflight, before anything
+    /// consumes the renewal order).
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        let path = self
+            .root
+            .join(IDENTITIES)
+            .join(format!(".preflight.{}.tmp", std::process::id()));
+        let r = (|| {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            f.write_all(b"certrenew preflight\n")?;
+            f.sync_all()
+        })();
+        let _ = fs::remove_file(&path);
+        r.map_err(io_err(&path))
+    }
+
+    /// Every complete identity (certificate and key present), sorted by id.
+    /// Unreadable entries are returned as errors beside the good ones.
+    pub fn identities(&self) -> Result<(Vec<StoredIdentity>, Vec<StoreError>), StoreError> {
+        let dir = self.root.join(IDENTITIES);
+        let mut good = Vec::new();
+        let mut bad = Vec::new();
+        let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(io_err(&dir))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if !path.join("cert.pem").is_file() || !path.join("key.pem").is_file() {
+                continue;
+            }
+            match read_identity(&path) {
+                Ok(id) => good.push(id),
+                Err(e) => bad.push(e),
+            }
+        }
+        Ok((good, bad))
+    }
+
+    /// The private key of an identity.
+    pub fn load_key(&self, id: &StoredIdentity) -> Result<PrivatePkcs8KeyDer<'static>, StoreError> {
+        let path = id.dir.join("key.pem");
+        let text = fs::read(&path).map_err(io_err(&path))?;
+        cert::pem_private_key(&text).map_err(|source| StoreError::Unreadable { path, source })
+    }
+
+    /// Adds a new identity: key first, then certificate, then `meta.json`,
+    /// each durable before the next. Refuses to touch an existing identity.
+    pub fn add_identity(
+        &self,
+        cert: &CertificateDer<'_>,
+        key: &PrivatePkcs8KeyDer<'_>,
+        meta: &Meta,
+    ) -> Result<StoredIdentity, StoreError> {
+        let facts = CertFacts::parse(cert).map_err(|source| StoreError::Unreadable {
+            path: PathBuf::from("(certificate)"),
+            source,
+        })?;
+        let spki = cert::key_spki(key).map_err(|source| StoreError::Unreadable {
+            path: PathBuf::from("(private key)"),
+            source,
+        })?;
+        if spki != facts.spki_der {
+            return Err(StoreError::KeyMismatch(facts.serial));
+        }
+        let id = identity_id(&facts);
+        let dir = self.root.join(IDENTITIES).join(&id);
+        match create_private_dir(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(StoreError::Exists(id));
+            }
+            Err(e) => return Err(io_err(&dir)(e)),
+        }
+        sync_dir(&self.root.join(IDENTITIES));
+        let key_pem =
+            zeroize::Zeroizing::new(cert::pem_encode("PRIVATE KEY", key.secret_pkcs8_der()));
+        write_new(&dir.join("key.pem"), key_pem.as_bytes(), true)?;
+        write_new(
+            &dir.join("cert.pem"),
+            cert::pem_encode("CERTIFICATE", cert).as_bytes(),
+            false,
+        )?;
+        let meta_json = serde_json::to_vec_pretty(meta).unwrap_or_default();
+        write_new(&dir.join("meta.json"), &meta_json, false)?;
+        read_identity(&dir)
+    }
+
+    /// Stores the chain of an identity that has none yet.
+    pub fn add_chain(
+        &self,
+        id: &StoredIdentity,
+        chain: &[CertificateDer<'_>],
+    ) -> Result<StoredIdentity, StoreError> {
+        let pem: String = chain
+            .iter()
+            .map(|c| cert::pem_encode("CERTIFICATE", c))
+            .collect();
+        write_new(&id.dir.join("chain.pem"), pem.as_bytes(), false)?;
+        read_identity(&id.dir)
+    }
+
+    /// The roots in the trust list.
+    pub fn trusted_roots(&self) -> Result<Vec<CertFacts>, StoreError> {
+        let dir = self.root.join(TRUST);
+        let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(io_err(&dir))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pem"))
+            .collect();
+        paths.sort();
+        let mut out = Vec::new();
+        for path in paths {
+            let text = fs::read(&path).map_err(io_err(&path))?;
+            let der = cert::pem_certificates(&text)
+                .map_err(|source| StoreError::Unreadable {
+                    path: path.clone(),
+                    source,
+                })?
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::Unreadable {
+                    path: path.clone(),
+                    source: CertError::NoPem("CERTIFICATE"),
+                })?;
+            out.push(
+                CertFacts::parse(&der).map_err(|source| StoreError::Unreadable {
+                    path: path.clone(),
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Whether exactly this root certificate is in the trust list.
+    pub fn is_trusted(&self, root: &CertificateDer<'_>) -> Result<bool, StoreError> {
+        Ok(self
+            .trusted_roots()?
+            .iter()
+            .any(|r| r.der.as_ref() == root.as_ref()))
+    }
+
+    /// Adds a root to the trust list (no-op when it is already there).
+    pub fn trust_root(&self, root: &CertificateDer<'_>) -> Result<(), StoreError> {
+        let name = format!("{}.pem", cert::sha1_hex(root).to_uppercase());
+        match write_new(
+            &self.root.join(TRUST).join(name),
+            cert::pem_encode("CERTIFICATE", root).as_bytes(),
+            false,
+        ) {
+            Err(StoreError::Io { source, .. }) if source.kind() == io::ErrorKind::AlreadyExists => {
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+fn read_identity(dir: &Path) -> Result<StoredIdentity, StoreError> {
+    let id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let cert_path = dir.join("cert.pem");
+    let text = fs::read(&cert_path).map_err(io_err(&cert_path))?;
+    let unreadable = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Unreadable { path, source }
+    };
+    let der = cert::pem_certificates(&text)
+        .map_err(unreadable(&cert_path))?
+        .into_iter()
+        .next()
+        .ok_or(CertError::NoPem("CERTIFICATE"))
+        .map_err(unreadable(&cert_path))?;
+    let facts = CertFacts::parse(&der).map_err(unreadable(&cert_path))?;
+    let chain_path = dir.join("chain.pem");
+    let chain = if chain_path.is_file() {
+        let text = fs::read(&chain_path).map_err(io_err(&chain_path))?;
+        cert::pem_certificates(&text)
+            .map_err(unreadable(&chain_path))?
+            .iter()
+            .map(|c| CertFacts::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unreadable(&chain_path))?
+    } else {
+        Vec::new()
+    };
+    let meta = fs::read(dir.join("meta.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    Ok(StoredIdentity {
+        id,
+        dir: dir.to_path_buf(),
+        cert: facts,
+        chain,
+        meta,
+    })
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+fn create_private_dir_all(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir).map_err(io_err(dir))
+}
+
+/// Makes a directory's entries durable (Unix; a no-op elsewhere).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+static TMP_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Writes a new file atomically and never over an existing one: a temporary
+/// file in the same directory, written and fsynced, is hard-linked to `path`
+/// (which fails if `path` exists), or renamed where links are unsupported;
+/// then the directory is fsynced. `secret` files are 0600 on Unix.
+pub fn write_new(path: &Path, bytes: &[u8], secret: bool) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if secret { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let written = (|| {
+        let mut f = options.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(&tmp)(e));
+    }
+    let placed = match fs::hard_link(&tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
+        // File systems without hard links: the store lock keeps others out,
+        // so checking first and renaming cannot race with another certrenew.
+        Err(_) if !path.exists() => fs::rename(&tmp, path),
+        Err(e) => Err(e),
+    };
+    let _ = fs::remove_file(&tmp);
+    placed.map_err(io_err(path))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Saves a newly issued certificate and its key outside the store when the
+/// store cannot take them (D7.3: never lose it silently): next to the store
+/// first, the temporary directory second. Returns where it went.
+pub fn write_recovery(
+    store_root: &Path,
+    cert: &CertificateDer<'_>,
+    key: &PrivatePkcs8KeyDer<'_>,
+    serial: &str,
+) -> Option<PathBuf> {
+    let text = zeroize::Zeroizing::new(format!(
+        "{}{}",
+        cert::pem_encode("CERTIFICATE", cert),
+        cert::pem_encode("PRIVATE KEY", key.secret_pkcs8_der())
+    ));
+    let file = format!("certrenew-recovery-{serial}.pem");
+    let beside = store_root.parent().map(|p| p.join(&file));
+    let candidates = beside
+        .into_iter()
+        .chain(std::iter::once(std::env::temp_dir().join(&file)));
+    candidates
+        .into_iter()
+        .find(|path| write_new(path, text.as_bytes(), true).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use certs_gen::{ClientSpec, KeyType, Pki};
+    use time::Duration as TimeDuration;
+
+    fn meta() -> Meta {
+        Meta {
+            origin: "imported".into(),
+            stored_at: OffsetDateTime::UNIX_EPOCH,
+            renewed_from: None,
+        }
+    }
+
+    fn identity(pki: &Pki, cn: &str) -> certs_gen::Identity {
+        pki.issue_client(&ClientSpec::ending(
+            cn,
+            OffsetDateTime::now_utc(),
+            -TimeDuration::days(10),
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn write_new_never_replaces_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.pem");
+        write_new(&p, b"first", false).unwrap();
+        let e = write_new(&p, b"second", false).unwrap_err();
+        assert!(
+            matches!(e, StoreError::Io { ref source, .. } if source.kind() == io::ErrorKind::AlreadyExists)
+        );
+        assert_eq!(fs::read(&p).unwrap(), b"first");
+        // No temporary file is left behind.
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keys_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        let id = identity(&pki, "user01");
+        let stored = store.add_identity(&id.cert, &id.key, &meta()).unwrap();
+        let mode = fs::metadata(stored.dir.join("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn identities_are_added_once_and_keep_their_chain() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        store.check_writable().unwrap();
+        let id = identity(&pki, "user01");
+        let stored = store.add_identity(&id.cert, &id.key, &meta()).unwrap();
+        assert!(!stored.has_chain());
+        let again = store.add_identity(&id.cert, &id.key, &meta()).unwrap_err();
+        assert!(matches!(again, StoreError::Exists(ref i) if *i == stored.id));
+        let with_chain = store.add_chain(&stored, &id.chain).unwrap();
+        assert_eq!(with_chain.chain_der(), id.chain);
+        assert!(store.add_chain(&stored, &id.chain).is_err());
+        let other = identity(&pki, "user02");
+        store
+            .add_identity(&other.cert, &other.key, &meta())
+            .unwrap();
+        let (all, bad) = store.identities().unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(all.len(), 2);
+        let key = store.load_key(&with_chain).unwrap();
+        assert_eq!(key.secret_pkcs8_der(), id.key.secret_pkcs8_der());
+        assert_eq!(with_chain.meta, Some(meta()));
+    }
+
+    #[test]
+    fn a_key_of_another_certificate_is_refused() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        let a = identity(&pki, "a");
+        let b = identity(&pki, "b");
+        let e = store.add_identity(&a.cert, &b.key, &meta()).unwrap_err();
+        assert!(matches!(e, StoreError::KeyMismatch(_)));
+        assert!(store.identities().unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn the_trust_list_holds_each_root_once() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        assert!(!store.is_trusted(pki.client_root.der()).unwrap());
+        store.trust_root(pki.client_root.der()).unwrap();
+        store.trust_root(pki.client_root.der()).unwrap();
+        assert!(store.is_trusted(pki.client_root.der()).unwrap());
+        assert_eq!(store.trusted_roots().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_second_writer_waits_for_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path(), Access::Write).unwrap();
+        let lock = File::open(dir.path().join(LOCK)).unwrap();
+        assert!(matches!(lock.try_lock(), Err(fs::TryLockError::WouldBlock)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unwritable_store_fails_the_preflight() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        let ids = dir.path().join(IDENTITIES);
+        fs::set_permissions(&ids, fs::Permissions::from_mode(0o500)).unwrap();
+        // root ignores permissions; only assert when they are enforced.
+        let probe = ids.join("probe");
+        let enforced = fs::write(&probe, b"x").is_err();
+        let _ = fs::remove_file(&probe);
+        if enforced {
+            assert!(store.check_writable().is_err());
+        }
+        fs::set_permissions(&ids, fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(store.check_writable().is_ok());
+    }
+
+    #[test]
+    fn recovery_files_land_beside_the_store() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let id = identity(&pki, "user01");
+        let path = write_recovery(&dir.path().join("store"), &id.cert, &id.key, "abcd").unwrap();
+        assert_eq!(path, dir.path().join("certrenew-recovery-abcd.pem"));
+        let text = fs::read(&path).unwrap();
+        assert_eq!(
+            cert::pem_certificates(&text).unwrap(),
+            vec![id.cert.clone()]
+        );
+        assert_eq!(
+            cert::pem_private_key(&text).unwrap().secret_pkcs8_der(),
+            id.key.secret_pkcs8_der()
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! The trust decision (D4.5): the CA asks to install its root; the customer
+//! checks its SHA-1 thumbprint, shown in 8-hex-digit groups, and answers.
+//! Not asked when the root is already in the trust list. A thumbprint other
+//! than the pinned one is refused whatever the flags say.
+
+use crate::cert::{CertFacts, group_thumbprint, normalize_thumbprint};
+use crate::messages::{Lang, Outcome};
+use crate::prompt::Prompter;
+use crate::store::{Store, StoreError};
+
+/// The thumbprint the manual tells the customer to check (D4.5).
+pub const MANUAL_ROOT_SHA1: &str = "40A6C237 3D05322D 64087065 04F141D0 0775CD57";
+
+/// Why the root was not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RootRefused {
+    /// Its thumbprint is not the pinned one: refused whatever the flags.
+    #[error("root {subject} has SHA-1 {got}, expected {expected}")]
+    Mismatch {
+        /// The pinned thumbprint, grouped.
+        expected: String,
+        /// The root's thumbprint, grouped.
+        got: String,
+        /// The root's subject.
+        subject: String,
+    },
+    /// The person answered no.
+    #[error("installing root {subject} (SHA-1 {got}) was declined")]
+    Declined {
+        /// The root's thumbprint, grouped.
+        got: String,
+        /// The root's subject.
+        subject: String,
+    },
+    /// No terminal to ask and no `--yes`.
+    #[error(
+        "root {subject} (SHA-1 {got}) is not trusted yet and there is no terminal to ask; pass --yes to accept it"
+    )]
+    NotAsked {
+        /// The root's thumbprint, grouped.
+        got: String,
+        /// The root's subject.
+        subject: String,
+    },
+}
+
+impl RootRefused {
+    /// The detail lines and fields for the customer.
+    pub fn lines(&self, mut o: Outcome, lang: Lang) -> Outcome {
+        match self {
+            RootRefused::Mismatch {
+                expected,
+                got,
+                subject,
+            } => {
+                o = o
+                    .field("expected_sha1", expected.clone())
+                    .field("got_sha1", got.clone())
+                    .field("root_subject", subject.clone());
+                o = o.line(match lang {
+                    Lang::Ja => format!(
+                        "ルート証明書の拇印 (SHA-1) が一致しません。期待値: {expected}  実際: {got}"
+                    ),
+                    Lang::En => format!(
+                        "the root's SHA-1 thumbprint does not match: expected {expected}, got {got}"
+                    ),
+                });
+                o = o.line(match lang {
+                    Lang::Ja => "このルート証明書はインストールしていません。通信が中継・改ざんされている可能性があります。ネットワーク環境を確認し、解決しない場合は発行元にお問い合わせください。".to_owned(),
+                    Lang::En => "nothing was trusted: the connection may be intercepted or the server is not the vendor's; check the network and, if it persists, contact the CA".to_owned(),
+                });
+            }
+            RootRefused::Declined { got, subject } | RootRefused::NotAsked { got, subject } => {
+                o = o
+                    .field("got_sha1", got.clone())
+                    .field("root_subject", subject.clone());
+                o = o.line(match lang {
+                    Lang::Ja => format!(
+                        "ルート証明書の拇印 (SHA-1) が {MANUAL_ROOT_SHA1} (または --root-sha1 の値) であることを確認し、インストールを許可して再度実行してください (端末がない場合は --yes)。"
+                    ),
+                    Lang::En => format!(
+                        "check that the root's SHA-1 thumbprint is {MANUAL_ROOT_SHA1} (or the --root-sha1 value), then run again and accept it (--yes without a terminal)"
+                    ),
+                });
+            }
+        }
+        o
+    }
+}
+
+/// Whether the root was already trusted or has just been added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// In the trust list already: no question asked.
+    AlreadyTrusted,
+    /// Accepted now and added to the trust list.
+    Installed,
+}
+
+/// What the decision needs besides the root.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The pinned thumbprint, 40 uppercase hex digits.
+    pub pinned_sha1: String,
+    /// `--yes`: accept without asking (only a matching thumbprint).
+    pub yes: bool,
+}
+
+impl Policy {
+    /// A policy pinning `sha1` (40 hex digits; spaces and colons allowed).
+    pub fn new(sha1: &str, yes: bool) -> Option<Self> {
+        Some(Self {
+            pinned_sha1: normalize_thumbprint(sha1)?,
+            yes,
+        })
+    }
+}
+
+/// Failure of the decision itself.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// Refused.
+    #[error(transparent)]
+    Refused(#[from] RootRefused),
+    /// The trust list could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Decides on `root` (D4.5) and records an acceptance in the trust list.
+pub fn decide(
+    store: &Store,
+    root: &CertFacts,
+    policy: &Policy,
+    prompter: &mut dyn Prompter,
+    lang: Lang,
+) -> Result<Decision, TrustError> {
+    if store.is_trusted(&root.der)? {
+        return Ok(Decision::AlreadyTrusted);
+    }
+    let got = group_thumbprint(&root.sha1).unwrap_or_default();
+    let expected = group_thumbprint(&policy.pinned_sha1).unwrap_or_default();
+    if normalize_thumbprint(&root.sha1).as_deref() != Some(policy.pinned_sha1.as_str()) {
+        return Err(RootRefused::Mismatch {
+            expected,
+            got,
+            subject: root.subject.clone(),
+        }
+        .into());
+    }
+    let accepted = if policy.yes {
+        true
+    } else if prompter.interactive() {
+        let q = match lang {
+            Lang::Ja => format!(
+                "発行者 {} のルート証明書をインストールしようとしています。\n拇印 (sha1): {got}\nこの証明書をインストールしますか? (y/N): ",
+                root.subject
+            ),
+            Lang::En => format!(
+                "about to install the root certificate of {}\nthumbprint (sha1): {got}\ninstall this certificate? (y/N): ",
+                root.subject
+            ),
+        };
+        prompter.confirm(&q).unwrap_or(false)
+    } else {
+        return Err(RootRefused::NotAsked {
+            got,
+            subject: root.subject.clone(),
+        }
+        .into());
+    };
+    if !accepted {
+        return Err(RootRefused::Declined {
+            got,
+            subject: root.subject.clone(),
+        }
+        .into());
+    }
+    store.trust_root(&root.der)?;
+    Ok(Decision::Installed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prompt::Scripted;
+    use crate::store::Access;
+    use certs_gen::{KeyType, Pki};
+
+    struct NoTerminal;
+    impl Prompter for NoTerminal {
+        fn interactive(&self) -> bool {
+            false
+        }
+        fn secret(&mut self, _: &str) -> std::io::Result<crate::prompt::Secret> {
+            unreachable!()
+        }
+        fn confirm(&mut self, _: &str) -> std::io::Result<bool> {
+            unreachable!("no terminal to ask")
+        }
+        fn choose(&mut self, _: &[String], _: &str, _: usize) -> std::io::Result<Option<usize>> {
+            unreachable!()
+        }
+    }
+
+    fn setup() -> (tempfile::TempDir, Store, CertFacts) {
+        let pki = Pki::generate(KeyType::P256, time::OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        (dir, store, CertFacts::parse(pki.client_root.der()).unwrap())
+    }
+
+    #[test]
+    fn the_manuals_thumbprint_is_the_default_pin() {
+        let p = Policy::new(MANUAL_ROOT_SHA1, false).unwrap();
+        assert_eq!(p.pinned_sha1, "40A6C2373D05322D6408706504F141D00775CD57");
+        assert!(Policy::new("40A6", false).is_none());
+    }
+
+    #[test]
+    fn a_mismatch_is_refused_even_with_yes() {
+        let (_d, store, root) = setup();
+        let policy = Policy::new(MANUAL_ROOT_SHA1, true).unwrap();
+        let e = decide(&store, &root, &policy, &mut NoTerminal, Lang::Ja).unwrap_err();
+        let TrustError::Refused(RootRefused::Mismatch { expected, got, .. }) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(expected, MANUAL_ROOT_SHA1);
+        assert_eq!(got, group_thumbprint(&root.sha1).unwrap());
+        assert!(store.trusted_roots().unwrap().is_empty());
+    }
+
+    #[test]
+    fn without_a_terminal_only_yes_accepts() {
+        let (_d, store, root) = setup();
+        let no = Policy::new(&root.sha1, false).unwrap();
+        assert!(matches!(
+            decide(&store, &root, &no, &mut NoTerminal, Lang::En),
+            Err(TrustError::Refused(RootRefused::NotAsked { .. }))
+        ));
+        let yes = Policy::new(&root.sha1, true).unwrap();
+        assert_eq!(
+            decide(&store, &root, &yes, &mut NoTerminal, Lang::En).unwrap(),
+            Decision::Installed
+        );
+        // Already trusted: no question, whatever the policy.
+        assert_eq!(
+            decide(&store, &root, &no, &mut NoTerminal, Lang::En).unwrap(),
+            Decision::AlreadyTrusted
+        );
+    }
+
+    #[test]
+    fn on_a_terminal_the_grouped_thumbprint_is_shown_and_asked() {
+        let (_d, store, root) = setup();
+        let policy = Policy::new(&root.sha1, false).unwrap();
+        let mut p = Scripted::new(&["n"]);
+        assert!(matches!(
+            decide(&store, &root, &policy, &mut p, Lang::Ja),
+            Err(TrustError::Refused(RootRefused::Declined { .. }))
+        ));
+        assert!(p.asked[0].contains(&format!(
+            "拇印 (sha1): {}",
+            group_thumbprint(&root.sha1).unwrap()
+        )));
+        let mut p = Scripted::new(&["y"]);
+        assert_eq!(
+            decide(&store, &root, &policy, &mut p, Lang::Ja).unwrap(),
+            Decision::Installed
+        );
+        assert!(store.is_trusted(&root.der).unwrap());
+    }
+}
