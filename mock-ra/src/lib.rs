@@ -1,1 +1,384 @@
-//! placeholder
+//! A mock of the vendor's four hosts for renewing an expired bank client
+//! certificate: webra2 (the RA), webra1 (the confirmation page), repo1 and
+//! repository (certificates and CRLs), plus an admin API and a journal of
+//! every request with its server-side cause.
+//!
+//! The wire contract is `docs/protocol.md`; the behaviours it reproduces are
+//! numbered in `DOMAIN.md` (D*, E*). Everything it serves is generated at
+//! start-up by `certs-gen`, relative to a virtual clock.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), mock_ra::MockError> {
+//! use mock_ra::{MockRa, World};
+//! let mock = MockRa::start(World::demo()).await?;
+//! println!("RA at {}", mock.urls().webra2);
+//! let alice = mock.identity("demo").expect("the demo world has it");
+//! mock.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod accounts;
+pub mod admin;
+pub mod clock;
+mod error;
+pub mod issuance;
+pub mod journal;
+pub mod problem;
+pub mod ready;
+pub mod repository;
+mod serve;
+mod state;
+pub mod tls;
+pub mod webra1;
+pub mod webra2;
+pub mod world;
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+
+use certs_gen::names::{REPO1_HOST, REPOSITORY_HOST, WEBRA1_HOST, WEBRA2_HOST};
+use certs_gen::{Identity, Pki};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+
+pub use accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
+pub use error::MockError;
+pub use journal::{Cause, Class, JournalEntry, PresentedCertificate, Role};
+pub use serve::PeerCertificate;
+pub use state::AccountPatch;
+pub use world::{AccountSpec, CertificateSpec, Policy, World, WorldError};
+
+/// The base URL of every role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Urls {
+    /// `https://127.0.0.1:P`
+    pub webra2: String,
+    /// `https://127.0.0.1:P`
+    pub webra1: String,
+    /// `http://127.0.0.1:P`
+    pub repo1: String,
+    /// `http://127.0.0.1:P`
+    pub repository: String,
+    /// `http://127.0.0.1:P`
+    pub admin: String,
+}
+
+/// Ports to listen on; `0` (the default) picks a free one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ports {
+    /// webra2 (HTTPS).
+    pub webra2: u16,
+    /// webra1 (HTTPS).
+    pub webra1: u16,
+    /// repo1 (HTTP).
+    pub repo1: u16,
+    /// repository (HTTP).
+    pub repository: u16,
+    /// The admin API (HTTP).
+    pub admin: u16,
+}
+
+/// Options for [`MockRa::builder`].
+#[derive(Debug)]
+pub struct MockRaBuilder {
+    world: World,
+    ports: Ports,
+    admin_token: Option<String>,
+}
+
+impl MockRaBuilder {
+    /// Fixed ports instead of ephemeral ones.
+    pub fn ports(mut self, ports: Ports) -> Self {
+        self.ports = ports;
+        self
+    }
+
+    /// A fixed admin token instead of a random one.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
+    /// Generates the world, binds every listener on 127.0.0.1 and starts
+    /// serving on the current tokio runtime.
+    pub async fn start(self) -> Result<MockRa, MockError> {
+        let token = self.admin_token.unwrap_or_else(issuance::random_token);
+        let shared = Arc::new(state::Shared::new(&self.world, token)?);
+        let webra2_tls = TlsAcceptor::from(tls::webra2_config(&shared.pki)?);
+        let webra1_tls = TlsAcceptor::from(tls::webra1_config(&shared.pki)?);
+        let plan = [
+            (Role::Webra2, self.ports.webra2, Some(webra2_tls)),
+            (Role::Webra1, self.ports.webra1, Some(webra1_tls)),
+            (Role::Repo1, self.ports.repo1, None),
+            (Role::Repository, self.ports.repository, None),
+            (Role::Admin, self.ports.admin, None),
+        ];
+        let mut listeners = Vec::new();
+        let mut addrs = BTreeMap::new();
+        for (role, port, tls) in plan {
+            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+                .await
+                .map_err(|source| MockError::Bind {
+                    role: role.as_str(),
+                    port,
+                    source,
+                })?;
+            let addr = listener.local_addr().map_err(|source| MockError::Bind {
+                role: role.as_str(),
+                port,
+                source,
+            })?;
+            addrs.insert(role.as_str(), addr);
+            let app = match role {
+                Role::Webra2 => webra2::app(shared.clone()),
+                Role::Webra1 => webra1::app(shared.clone()),
+                Role::Repo1 => repository::repo1_app(shared.clone()),
+                Role::Repository => repository::repository_app(shared.clone()),
+                Role::Admin => admin::app(shared.clone()),
+            };
+            listeners.push(serve::Listener {
+                role,
+                listener,
+                tls,
+                app,
+            });
+        }
+        let (shutdown, receiver) = watch::channel(false);
+        let tasks = listeners
+            .into_iter()
+            .map(|l| tokio::spawn(serve::run(l, shared.clone(), receiver.clone())))
+            .collect();
+        let addr = |role: Role| addrs.get(role.as_str()).copied();
+        let url = |scheme: &str, role: Role| {
+            addr(role)
+                .map(|a| format!("{scheme}://{a}"))
+                .unwrap_or_default()
+        };
+        Ok(MockRa {
+            urls: Urls {
+                webra2: url("https", Role::Webra2),
+                webra1: url("https", Role::Webra1),
+                repo1: url("http", Role::Repo1),
+                repository: url("http", Role::Repository),
+                admin: url("http", Role::Admin),
+            },
+            addrs: Role::ALL
+                .iter()
+                .filter_map(|r| addr(*r).map(|a| (*r, a)))
+                .collect(),
+            shared,
+            shutdown,
+            tasks,
+        })
+    }
+}
+
+/// A running mock: one per test, no globals. Dropping it stops the servers.
+#[derive(Debug)]
+pub struct MockRa {
+    shared: Arc<state::Shared>,
+    urls: Urls,
+    addrs: Vec<(Role, SocketAddr)>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl MockRa {
+    /// Starts a mock of `world` on ephemeral loopback ports.
+    pub async fn start(world: World) -> Result<MockRa, MockError> {
+        Self::builder(world).start().await
+    }
+
+    /// Options before starting: fixed ports, a fixed admin token.
+    pub fn builder(world: World) -> MockRaBuilder {
+        MockRaBuilder {
+            world,
+            ports: Ports::default(),
+            admin_token: None,
+        }
+    }
+
+    /// The base URL of every role.
+    pub fn urls(&self) -> &Urls {
+        &self.urls
+    }
+
+    /// The loopback address a role listens on.
+    pub fn addr(&self, role: Role) -> SocketAddr {
+        self.addrs
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    }
+
+    /// The test PKI: both roots, the issuing CA, the servers' identities.
+    pub fn pki(&self) -> &Pki {
+        &self.shared.pki
+    }
+
+    /// An identity (key, certificate, chain) by name: every world
+    /// certificate of an account, every `[[identity]]`, every reissue.
+    pub fn identity(&self, name: &str) -> Option<Identity> {
+        self.shared.lock().identities.get(name).cloned()
+    }
+
+    /// Every identity by name.
+    pub fn identities(&self) -> BTreeMap<String, Identity> {
+        self.shared.lock().identities.clone()
+    }
+
+    /// Every request so far with its cause.
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.shared.journal.entries()
+    }
+
+    /// The admin API's bearer token.
+    pub fn admin_token(&self) -> &str {
+        &self.shared.admin_token
+    }
+
+    /// The virtual now.
+    pub fn now(&self) -> OffsetDateTime {
+        self.shared.now()
+    }
+
+    /// Whether the virtual clock is the real clock.
+    pub fn clock_is_real(&self) -> bool {
+        self.shared.clock.is_real()
+    }
+
+    /// Moves the virtual clock by `by`.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.clock.advance(by);
+    }
+
+    /// Sets the virtual clock to `at`.
+    pub fn set_clock(&self, at: OffsetDateTime) {
+        self.shared.clock.set(at);
+    }
+
+    /// Freezes or releases the virtual clock.
+    pub fn freeze_clock(&self, frozen: bool) {
+        self.shared.clock.set_frozen(frozen);
+    }
+
+    /// An account's state.
+    pub fn account(&self, id: &str) -> Option<AccountView> {
+        self.shared.account(id)
+    }
+
+    /// Every account's state.
+    pub fn accounts(&self) -> Vec<AccountView> {
+        self.shared.accounts()
+    }
+
+    /// A certificate the issuing CA knows, by serial (hex).
+    pub fn certificate(&self, serial: &str) -> Option<CertificateView> {
+        self.shared.certificate(serial)
+    }
+
+    /// Adds an account; its certificates are made relative to the virtual now.
+    pub fn create_account(&self, spec: &AccountSpec) -> Result<AccountView, MockError> {
+        self.shared.create_account(spec)
+    }
+
+    /// Sets an account's renewal order.
+    pub fn set_order(&self, id: &str, order: OrderState) -> Result<(), MockError> {
+        self.patch_account(
+            id,
+            AccountPatch {
+                order: Some(order),
+                ..AccountPatch::default()
+            },
+        )
+        .map(drop)
+    }
+
+    /// Records a password change at the virtual now.
+    pub fn change_password(&self, id: &str, new: &str) -> Result<(), MockError> {
+        self.patch_account(
+            id,
+            AccountPatch {
+                password: Some(Password::new(new)),
+                ..AccountPatch::default()
+            },
+        )
+        .map(drop)
+    }
+
+    /// Changes an account (order, failures, lock, password, expiry).
+    pub fn patch_account(&self, id: &str, patch: AccountPatch) -> Result<AccountView, MockError> {
+        self.shared.patch_account(id, patch)
+    }
+
+    /// A new current certificate for the account; the old one becomes
+    /// `reissued` and is revoked (superseded). Its identity is named
+    /// `<id>-<n>` (see [`CertificateView::identity`]).
+    pub fn reissue(&self, id: &str) -> Result<CertificateView, MockError> {
+        self.shared.reissue(id)
+    }
+
+    /// Back to the world as it started (accounts, ledger, tickets, clock);
+    /// the journal is emptied.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// The client-CA root's SHA-1 as the manual shows it (D4.5).
+    pub fn client_root_sha1(&self) -> String {
+        certs_gen::info::sha1_display(self.shared.pki.client_root.der())
+    }
+
+    /// The `certrenew` arguments that point a client at this mock: the web
+    /// root to trust, one `--connect-to` per host keeping the real names,
+    /// the pinned root thumbprint, and `--now` when the clock is not real.
+    pub fn certrenew_args(&self, web_root_pem: &Path) -> Vec<String> {
+        let mut args = vec!["--server-ca".to_owned(), web_root_pem.display().to_string()];
+        for (host, port, role) in [
+            (WEBRA2_HOST, 443, Role::Webra2),
+            (WEBRA1_HOST, 443, Role::Webra1),
+            (REPO1_HOST, 80, Role::Repo1),
+            (REPOSITORY_HOST, 80, Role::Repository),
+        ] {
+            let addr = self.addr(role);
+            args.push("--connect-to".to_owned());
+            args.push(format!("{host}:{port}:{}:{}", addr.ip(), addr.port()));
+        }
+        args.push("--root-sha1".to_owned());
+        args.push(certs_gen::info::sha1_hex(self.shared.pki.client_root.der()));
+        if !self.clock_is_real() {
+            args.push("--now".to_owned());
+            args.push(rfc3339(self.now()));
+        }
+        args
+    }
+
+    /// Stops accepting, lets open connections finish briefly, and waits.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        for task in std::mem::take(&mut self.tasks) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockRa {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// RFC 3339 with whole seconds, as everything here prints times.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    certs_gen::truncate_to_seconds(t)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}

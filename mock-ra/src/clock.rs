@@ -1,0 +1,149 @@
+//! The virtual clock every decision, certificate and CRL uses: real time plus
+//! an offset, or frozen at an instant. Tests move it instead of waiting.
+
+use std::sync::Mutex;
+
+use time::{Duration, OffsetDateTime};
+
+/// How the clock tells the time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Real time plus this offset (zero: the real clock).
+    Running(Duration),
+    /// Always this instant until moved.
+    Frozen(OffsetDateTime),
+}
+
+/// A settable clock shared by all roles of one mock.
+#[derive(Debug)]
+pub struct Clock {
+    mode: Mutex<Mode>,
+}
+
+impl Clock {
+    /// The real clock.
+    pub fn real() -> Self {
+        Self::with_mode(Mode::Running(Duration::ZERO))
+    }
+
+    /// A clock that reads `now` at this moment and then runs at real speed
+    /// (`frozen = false`) or stays at `now` (`frozen = true`).
+    pub fn starting_at(now: OffsetDateTime, frozen: bool) -> Self {
+        if frozen {
+            Self::with_mode(Mode::Frozen(now))
+        } else {
+            Self::with_mode(Mode::Running(now - OffsetDateTime::now_utc()))
+        }
+    }
+
+    fn with_mode(mode: Mode) -> Self {
+        Self {
+            mode: Mutex::new(mode),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Mode> {
+        self.mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The virtual "now".
+    pub fn now(&self) -> OffsetDateTime {
+        match *self.lock() {
+            Mode::Running(offset) => OffsetDateTime::now_utc() + offset,
+            Mode::Frozen(at) => at,
+        }
+    }
+
+    /// Moves the clock to `at`; a running clock keeps running from there.
+    pub fn set(&self, at: OffsetDateTime) {
+        let mut mode = self.lock();
+        *mode = match *mode {
+            Mode::Running(_) => Mode::Running(at - OffsetDateTime::now_utc()),
+            Mode::Frozen(_) => Mode::Frozen(at),
+        };
+    }
+
+    /// Moves the clock by `by` (negative: back).
+    pub fn advance(&self, by: Duration) {
+        let mut mode = self.lock();
+        *mode = match *mode {
+            Mode::Running(offset) => Mode::Running(offset + by),
+            Mode::Frozen(at) => Mode::Frozen(at + by),
+        };
+    }
+
+    /// Stops the clock at its current reading, or lets it run from there.
+    pub fn set_frozen(&self, frozen: bool) {
+        let mut mode = self.lock();
+        let now = match *mode {
+            Mode::Running(offset) => OffsetDateTime::now_utc() + offset,
+            Mode::Frozen(at) => at,
+        };
+        *mode = if frozen {
+            Mode::Frozen(now)
+        } else {
+            Mode::Running(now - OffsetDateTime::now_utc())
+        };
+    }
+
+    /// Whether the clock is frozen.
+    pub fn is_frozen(&self) -> bool {
+        matches!(*self.lock(), Mode::Frozen(_))
+    }
+
+    /// Whether the clock is the real clock (running, no offset worth a
+    /// second): then clients need no `--now`.
+    pub fn is_real(&self) -> bool {
+        match *self.lock() {
+            Mode::Running(offset) => offset.whole_seconds().abs() < 1,
+            Mode::Frozen(_) => false,
+        }
+    }
+
+    /// Copies another clock's setting (used by reset).
+    pub(crate) fn restore(&self, other: &ClockSetting) {
+        *self.lock() = other.0;
+    }
+
+    /// The current setting, to restore later.
+    pub(crate) fn setting(&self) -> ClockSetting {
+        ClockSetting(*self.lock())
+    }
+}
+
+/// A saved clock setting.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClockSetting(Mode);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frozen_clock_moves_only_when_told() {
+        let t = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let c = Clock::starting_at(t, true);
+        assert_eq!(c.now(), t);
+        c.advance(Duration::days(3));
+        assert_eq!(c.now(), t + Duration::days(3));
+        c.set(t);
+        assert_eq!(c.now(), t);
+        assert!(c.is_frozen() && !c.is_real());
+    }
+
+    #[test]
+    fn a_running_clock_keeps_its_offset() {
+        let c = Clock::real();
+        assert!(c.is_real());
+        c.advance(Duration::days(-10));
+        let diff = OffsetDateTime::now_utc() - c.now();
+        assert!((diff - Duration::days(10)).abs() < Duration::seconds(5));
+        assert!(!c.is_real());
+        c.set_frozen(true);
+        let a = c.now();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(a, c.now());
+    }
+}

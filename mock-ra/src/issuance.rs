@@ -1,0 +1,429 @@
+//! Issuance: login tickets, the CSR checks, the one atomic step that signs a
+//! renewal and marks the order fetched (D7.3), and the ledger of every
+//! certificate the issuing CA knows, from which the CRLs are made.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use certs_gen::{CertInfo, KeyType, Pki, Revocation, RevocationReason};
+use rustls_pki_types::CertificateDer;
+use time::{Duration, OffsetDateTime};
+use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION};
+use x509_parser::prelude::FromDer;
+
+use crate::accounts::{AccountCertificate, CertStatus, OrderState};
+use crate::journal::{Cause, Class};
+use crate::problem::ApiError;
+use crate::state::State;
+
+/// How a certificate came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Made at start-up from the world (or added through the admin API).
+    World,
+    /// Signed from a customer's CSR by the RA.
+    Renewal,
+    /// Made by a reissue (admin or library).
+    Reissue,
+}
+
+impl Origin {
+    /// `world`, `renewal` or `reissue`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::World => "world",
+            Origin::Renewal => "renewal",
+            Origin::Reissue => "reissue",
+        }
+    }
+}
+
+/// One certificate known to the issuing CA.
+#[derive(Debug, Clone)]
+pub struct LedgerEntry {
+    /// Serial, lowercase hex.
+    pub serial: String,
+    /// The certificate.
+    pub der: CertificateDer<'static>,
+    /// What x509-cert reads from it.
+    pub info: CertInfo,
+    /// Owning account.
+    pub account: Option<String>,
+    /// Identity name when the mock holds the key.
+    pub identity: Option<String>,
+    /// How it came to be.
+    pub origin: Origin,
+    /// When and why it was revoked.
+    pub revoked: Option<(OffsetDateTime, RevocationReason)>,
+}
+
+impl LedgerEntry {
+    /// Whether it is revoked at `now`.
+    pub fn revoked_at(&self, now: OffsetDateTime) -> bool {
+        matches!(self.revoked, Some((at, _)) if at <= now)
+    }
+}
+
+/// Every certificate the issuing CA signed, by serial.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    entries: Vec<LedgerEntry>,
+    by_serial: HashMap<String, usize>,
+}
+
+impl Ledger {
+    /// Records a certificate.
+    pub fn add(&mut self, entry: LedgerEntry) {
+        self.by_serial
+            .insert(entry.serial.clone(), self.entries.len());
+        self.entries.push(entry);
+    }
+
+    /// The entry for `serial`.
+    pub fn get(&self, serial: &str) -> Option<&LedgerEntry> {
+        self.by_serial
+            .get(serial)
+            .and_then(|i| self.entries.get(*i))
+    }
+
+    /// Revokes `serial` (keeps an earlier revocation).
+    pub fn revoke(&mut self, serial: &str, at: OffsetDateTime, reason: RevocationReason) {
+        if let Some(e) = self
+            .by_serial
+            .get(serial)
+            .and_then(|i| self.entries.get_mut(*i))
+            && e.revoked.is_none()
+        {
+            e.revoked = Some((at, reason));
+        }
+    }
+
+    /// Every entry, in the order recorded.
+    pub fn entries(&self) -> &[LedgerEntry] {
+        &self.entries
+    }
+
+    /// What the issuing CA's CRL lists at `now`.
+    pub fn revocations(&self, now: OffsetDateTime) -> Vec<Revocation> {
+        self.entries
+            .iter()
+            .filter_map(|e| match e.revoked {
+                Some((at, reason)) if at <= now => Some(Revocation {
+                    serial: hex::decode(&e.serial).unwrap_or_default(),
+                    revoked_at: at,
+                    reason,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// A login ticket: one issuance, for one certificate, until it expires.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    /// The account that logged in.
+    pub account: String,
+    /// Serial of the certificate the login presented.
+    pub serial: String,
+    /// End of validity (virtual clock).
+    pub expires_at: OffsetDateTime,
+    /// Whether an issuance request has used it.
+    pub used: bool,
+}
+
+/// The tickets handed out.
+#[derive(Debug, Clone, Default)]
+pub struct Tickets {
+    map: HashMap<String, Ticket>,
+}
+
+impl Tickets {
+    /// Hands out a ticket for `account` and the certificate `serial`.
+    pub fn issue(
+        &mut self,
+        account: &str,
+        serial: &str,
+        now: OffsetDateTime,
+        ttl: Duration,
+    ) -> (String, OffsetDateTime) {
+        self.map.retain(|_, t| !t.used && t.expires_at > now);
+        let token = random_token();
+        let expires_at = certs_gen::truncate_to_seconds(now + ttl);
+        self.map.insert(
+            token.clone(),
+            Ticket {
+                account: account.to_owned(),
+                serial: serial.to_owned(),
+                expires_at,
+                used: false,
+            },
+        );
+        (token, expires_at)
+    }
+
+    /// Checks a ticket without using it. The detail is for developers.
+    pub fn check(
+        &self,
+        token: &str,
+        presented_serial: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<&Ticket, String> {
+        let t = self
+            .map
+            .get(token)
+            .ok_or_else(|| "ticket: unknown ticket".to_owned())?;
+        if t.used {
+            return Err("ticket: already used".to_owned());
+        }
+        if now >= t.expires_at {
+            return Err("ticket: expired".to_owned());
+        }
+        match presented_serial {
+            None => Err("ticket: no client certificate presented with it".to_owned()),
+            Some(s) if s != t.serial => {
+                Err("ticket: issued for a different client certificate".to_owned())
+            }
+            Some(_) => Ok(t),
+        }
+    }
+
+    /// Checks and uses a ticket.
+    pub fn consume(
+        &mut self,
+        token: &str,
+        presented_serial: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Ticket, String> {
+        self.check(token, presented_serial, now)?;
+        let t = self
+            .map
+            .get_mut(token)
+            .ok_or_else(|| "ticket: unknown ticket".to_owned())?;
+        t.used = true;
+        Ok(t.clone())
+    }
+}
+
+/// 32 random bytes, base64url: 43 characters.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // aws-lc's RNG fails only without any entropy source; the token is then
+    // still unique per process through the counter mixed in below.
+    let _ = aws_lc_rs::rand::fill(&mut bytes);
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    for (b, c) in bytes.iter_mut().zip(n.to_be_bytes()) {
+        *b ^= c;
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A CSR that passed every check of protocol 2.4.
+#[derive(Debug, Clone)]
+pub struct CheckedCsr {
+    /// The DER request.
+    pub der: Vec<u8>,
+    /// Its key type.
+    pub key_type: KeyType,
+}
+
+/// Checks a base64 DER PKCS#10 request: it parses, its self-signature
+/// verifies, its subject is byte-equal to `subject_der`, and its key is
+/// P-256 or RSA of 2048 bits or more. The error says what was wrong.
+pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String> {
+    let compact: String = csr_b64.chars().filter(|c| !c.is_whitespace()).collect();
+    let der = STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| format!("csr: not base64 ({e})"))?;
+    let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
+        .map_err(|e| format!("csr: not a DER PKCS#10 request ({e})"))?;
+    if !rest.is_empty() {
+        return Err(format!("csr: {} bytes after the DER request", rest.len()));
+    }
+    csr.verify_signature()
+        .map_err(|e| format!("csr: the self-signature does not verify ({e})"))?;
+    let info = &csr.certification_request_info;
+    if info.subject.as_raw() != subject_der {
+        return Err(format!(
+            "csr: subject `{}` is not byte-equal to the login's subject_der",
+            info.subject
+        ));
+    }
+    let spki = &info.subject_pki;
+    let key_type = if spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
+        let curve = spki
+            .algorithm
+            .parameters
+            .clone()
+            .and_then(|p| x509_parser::der_parser::oid::Oid::try_from(p).ok());
+        if curve.as_ref() != Some(&OID_EC_P256) {
+            return Err(
+                "csr: EC key on a curve other than P-256: expected P-256 or RSA >= 2048".into(),
+            );
+        }
+        KeyType::P256
+    } else if spki.algorithm.algorithm == OID_PKCS1_RSAENCRYPTION {
+        let bits = match spki.parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
+            _ => 0,
+        };
+        if bits < 2048 {
+            return Err(format!(
+                "csr: RSA key of {bits} bits: expected 2048 bits or more"
+            ));
+        }
+        KeyType::Rsa2048
+    } else {
+        return Err(format!(
+            "csr: unsupported key algorithm {}: expected P-256 or RSA >= 2048",
+            spki.algorithm.algorithm
+        ));
+    };
+    // rcgen signs it later; it refuses extensions it does not understand,
+    // so find that out now, before anything changes.
+    rcgen::CertificateSigningRequestParams::from_der(&der.as_slice().into())
+        .map_err(|e| format!("csr: the RA cannot read it ({e})"))?;
+    Ok(CheckedCsr { der, key_type })
+}
+
+fn modulus_bits(modulus: &[u8]) -> usize {
+    let trimmed: &[u8] = {
+        let skip = modulus.iter().take_while(|b| **b == 0).count();
+        &modulus[skip..]
+    };
+    match trimmed.first() {
+        Some(first) => trimmed.len() * 8 - first.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// The answer to a successful issuance.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// The account.
+    pub account: String,
+    /// The new certificate.
+    pub der: CertificateDer<'static>,
+    /// What x509-cert reads from it.
+    pub info: CertInfo,
+}
+
+/// The one atomic step (run under the state lock): use the ticket, find the
+/// order still `ready`, sign, mark it `fetched`, record the certificate.
+pub(crate) fn issue(
+    state: &mut State,
+    pki: &Pki,
+    token: &str,
+    presented_serial: Option<&str>,
+    csr: &CheckedCsr,
+    now: OffsetDateTime,
+    lifetime: Duration,
+) -> Result<Issued, ApiError> {
+    let ticket = state
+        .tickets
+        .consume(token, presented_serial, now)
+        .map_err(ApiError::BadTicket)?;
+    let account = state
+        .accounts
+        .get_mut(&ticket.account)
+        .ok_or_else(|| ApiError::BadTicket("ticket: its account no longer exists".into()))?;
+    match account.order {
+        OrderState::Ready => {}
+        OrderState::Fetched => {
+            return Err(ApiError::refused(
+                Class::E550F,
+                Cause::AlreadyFetched,
+                Some(&account.id),
+            ));
+        }
+        OrderState::NotCreated => {
+            return Err(ApiError::refused(
+                Class::E550F,
+                Cause::NotCreated,
+                Some(&account.id),
+            ));
+        }
+    }
+    let not_before = certs_gen::truncate_to_seconds(now);
+    let der = pki
+        .sign_client_csr(
+            &csr.der,
+            pki.client_subject(&account.cn, None),
+            not_before,
+            not_before + lifetime,
+            None,
+        )
+        .map_err(|e| ApiError::Internal(format!("signing the CSR failed: {e}")))?;
+    let info = CertInfo::from_der(&der).map_err(|e| {
+        ApiError::Internal(format!("the issued certificate does not read back: {e}"))
+    })?;
+    for c in &mut account.certificates {
+        if c.status == CertStatus::Current {
+            c.status = CertStatus::Renewed;
+        }
+    }
+    account.certificates.push(AccountCertificate {
+        serial: info.serial.clone(),
+        status: CertStatus::Current,
+        identity: None,
+    });
+    account.order = OrderState::Fetched;
+    let account_id = account.id.clone();
+    state.ledger.add(LedgerEntry {
+        serial: info.serial.clone(),
+        der: der.clone(),
+        info: info.clone(),
+        account: Some(account_id.clone()),
+        identity: None,
+        origin: Origin::Renewal,
+        revoked: None,
+    });
+    Ok(Issued {
+        account: account_id,
+        der,
+        info,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modulus_bits_ignore_leading_zero_bytes() {
+        let mut m = vec![0u8];
+        m.extend(std::iter::repeat_n(0xff, 256));
+        assert_eq!(modulus_bits(&m), 2048);
+        let mut m = vec![0x01];
+        m.extend(std::iter::repeat_n(0, 255));
+        assert_eq!(modulus_bits(&m), 2041);
+        assert_eq!(modulus_bits(&[]), 0);
+    }
+
+    #[test]
+    fn tickets_are_single_use_bound_and_expire() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        let mut t = Tickets::default();
+        let (tok, exp) = t.issue("a", "01", now, Duration::minutes(5));
+        assert!(tok.len() >= 32);
+        assert_eq!(exp, now + Duration::minutes(5));
+        assert!(t.check(&tok, Some("02"), now).is_err());
+        assert!(t.check(&tok, None, now).is_err());
+        assert!(t.check(&tok, Some("01"), exp).is_err());
+        assert!(t.check("nope", Some("01"), now).is_err());
+        t.consume(&tok, Some("01"), now).unwrap();
+        assert!(
+            t.consume(&tok, Some("01"), now)
+                .unwrap_err()
+                .contains("used")
+        );
+    }
+
+    #[test]
+    fn garbage_csrs_are_refused_with_a_reason() {
+        assert!(check_csr("!!!", b"").unwrap_err().contains("base64"));
+        assert!(check_csr("AAAA", b"").unwrap_err().contains("PKCS#10"));
+    }
+}

@@ -1,0 +1,346 @@
+//! The journal: every request on every role with the server-side cause of
+//! its answer. The customer only ever sees the class (D7.2); the cause is here.
+
+use std::sync::Mutex;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// The hosts the mock plays, plus its admin API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The RA (HTTPS, client certificate optional).
+    Webra2,
+    /// The confirmation page (HTTPS, client certificate required).
+    Webra1,
+    /// CA certificates and their CRLs (HTTP).
+    Repo1,
+    /// Roots and their CRLs (HTTP).
+    Repository,
+    /// The admin API (HTTP, loopback, bearer token).
+    Admin,
+}
+
+impl Role {
+    /// Every role, in the ready line's order.
+    pub const ALL: [Role; 5] = [
+        Role::Webra2,
+        Role::Webra1,
+        Role::Repo1,
+        Role::Repository,
+        Role::Admin,
+    ];
+
+    /// `webra2`, `webra1`, `repo1`, `repository`, `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Webra2 => "webra2",
+            Role::Webra1 => "webra1",
+            Role::Repo1 => "repo1",
+            Role::Repository => "repository",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// The class of an answer: what the customer (or a developer) can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Class {
+    /// Authentication failed (D6.4-D6.8).
+    E550A,
+    /// Not created yet, or already fetched (D6.9, D6.10).
+    E550F,
+    /// No usable certificate (D6.2, D6.3, D7.1).
+    ENOCERT,
+    /// The confirmation page does not show success (D5.1, D6.11).
+    ECONFIRM,
+    /// A request the protocol does not allow.
+    #[serde(rename = "bad_request")]
+    BadRequest,
+    /// An unknown, expired, used or foreign ticket.
+    #[serde(rename = "bad_ticket")]
+    BadTicket,
+    /// A body over the limit.
+    #[serde(rename = "too_large")]
+    TooLarge,
+    /// An unknown path.
+    #[serde(rename = "not_found")]
+    NotFound,
+    /// A known path with the wrong method.
+    #[serde(rename = "method_not_allowed")]
+    MethodNotAllowed,
+    /// The admin API without the right bearer token.
+    #[serde(rename = "unauthorized")]
+    Unauthorized,
+    /// The mock failed itself.
+    #[serde(rename = "internal")]
+    Internal,
+}
+
+impl Class {
+    /// The class as written on the wire and in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::E550A => "E550A",
+            Class::E550F => "E550F",
+            Class::ENOCERT => "ENOCERT",
+            Class::ECONFIRM => "ECONFIRM",
+            Class::BadRequest => "bad_request",
+            Class::BadTicket => "bad_ticket",
+            Class::TooLarge => "too_large",
+            Class::NotFound => "not_found",
+            Class::MethodNotAllowed => "method_not_allowed",
+            Class::Unauthorized => "unauthorized",
+            Class::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the server answered as it did. Only the journal knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// webra2 login without a client certificate (D6.3).
+    NoClientCertificate,
+    /// The certificate ended 90 days ago or more (D6.2, D7.1).
+    ExpiredTooLong,
+    /// The certificate belongs to no account (D6.5).
+    ForeignCertificate,
+    /// The certificate was superseded by a reissue (D6.8).
+    Reissued,
+    /// The account is locked (D6.6).
+    PasswordLocked,
+    /// Not the password in force at notAfter - 28 days (D6.4, D2.1).
+    WrongPassword,
+    /// The password has expired (D6.7).
+    PasswordExpired,
+    /// The renewal order does not exist yet (D6.10).
+    NotCreated,
+    /// The renewal certificate was already fetched (D6.9).
+    AlreadyFetched,
+    /// Login succeeded: a ticket was issued.
+    TicketIssued,
+    /// A renewal certificate was issued and the order is fetched.
+    Issued,
+    /// Malformed request.
+    BadRequest,
+    /// Unknown, expired, used or foreign ticket.
+    BadTicket,
+    /// Body over the limit.
+    TooLarge,
+    /// Unknown path.
+    NotFound,
+    /// Wrong method.
+    MethodNotAllowed,
+    /// Confirmation page: the certificate is valid (D5.1).
+    ConfirmOk,
+    /// Confirmation page: the certificate has expired.
+    ConfirmExpired,
+    /// Confirmation page: the certificate is revoked.
+    ConfirmRevoked,
+    /// Confirmation page: the certificate is not valid yet.
+    ConfirmNotYetValid,
+    /// An HTML page was served.
+    Page,
+    /// A certificate or CRL was served.
+    Served,
+    /// An admin request was carried out.
+    AdminOk,
+    /// An admin request named something that does not exist.
+    AdminNotFound,
+    /// An admin request was refused as malformed.
+    AdminBadRequest,
+    /// An admin request without the right bearer token.
+    Unauthorized,
+    /// The TLS handshake failed because no client certificate was sent
+    /// where one is required (webra1).
+    TlsNoClientCertificate,
+    /// The TLS handshake failed on the client certificate (not from the
+    /// client-CA root, bad signature, ...).
+    TlsBadClientCertificate,
+    /// The TLS handshake failed for another reason, or timed out.
+    TlsHandshakeFailed,
+    /// The mock failed itself.
+    Internal,
+}
+
+impl Cause {
+    /// The cause as written in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::NoClientCertificate => "no_client_certificate",
+            Cause::ExpiredTooLong => "expired_too_long",
+            Cause::ForeignCertificate => "foreign_certificate",
+            Cause::Reissued => "reissued",
+            Cause::PasswordLocked => "password_locked",
+            Cause::WrongPassword => "wrong_password",
+            Cause::PasswordExpired => "password_expired",
+            Cause::NotCreated => "not_created",
+            Cause::AlreadyFetched => "already_fetched",
+            Cause::TicketIssued => "ticket_issued",
+            Cause::Issued => "issued",
+            Cause::BadRequest => "bad_request",
+            Cause::BadTicket => "bad_ticket",
+            Cause::TooLarge => "too_large",
+            Cause::NotFound => "not_found",
+            Cause::MethodNotAllowed => "method_not_allowed",
+            Cause::ConfirmOk => "confirm_ok",
+            Cause::ConfirmExpired => "confirm_expired",
+            Cause::ConfirmRevoked => "confirm_revoked",
+            Cause::ConfirmNotYetValid => "confirm_not_yet_valid",
+            Cause::Page => "page",
+            Cause::Served => "served",
+            Cause::AdminOk => "admin_ok",
+            Cause::AdminNotFound => "admin_not_found",
+            Cause::AdminBadRequest => "admin_bad_request",
+            Cause::Unauthorized => "unauthorized",
+            Cause::TlsNoClientCertificate => "tls_no_client_certificate",
+            Cause::TlsBadClientCertificate => "tls_bad_client_certificate",
+            Cause::TlsHandshakeFailed => "tls_handshake_failed",
+            Cause::Internal => "internal",
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The client certificate a request came with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PresentedCertificate {
+    /// Serial, lowercase hex.
+    pub serial: String,
+    /// Subject, RFC 4514.
+    pub subject: String,
+}
+
+/// One request and how it was answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JournalEntry {
+    /// Sequence number, from 1, never reused (not even after a reset).
+    pub seq: u64,
+    /// Virtual time of the request.
+    #[serde(with = "time::serde::rfc3339")]
+    pub time: OffsetDateTime,
+    /// The host that answered.
+    pub role: Role,
+    /// HTTP method; empty for a failed TLS handshake.
+    pub method: String,
+    /// Request path; empty for a failed TLS handshake.
+    pub path: String,
+    /// The client certificate of the connection (a resumed session's is the
+    /// one it was first authenticated with).
+    pub certificate: Option<PresentedCertificate>,
+    /// HTTP status; `None` for a failed TLS handshake.
+    pub status: Option<u16>,
+    /// The class of the answer; `None` for a success.
+    pub class: Option<Class>,
+    /// The exact server-side cause.
+    pub cause: Cause,
+    /// The account concerned, when known.
+    pub account: Option<String>,
+}
+
+/// What a handler tells the journal about its answer (a response extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The class; `None` for a success.
+    pub class: Option<Class>,
+    /// The cause.
+    pub cause: Cause,
+    /// The account concerned.
+    pub account: Option<String>,
+}
+
+impl Outcome {
+    /// A successful answer.
+    pub fn ok(cause: Cause, account: Option<String>) -> Self {
+        Self {
+            class: None,
+            cause,
+            account,
+        }
+    }
+}
+
+/// The journal of one mock.
+#[derive(Debug, Default)]
+pub struct Journal {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_seq: u64,
+    entries: Vec<JournalEntry>,
+}
+
+/// One entry before its sequence number is known.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub time: OffsetDateTime,
+    pub role: Role,
+    pub method: String,
+    pub path: String,
+    pub certificate: Option<PresentedCertificate>,
+    pub status: Option<u16>,
+    pub outcome: Outcome,
+}
+
+impl Journal {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Appends an entry and returns its sequence number.
+    pub(crate) fn record(&self, r: Record) -> u64 {
+        let mut inner = self.lock();
+        inner.next_seq += 1;
+        let seq = inner.next_seq;
+        inner.entries.push(JournalEntry {
+            seq,
+            time: r.time,
+            role: r.role,
+            method: r.method,
+            path: r.path,
+            certificate: r.certificate,
+            status: r.status,
+            class: r.outcome.class,
+            cause: r.outcome.cause,
+            account: r.outcome.account,
+        });
+        seq
+    }
+
+    /// Every entry so far, oldest first.
+    pub fn entries(&self) -> Vec<JournalEntry> {
+        self.lock().entries.clone()
+    }
+
+    /// Entries with a sequence number above `seq`.
+    pub fn since(&self, seq: u64) -> Vec<JournalEntry> {
+        self.lock()
+            .entries
+            .iter()
+            .filter(|e| e.seq > seq)
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets every entry; sequence numbers keep counting.
+    pub(crate) fn clear(&self) {
+        self.lock().entries.clear();
+    }
+}

@@ -1,0 +1,200 @@
+//! `mock-ra`: the vendor's four hosts on loopback, for the renewal client.
+//!
+//! Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 error (world file,
+//! bind, state directory), 2 usage.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use mock_ra::ready::{self, DemoInfo, ReadyLine};
+use mock_ra::world::{DEMO_ACCOUNT, DEMO_PASSWORD};
+use mock_ra::{MockRa, Ports, World};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A mock of the CA vendor's hosts (webra2, webra1, repo1, repository) for
+/// renewing an expired client certificate, with an admin API and a journal.
+#[derive(Debug, Parser)]
+#[command(version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start every host on 127.0.0.1, print the ready line (JSON) on stdout
+    /// and a hint on stderr, and run until SIGINT/SIGTERM.
+    Serve(ServeArgs),
+    /// Check a world or case file and exit (0: valid, 1: the error).
+    Check {
+        /// The file to check.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// A case file: its world part (`[pki]`, `[clock]`, `[[account]]`, ...)
+    /// sets the mock up; `[case]`, `[[step]]` and `[[fault]]` are ignored.
+    #[arg(long, value_name = "FILE", conflicts_with = "world")]
+    scenario: Option<PathBuf>,
+
+    /// A world file [default: the demo world: account `demo`, certificate
+    /// expired 10 days ago, order ready].
+    #[arg(long, value_name = "FILE")]
+    world: Option<PathBuf>,
+
+    /// Where to write the web root and the identities [default: a new
+    /// temporary directory, removed on exit].
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+
+    /// Start the virtual clock here (RFC 3339) instead of the world's.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+
+    /// Freeze the virtual clock.
+    #[arg(long)]
+    frozen: bool,
+
+    /// Admin bearer token [default: random].
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
+
+    #[command(flatten)]
+    ports: PortArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Ports (0: pick a free one)")]
+struct PortArgs {
+    /// webra2 (HTTPS).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    webra2_port: u16,
+    /// webra1 (HTTPS).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    webra1_port: u16,
+    /// repo1 (HTTP).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    repo1_port: u16,
+    /// repository (HTTP).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    repository_port: u16,
+    /// The admin API (HTTP).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    admin_port: u16,
+}
+
+fn main() -> ExitCode {
+    let started = Instant::now();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { file } => check(&file),
+        Command::Serve(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")
+            .and_then(|rt| rt.block_on(serve(args, started))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mock-ra: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(file: &Path) -> anyhow::Result<()> {
+    let world = World::from_file(file)?;
+    println!(
+        "{}: {} account(s), {} other identit(y/ies)",
+        file.display(),
+        world.accounts.len(),
+        world.identities.len()
+    );
+    Ok(())
+}
+
+async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
+    let file = args.scenario.as_ref().or(args.world.as_ref());
+    let (mut world, demo) = match file {
+        Some(path) => (World::from_file(path)?, false),
+        None => (World::demo(), true),
+    };
+    if let Some(now) = &args.now {
+        world.clock.now = Some(OffsetDateTime::parse(now, &Rfc3339).with_context(|| {
+            format!("--now {now}: expected RFC 3339, e.g. 2026-11-25T00:00:00Z")
+        })?);
+    }
+    if args.frozen {
+        world.clock.frozen = true;
+    }
+    let p = &args.ports;
+    let mut builder = MockRa::builder(world).ports(Ports {
+        webra2: p.webra2_port,
+        webra1: p.webra1_port,
+        repo1: p.repo1_port,
+        repository: p.repository_port,
+        admin: p.admin_port,
+    });
+    if let Some(token) = args.admin_token {
+        builder = builder.admin_token(token);
+    }
+    let mock = builder.start().await?;
+    let (state_dir, temporary) = match args.state_dir {
+        Some(dir) => (dir, false),
+        None => (new_temp_dir()?, true),
+    };
+    let files = ready::write_state_dir(&mock, &state_dir)?;
+    let demo = demo.then(|| DemoInfo {
+        account: DEMO_ACCOUNT.to_owned(),
+        password: DEMO_PASSWORD.to_owned(),
+        identity: files
+            .identities
+            .get(DEMO_ACCOUNT)
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+    });
+    let line = ReadyLine::new(&mock, &files, demo, started.elapsed().as_millis());
+    println!("{}", line.to_json());
+    eprint!("{}", ready::hint(&line));
+    wait_for_signal().await?;
+    eprintln!("mock-ra: shutting down");
+    mock.shutdown().await;
+    if temporary {
+        let _ = std::fs::remove_dir_all(&state_dir);
+    }
+    Ok(())
+}
+
+/// A fresh directory under the system's temporary directory.
+fn new_temp_dir() -> anyhow::Result<PathBuf> {
+    let suffix = &mock_ra::issuance::random_token()[..12];
+    let dir = std::env::temp_dir().join(format!("mock-ra-{}-{suffix}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create state directory {}", dir.display()))?;
+    Ok(dir)
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.context("cannot watch SIGINT")?,
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot watch Ctrl-C")?;
+    Ok(())
+}

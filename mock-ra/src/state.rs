@@ -1,0 +1,483 @@
+//! The state one mock shares between its roles, and the operations on it
+//! that the library API and the admin API both call.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use certs_gen::spec::Issuer;
+use certs_gen::{CertInfo, ClientSpec, Identity, Pki, PkiNames, RevocationReason};
+use rustls_pki_types::CertificateRevocationListDer;
+use time::OffsetDateTime;
+
+use crate::accounts::{
+    Account, AccountCertificate, AccountView, CertStatus, CertificateView, OrderState, Password,
+    PasswordHistory,
+};
+use crate::clock::{Clock, ClockSetting};
+use crate::error::MockError;
+use crate::issuance::{Ledger, LedgerEntry, Origin, Tickets};
+use crate::journal::Journal;
+use crate::world::{AccountSpec, Policy, World};
+
+/// Accounts, ledger, tickets and identities: everything a reset restores.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct State {
+    pub accounts: BTreeMap<String, Account>,
+    pub ledger: Ledger,
+    pub tickets: Tickets,
+    pub identities: BTreeMap<String, Identity>,
+}
+
+/// What every role of one mock shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub pki: Pki,
+    pub policy: Policy,
+    pub clock: Clock,
+    pub journal: Journal,
+    pub admin_token: String,
+    state: Mutex<State>,
+    initial: State,
+    initial_clock: ClockSetting,
+    crl_number: AtomicU64,
+}
+
+/// Changes to an account through [`Shared::patch_account`].
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatch {
+    /// New renewal order state.
+    pub order: Option<OrderState>,
+    /// New failure counter.
+    pub failures: Option<u32>,
+    /// Lock or unlock.
+    pub locked: Option<bool>,
+    /// A password change at the current virtual time.
+    pub password: Option<Password>,
+    /// New password expiry (RFC 3339); `null` clears it.
+    #[serde(default, with = "double_option_rfc3339")]
+    pub password_expires: Option<Option<OffsetDateTime>>,
+}
+
+mod double_option_rfc3339 {
+    use serde::{Deserialize, Deserializer};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<OffsetDateTime>>, D::Error> {
+        let v: Option<String> = Option::deserialize(d)?;
+        match v {
+            None => Ok(Some(None)),
+            Some(s) => OffsetDateTime::parse(&s, &Rfc3339)
+                .map(|t| Some(Some(t)))
+                .map_err(|e| serde::de::Error::custom(format!("`{s}`: not RFC 3339 ({e})"))),
+        }
+    }
+}
+
+impl Shared {
+    /// Builds the PKI, the accounts and the identities of `world`.
+    pub fn new(world: &World, admin_token: String) -> Result<Self, MockError> {
+        world.validate()?;
+        let clock = match world.clock.now {
+            Some(now) => Clock::starting_at(now, world.clock.frozen),
+            None if world.clock.frozen => Clock::starting_at(OffsetDateTime::now_utc(), true),
+            None => Clock::real(),
+        };
+        let now = certs_gen::truncate_to_seconds(clock.now());
+        let pki = Pki::generate(world.pki.key_type, now)?;
+        let mut state = State::default();
+        for spec in &world.accounts {
+            add_account(&mut state, &pki, &world.policy, spec, now)?;
+        }
+        let foreign = if world.identities.iter().any(|c| c.ca == Issuer::Foreign) {
+            Some(Pki::generate_named(
+                PkiNames::foreign(),
+                world.pki.key_type,
+                now,
+            )?)
+        } else {
+            None
+        };
+        for entry in &world.identities {
+            let spec = entry.to_client_spec(now)?;
+            let issuer = match (&foreign, entry.ca) {
+                (Some(f), Issuer::Foreign) => f,
+                _ => &pki,
+            };
+            let identity = issuer.issue_client(&spec)?;
+            if entry.ca == Issuer::Test {
+                let info = identity.info()?;
+                state.ledger.add(LedgerEntry {
+                    serial: info.serial.clone(),
+                    der: identity.cert.clone(),
+                    info,
+                    account: None,
+                    identity: Some(entry.name.clone()),
+                    origin: Origin::World,
+                    revoked: entry
+                        .revoked
+                        .then_some((now, RevocationReason::KeyCompromise)),
+                });
+            }
+            state.identities.insert(entry.name.clone(), identity);
+        }
+        let initial_clock = clock.setting();
+        Ok(Self {
+            pki,
+            policy: world.policy.clone(),
+            clock,
+            journal: Journal::default(),
+            admin_token,
+            initial: state.clone(),
+            state: Mutex::new(state),
+            initial_clock,
+            crl_number: AtomicU64::new(0),
+        })
+    }
+
+    /// The state, locked. Every decision that reads and then changes it
+    /// holds this guard from the read to the change.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The virtual now.
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Everything back to how the world started: accounts, ledger, tickets,
+    /// identities, clock; the journal is emptied (its numbers keep counting).
+    pub fn reset(&self) {
+        *self.lock() = self.initial.clone();
+        self.clock.restore(&self.initial_clock);
+        self.journal.clear();
+    }
+
+    /// A view of one account.
+    pub fn account(&self, id: &str) -> Option<AccountView> {
+        let now = self.now();
+        let state = self.lock();
+        state.accounts.get(id).map(|a| view(&state, a, now))
+    }
+
+    /// Views of every account.
+    pub fn accounts(&self) -> Vec<AccountView> {
+        let now = self.now();
+        let state = self.lock();
+        state
+            .accounts
+            .values()
+            .map(|a| view(&state, a, now))
+            .collect()
+    }
+
+    /// A certificate the issuing CA knows, by serial (lowercase hex).
+    pub fn certificate(&self, serial: &str) -> Option<CertificateView> {
+        let now = self.now();
+        let state = self.lock();
+        state
+            .ledger
+            .get(&serial.to_ascii_lowercase())
+            .map(|e| certificate_view(&state, e, now))
+    }
+
+    /// Adds an account, its certificates made relative to the virtual now.
+    pub fn create_account(&self, spec: &AccountSpec) -> Result<AccountView, MockError> {
+        spec.check().map_err(|(_, m)| MockError::Invalid(m))?;
+        if self.lock().accounts.contains_key(&spec.id) {
+            return Err(MockError::AccountExists(spec.id.clone()));
+        }
+        let now = certs_gen::truncate_to_seconds(self.now());
+        // Keys are made without the lock; the result is merged under it.
+        let mut scratch = State::default();
+        add_account(&mut scratch, &self.pki, &self.policy, spec, now)?;
+        let mut state = self.lock();
+        if state.accounts.contains_key(&spec.id) {
+            return Err(MockError::AccountExists(spec.id.clone()));
+        }
+        if let Some(name) = scratch
+            .identities
+            .keys()
+            .find(|n| state.identities.contains_key(*n))
+        {
+            return Err(MockError::Invalid(format!(
+                "identity name `{name}` is used already"
+            )));
+        }
+        for e in scratch.ledger.entries() {
+            state.ledger.add(e.clone());
+        }
+        state.identities.append(&mut scratch.identities);
+        state.accounts.append(&mut scratch.accounts);
+        let account = state
+            .accounts
+            .get(&spec.id)
+            .ok_or_else(|| MockError::UnknownAccount(spec.id.clone()))?;
+        Ok(view(&state, account, now))
+    }
+
+    /// Applies `patch` to an account.
+    pub fn patch_account(&self, id: &str, patch: AccountPatch) -> Result<AccountView, MockError> {
+        let now = self.now();
+        let mut state = self.lock();
+        let account = state
+            .accounts
+            .get_mut(id)
+            .ok_or_else(|| MockError::UnknownAccount(id.to_owned()))?;
+        if let Some(order) = patch.order {
+            account.order = order;
+        }
+        if let Some(failures) = patch.failures {
+            account.failures = failures;
+        }
+        if let Some(locked) = patch.locked {
+            account.locked = locked;
+        }
+        if let Some(password) = patch.password {
+            account.passwords.change(now, password);
+        }
+        if let Some(expires) = patch.password_expires {
+            account.password_expires = expires;
+        }
+        let account = &state.accounts[id];
+        Ok(view(&state, account, now))
+    }
+
+    /// Gives the account a new current certificate (new key, valid from now
+    /// for the issued lifetime); the old current one becomes `reissued` and
+    /// is revoked as superseded (D6.8). Returns the new certificate.
+    pub fn reissue(&self, id: &str) -> Result<CertificateView, MockError> {
+        let (cn, key_type) = {
+            let state = self.lock();
+            let a = state
+                .accounts
+                .get(id)
+                .ok_or_else(|| MockError::UnknownAccount(id.to_owned()))?;
+            (a.cn.clone(), a.key_type)
+        };
+        let now = certs_gen::truncate_to_seconds(self.now());
+        let identity = self.pki.issue_client(&ClientSpec {
+            common_name: cn,
+            organization: None,
+            not_before: now,
+            not_after: now + self.policy.issued_lifetime.duration(),
+            key_type: Some(key_type),
+            serial: None,
+        })?;
+        let info = identity.info()?;
+        let mut state = self.lock();
+        let state = &mut *state;
+        let account = state
+            .accounts
+            .get_mut(id)
+            .ok_or_else(|| MockError::UnknownAccount(id.to_owned()))?;
+        let mut n = account.certificates.len() + 1;
+        let name = loop {
+            let candidate = format!("{id}-{n}");
+            if !state.identities.contains_key(&candidate) {
+                break candidate;
+            }
+            n += 1;
+        };
+        for c in &mut account.certificates {
+            if c.status == CertStatus::Current {
+                c.status = CertStatus::Reissued;
+                state
+                    .ledger
+                    .revoke(&c.serial, now, RevocationReason::Superseded);
+            }
+        }
+        account.certificates.push(AccountCertificate {
+            serial: info.serial.clone(),
+            status: CertStatus::Current,
+            identity: Some(name.clone()),
+        });
+        state.ledger.add(LedgerEntry {
+            serial: info.serial.clone(),
+            der: identity.cert.clone(),
+            info: info.clone(),
+            account: Some(id.to_owned()),
+            identity: Some(name.clone()),
+            origin: Origin::Reissue,
+            revoked: None,
+        });
+        state.identities.insert(name, identity);
+        let entry = state
+            .ledger
+            .get(&info.serial)
+            .ok_or_else(|| MockError::Invalid("the reissued certificate vanished".into()))?;
+        Ok(certificate_view(state, entry, now))
+    }
+
+    /// The issuing CA's CRL at the virtual now, with a CRL number that
+    /// increases on every call.
+    pub fn issuing_crl(&self) -> Result<CertificateRevocationListDer<'static>, certs_gen::Error> {
+        let now = self.now();
+        let revoked = self.lock().ledger.revocations(now);
+        let number = self.crl_number.fetch_add(1, Ordering::Relaxed) + 1;
+        self.pki.issuing_crl(&revoked, now, number)
+    }
+
+    /// The client-CA root's CRL (no CA certificate is ever revoked).
+    pub fn root_crl(&self) -> Result<CertificateRevocationListDer<'static>, certs_gen::Error> {
+        let number = self.crl_number.fetch_add(1, Ordering::Relaxed) + 1;
+        self.pki.root_crl(&[], self.now(), number)
+    }
+}
+
+/// Makes an account's certificates and records them.
+fn add_account(
+    state: &mut State,
+    pki: &Pki,
+    policy: &Policy,
+    spec: &AccountSpec,
+    now: OffsetDateTime,
+) -> Result<(), MockError> {
+    let cn = spec.common_name().to_owned();
+    let key_type = spec.key_type.unwrap_or(pki.key_type);
+    let statuses = spec.statuses();
+    let names = spec.certificate_names();
+    let mut made = Vec::new();
+    for c in &spec.certificate {
+        let (not_before, not_after) = c.window(now);
+        let identity = pki.issue_client(&ClientSpec {
+            common_name: cn.clone(),
+            organization: None,
+            not_before,
+            not_after,
+            key_type: Some(key_type),
+            serial: None,
+        })?;
+        let info = identity.info()?;
+        made.push((identity, info));
+    }
+    let mut certificates = Vec::new();
+    for (i, ((identity, info), c)) in made.into_iter().zip(&spec.certificate).enumerate() {
+        let status = statuses[i];
+        let name = names[i].clone();
+        let revoked = if status == CertStatus::Reissued {
+            // Revoked when its successor was made, and not after now.
+            let at = made_at_of_next(&spec.certificate, i, now).min(now);
+            Some((at, RevocationReason::Superseded))
+        } else if c.revoked {
+            Some((now, RevocationReason::KeyCompromise))
+        } else {
+            None
+        };
+        certificates.push(AccountCertificate {
+            serial: info.serial.clone(),
+            status,
+            identity: Some(name.clone()),
+        });
+        state.ledger.add(LedgerEntry {
+            serial: info.serial.clone(),
+            der: identity.cert.clone(),
+            info,
+            account: Some(spec.id.clone()),
+            identity: Some(name.clone()),
+            origin: Origin::World,
+            revoked,
+        });
+        state.identities.insert(name, identity);
+    }
+    let mut passwords = PasswordHistory::new(spec.password.clone());
+    for change in &spec.password_change {
+        passwords.change(now + change.at.duration(), change.password.clone());
+    }
+    let current_not_after = spec
+        .certificate
+        .iter()
+        .zip(&statuses)
+        .find(|(_, s)| **s == CertStatus::Current)
+        .map(|(c, _)| c.window(now).1);
+    let order = spec.order.unwrap_or(match current_not_after {
+        Some(na) if now >= na - policy.password_reference.duration() => OrderState::Ready,
+        _ => OrderState::NotCreated,
+    });
+    let locked = spec.locked || spec.failures >= policy.lock_threshold;
+    state.accounts.insert(
+        spec.id.clone(),
+        Account {
+            id: spec.id.clone(),
+            cn,
+            passwords,
+            failures: spec.failures,
+            lock_threshold: policy.lock_threshold,
+            locked,
+            password_expires: spec.password_expires.map(|o| now + o.duration()),
+            order,
+            key_type,
+            certificates,
+        },
+    );
+    Ok(())
+}
+
+/// notBefore of the certificate after `i` (when the reissue happened).
+fn made_at_of_next(
+    certs: &[crate::world::CertificateSpec],
+    i: usize,
+    now: OffsetDateTime,
+) -> OffsetDateTime {
+    certs.get(i + 1).map(|c| c.window(now).0).unwrap_or(now)
+}
+
+fn view(state: &State, a: &Account, now: OffsetDateTime) -> AccountView {
+    AccountView {
+        id: a.id.clone(),
+        cn: a.cn.clone(),
+        failures: a.failures,
+        lock_threshold: a.lock_threshold,
+        locked: a.locked,
+        password_expires: a.password_expires,
+        password_changes: a
+            .passwords
+            .change_times()
+            .iter()
+            .map(|t| crate::rfc3339(*t))
+            .collect(),
+        order: a.order,
+        certificates: a
+            .certificates
+            .iter()
+            .filter_map(|c| state.ledger.get(&c.serial))
+            .map(|e| certificate_view(state, e, now))
+            .collect(),
+    }
+}
+
+fn certificate_view(state: &State, e: &LedgerEntry, now: OffsetDateTime) -> CertificateView {
+    let status = e
+        .account
+        .as_ref()
+        .and_then(|id| state.accounts.get(id))
+        .and_then(|a| a.status_of(&e.serial));
+    CertificateView {
+        serial: e.serial.clone(),
+        subject: e.info.subject.clone(),
+        not_before: e.info.not_before,
+        not_after: e.info.not_after,
+        account: e.account.clone(),
+        status,
+        identity: e.identity.clone(),
+        origin: e.origin.as_str(),
+        revoked: e.revoked_at(now),
+        revoked_at: e.revoked.map(|(at, _)| at),
+        pem: certs_gen::pem::certificate(&e.der),
+    }
+}
+
+/// What the journal shows of a presented certificate.
+pub(crate) fn presented(der: &[u8]) -> Option<crate::journal::PresentedCertificate> {
+    CertInfo::from_der(der)
+        .ok()
+        .map(|i| crate::journal::PresentedCertificate {
+            serial: i.serial,
+            subject: i.subject,
+        })
+}

@@ -1,0 +1,397 @@
+//! webra2, the RA (protocol 2): the top page, the download page (D3.3), the
+//! login with its ordered decision (protocol 2.6) and the issuance.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use certs_gen::CertInfo;
+use certs_gen::names::WEBRA1_HOST;
+use rustls_pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use x509_parser::prelude::FromDer;
+
+use crate::accounts::{CertStatus, OrderState, Password};
+use crate::issuance::{self, check_csr};
+use crate::journal::{Cause, Class, Outcome, Role};
+use crate::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
+use crate::serve::PeerCertificate;
+use crate::state::{Shared, State as Inner};
+
+/// Path of the download page (D3.3).
+pub const DOWNLOAD_PATH: &str = "/scira/doc/kkb/expiredrenew.html";
+/// Path of the login (protocol 2.3).
+pub const LOGIN_PATH: &str = "/scira/api/v1/renewal/login";
+/// Path of the issuance (protocol 2.4).
+pub const CERTIFICATE_PATH: &str = "/scira/api/v1/renewal/certificate";
+
+/// The RA's router.
+pub(crate) fn app(shared: Arc<Shared>) -> Router {
+    let router = Router::new()
+        .route("/", get(top_page))
+        .route(DOWNLOAD_PATH, get(download_page))
+        .route(LOGIN_PATH, post(login))
+        .route(CERTIFICATE_PATH, post(certificate))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(shared.clone());
+    crate::serve::journaled(router, shared, Role::Webra2)
+}
+
+async fn top_page() -> Response {
+    html(
+        StatusCode::OK,
+        page(
+            "証明書更新サービス",
+            &format!(
+                "<p>有効期限が切れた電子証明書の更新はこちら: \
+                 <a href=\"{DOWNLOAD_PATH}\">更新ツールのご案内</a></p>"
+            ),
+        ),
+        Outcome::ok(Cause::Page, None),
+    )
+}
+
+async fn download_page() -> Response {
+    html(
+        StatusCode::OK,
+        page(
+            "有効期限切れ証明書用 更新証明書インポートツール",
+            &format!(
+                "<p>有効期限が終了してから 90 日未満の電子証明書を更新します。</p>\n\
+                 <p>更新ツール: <code>certrenew renew</code></p>\n\
+                 <p>更新後の確認: <a href=\"https://{WEBRA1_HOST}/scira/doc/ymfg/\">\
+                 https://{WEBRA1_HOST}/scira/doc/ymfg/</a></p>"
+            ),
+        ),
+        Outcome::ok(Cause::Page, None),
+    )
+}
+
+pub(crate) fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{title}</title>\n</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n"
+    )
+}
+
+/// The login request. Its `Debug` does not show the password.
+#[derive(Debug, Deserialize)]
+struct LoginRequest {
+    password: Password,
+}
+
+/// The login's success body (protocol 2.3).
+#[derive(Debug, Serialize)]
+struct LoginResponse {
+    ticket: String,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: time::OffsetDateTime,
+    subject: String,
+    subject_der: String,
+    key_types: [&'static str; 2],
+}
+
+#[derive(Debug, Deserialize)]
+struct IssueRequest {
+    ticket: String,
+    csr: String,
+}
+
+#[derive(Debug, Serialize)]
+struct IssueResponse {
+    certificate: String,
+    serial: String,
+    #[serde(with = "time::serde::rfc3339")]
+    not_before: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    not_after: time::OffsetDateTime,
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::BadRequest(format!("body: {}", r.body_text()))
+        }
+    })
+}
+
+async fn login(
+    State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<PeerCertificate>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let bytes = body_bytes(body)?;
+    // The parser's own message could quote the body: keep it out of the answer.
+    let request: LoginRequest = serde_json::from_slice(&bytes).map_err(|_| {
+        ApiError::BadRequest("body: expected JSON {\"password\": string}".to_owned())
+    })?;
+    let peer = peer.and_then(|Extension(p)| p.0);
+    let (body, account) = decide_login(&shared, peer.as_ref(), &request.password)?;
+    let mut response = Json(body).into_response();
+    response
+        .extensions_mut()
+        .insert(Outcome::ok(Cause::TicketIssued, Some(account)));
+    Ok(response)
+}
+
+/// The ordered decision of protocol 2.6.
+fn decide_login(
+    shared: &Shared,
+    peer: Option<&CertificateDer<'static>>,
+    password: &Password,
+) -> Result<(LoginResponse, String), ApiError> {
+    let now = shared.now();
+    let policy = &shared.policy;
+    // 1. No client certificate.
+    let Some(der) = peer else {
+        return Err(ApiError::refused(
+            Class::ENOCERT,
+            Cause::NoClientCertificate,
+            None,
+        ));
+    };
+    let foreign =
+        |account: Option<&str>| ApiError::refused(Class::E550A, Cause::ForeignCertificate, account);
+    let info = CertInfo::from_der(der).map_err(|_| foreign(None))?;
+    let subject_der = raw_subject(der).ok_or_else(|| foreign(None))?;
+    let mut guard = shared.lock();
+    let Inner {
+        accounts,
+        ledger,
+        tickets,
+        ..
+    } = &mut *guard;
+    let owner = ledger
+        .get(&info.serial)
+        .filter(|e| e.der == *der)
+        .and_then(|e| e.account.clone());
+    // 2. Expired 90 days ago or more (D7.1).
+    if now - info.not_after >= policy.renewal_window.duration() {
+        return Err(ApiError::refused(
+            Class::ENOCERT,
+            Cause::ExpiredTooLong,
+            owner.as_deref(),
+        ));
+    }
+    // 3. Known to no account (D6.5).
+    let Some(account_id) = owner else {
+        return Err(foreign(None));
+    };
+    let Some(account) = accounts.get_mut(&account_id) else {
+        return Err(foreign(None));
+    };
+    let refuse = |class, cause| ApiError::refused(class, cause, Some(&account_id));
+    // 4. Superseded by a reissue (D6.8).
+    match account.status_of(&info.serial) {
+        Some(CertStatus::Reissued) => return Err(refuse(Class::E550A, Cause::Reissued)),
+        Some(_) => {}
+        None => return Err(foreign(Some(&account_id))),
+    }
+    // 5. Locked (D6.6): whatever the password.
+    if account.locked {
+        return Err(refuse(Class::E550A, Cause::PasswordLocked));
+    }
+    // 6. The password in force at notAfter - 28 days (D6.4, D2.1).
+    let reference = info.not_after - policy.password_reference.duration();
+    if !account.passwords.at(reference).matches(password.expose()) {
+        account.record_failure();
+        return Err(refuse(Class::E550A, Cause::WrongPassword));
+    }
+    account.failures = 0;
+    // 7. Password expired (D6.7).
+    if account.password_expires.is_some_and(|at| now >= at) {
+        return Err(refuse(Class::E550A, Cause::PasswordExpired));
+    }
+    // 8. The order (D6.10, D6.9).
+    match account.order {
+        OrderState::NotCreated => return Err(refuse(Class::E550F, Cause::NotCreated)),
+        OrderState::Fetched => return Err(refuse(Class::E550F, Cause::AlreadyFetched)),
+        OrderState::Ready => {}
+    }
+    // 9. A ticket.
+    let (ticket, expires_at) =
+        tickets.issue(&account_id, &info.serial, now, policy.ticket_ttl.duration());
+    Ok((
+        LoginResponse {
+            ticket,
+            expires_at,
+            subject: info.subject,
+            subject_der: STANDARD.encode(&subject_der),
+            key_types: ["p256", "rsa2048"],
+        },
+        account_id,
+    ))
+}
+
+/// The subject Name of a certificate, exactly as encoded in it.
+fn raw_subject(der: &[u8]) -> Option<Vec<u8>> {
+    x509_parser::certificate::X509Certificate::from_der(der)
+        .ok()
+        .map(|(_, cert)| cert.subject().as_raw().to_vec())
+}
+
+async fn certificate(
+    State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<PeerCertificate>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let bytes = body_bytes(body)?;
+    let request: IssueRequest = serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "body: expected JSON {{\"ticket\": string, \"csr\": base64 string}} ({})",
+            e.classify_message()
+        ))
+    })?;
+    let peer = peer.and_then(|Extension(p)| p.0);
+    let presented = peer
+        .as_ref()
+        .and_then(|der| CertInfo::from_der(der).ok().map(|i| i.serial));
+    let now = shared.now();
+    shared
+        .lock()
+        .tickets
+        .check(&request.ticket, presented.as_deref(), now)
+        .map_err(ApiError::BadTicket)?;
+    // The ticket is bound to the presented certificate, so it is there.
+    let subject_der = peer
+        .as_ref()
+        .and_then(|der| raw_subject(der))
+        .ok_or_else(|| ApiError::BadTicket("ticket: no client certificate".into()))?;
+    let csr = check_csr(&request.csr, &subject_der).map_err(ApiError::BadRequest)?;
+    let issued = {
+        let mut state = shared.lock();
+        issuance::issue(
+            &mut state,
+            &shared.pki,
+            &request.ticket,
+            presented.as_deref(),
+            &csr,
+            shared.now(),
+            shared.policy.issued_lifetime.duration(),
+        )?
+    };
+    let body = IssueResponse {
+        certificate: certs_gen::pem::certificate(&issued.der),
+        serial: issued.info.serial.clone(),
+        not_before: issued.info.not_before,
+        not_after: issued.info.not_after,
+    };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    response
+        .extensions_mut()
+        .insert(Outcome::ok(Cause::Issued, Some(issued.account)));
+    Ok(response)
+}
+
+/// A serde_json error described without quoting the input.
+trait Classify {
+    fn classify_message(&self) -> &'static str;
+}
+
+impl Classify for serde_json::Error {
+    fn classify_message(&self) -> &'static str {
+        use serde_json::error::Category;
+        match self.classify() {
+            Category::Io => "could not read it",
+            Category::Syntax => "not valid JSON",
+            Category::Data => "a field is missing or has the wrong type",
+            Category::Eof => "it ends too early",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    fn shared() -> Arc<Shared> {
+        let world = crate::World::demo();
+        Arc::new(Shared::new(&world, "t".into()).unwrap())
+    }
+
+    async fn send(app: Router, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let resp = app.oneshot(req).await.unwrap();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn login_without_a_certificate_is_enocert_and_journaled() {
+        let s = shared();
+        let req = Request::post(LOGIN_PATH)
+            .body(Body::from(r#"{"password":"x"}"#))
+            .unwrap();
+        let (status, body) = send(app(s.clone()), req).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body["class"], "ENOCERT");
+        assert_eq!(body["title"], "証明書がありません。");
+        let j = s.journal.entries();
+        assert_eq!(j.len(), 1);
+        assert_eq!(j[0].cause, Cause::NoClientCertificate);
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_bad_request_and_never_echoes_the_body() {
+        let s = shared();
+        let req = Request::post(LOGIN_PATH)
+            .body(Body::from(r#"{"password": 12345678}"#))
+            .unwrap();
+        let (status, body) = send(app(s), req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["class"], "bad_request");
+        assert!(!body.to_string().contains("12345678"));
+    }
+
+    #[tokio::test]
+    async fn oversize_bodies_get_413_and_unknown_paths_404() {
+        let s = shared();
+        let big = vec![b'a'; BODY_LIMIT + 1];
+        let req = Request::post(LOGIN_PATH).body(Body::from(big)).unwrap();
+        let (status, body) = send(app(s.clone()), req).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body["class"], "too_large");
+        let req = Request::get("/nope").body(Body::empty()).unwrap();
+        let (status, body) = send(app(s.clone()), req).await;
+        assert_eq!(
+            (status, body["class"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+        let req = Request::get(LOGIN_PATH).body(Body::empty()).unwrap();
+        let (status, body) = send(app(s), req).await;
+        assert_eq!(
+            (status, body["class"].as_str()),
+            (StatusCode::METHOD_NOT_ALLOWED, Some("method_not_allowed"))
+        );
+    }
+
+    #[tokio::test]
+    async fn the_download_page_links_the_confirmation_page() {
+        let resp = app(shared())
+            .oneshot(Request::get(DOWNLOAD_PATH).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        assert!(text.contains("https://webra1.secomtrust.net/scira/doc/ymfg/"));
+    }
+}

@@ -1,0 +1,701 @@
+//! The world file: mock-ra's own configuration, and the world part of the
+//! harness's case files (DESIGN "Scenarios").
+//!
+//! Every time is relative to the clock's "now" at start-up, so nothing rots.
+//!
+//! ```toml
+//! [pki]
+//! key_type = "p256"                    # or "rsa2048"
+//!
+//! [clock]
+//! now = "2026-11-25T00:00:00Z"         # default: the real time
+//! frozen = true                        # default: false (the clock runs)
+//!
+//! [policy]                             # all optional, these are the defaults
+//! renewal_window = "90d"               # D1.2: now - notAfter < 90 days
+//! password_reference = "28d"           # D2.1: the password at notAfter - 28 days
+//! lock_threshold = 5                   # lock when the failure counter reaches it
+//! ticket_ttl = "5m"
+//! issued_lifetime = "365d"
+//!
+//! [[account]]
+//! id = "alice"
+//! cn = "ACME Trading user01"           # default: the id
+//! password = "old-secret"              # the initial password
+//! failures = 0
+//! locked = false
+//! password_expires = "+30d"            # optional
+//! order = "ready"                      # default: ready once now >= notAfter - 28d
+//! [[account.password_change]]
+//! at = "-20d"
+//! password = "new-secret"
+//! [[account.certificate]]              # oldest first; the last is current
+//! expires = "-10d"
+//!
+//! [[identity]]                         # a certificate no account owns
+//! name = "stranger"
+//! expires = "+100d"
+//! ca = "foreign"                       # or "test" (default)
+//! ```
+//!
+//! A case file puts these keys at top level next to `[case]`, `[[step]]` and
+//! `[[fault]]`; exactly those three are ignored here, every other unknown key
+//! is an error naming `file:line:column`.
+
+use std::collections::BTreeSet;
+
+use certs_gen::spec::ClientEntry;
+use certs_gen::{KeyType, Offset};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use time::{Duration, OffsetDateTime};
+
+use crate::accounts::{CertStatus, OrderState, Password};
+
+/// A world file that does not describe a world.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct WorldError {
+    message: String,
+}
+
+impl WorldError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole world: PKI, clock, policy, accounts and stray identities.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct World {
+    /// How the PKI is made.
+    #[serde(default)]
+    pub pki: PkiSection,
+    /// Where the virtual clock starts.
+    #[serde(default)]
+    pub clock: ClockSection,
+    /// The server's settings.
+    #[serde(default)]
+    pub policy: Policy,
+    /// The customers' accounts.
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<AccountSpec>,
+    /// Client identities that belong to no account.
+    #[serde(default, rename = "identity")]
+    pub identities: Vec<ClientEntry>,
+    /// A case file's `[case]`: the harness's, ignored here.
+    #[serde(default, rename = "case")]
+    _case: Option<IgnoredAny>,
+    /// A case file's `[[step]]`: the harness's, ignored here.
+    #[serde(default, rename = "step")]
+    _step: Option<IgnoredAny>,
+    /// A case file's `[[fault]]`: not modelled yet, ignored here.
+    #[serde(default, rename = "fault")]
+    _fault: Option<IgnoredAny>,
+}
+
+/// `[pki]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PkiSection {
+    /// Key type of the CAs, the servers and (by default) the clients.
+    #[serde(default)]
+    pub key_type: KeyType,
+}
+
+/// `[clock]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSection {
+    /// The virtual "now" at start-up (RFC 3339 string); the real time when absent.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub now: Option<OffsetDateTime>,
+    /// Whether the clock stands still until moved.
+    #[serde(default)]
+    pub frozen: bool,
+}
+
+/// `[policy]`: the server's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Renewal is possible while `now - notAfter` is less than this (D1.2).
+    #[serde(default = "defaults::renewal_window")]
+    pub renewal_window: Offset,
+    /// The password that counts is the one in force this long before the
+    /// presented certificate's notAfter (D2.1).
+    #[serde(default = "defaults::password_reference")]
+    pub password_reference: Offset,
+    /// The account locks when its failure counter reaches this.
+    #[serde(default = "defaults::lock_threshold")]
+    pub lock_threshold: u32,
+    /// How long a login ticket is good for.
+    #[serde(default = "defaults::ticket_ttl")]
+    pub ticket_ttl: Offset,
+    /// Validity of a renewed certificate.
+    #[serde(default = "defaults::issued_lifetime")]
+    pub issued_lifetime: Offset,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            renewal_window: defaults::renewal_window(),
+            password_reference: defaults::password_reference(),
+            lock_threshold: defaults::lock_threshold(),
+            ticket_ttl: defaults::ticket_ttl(),
+            issued_lifetime: defaults::issued_lifetime(),
+        }
+    }
+}
+
+mod defaults {
+    use certs_gen::Offset;
+    use time::Duration;
+
+    pub(super) fn renewal_window() -> Offset {
+        Offset(Duration::days(90))
+    }
+    pub(super) fn password_reference() -> Offset {
+        Offset(Duration::days(28))
+    }
+    pub(super) fn lock_threshold() -> u32 {
+        5
+    }
+    pub(super) fn ticket_ttl() -> Offset {
+        Offset(Duration::minutes(5))
+    }
+    pub(super) fn issued_lifetime() -> Offset {
+        Offset(Duration::days(365))
+    }
+}
+
+/// `[[account]]`: one customer. Also the body of the admin API's
+/// `POST /accounts` (as JSON).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    /// The account's id: letters, digits, `-`, `_`, `.`.
+    pub id: String,
+    /// Common name of its certificates; the id when absent.
+    pub cn: Option<String>,
+    /// The initial password (in force before every change).
+    pub password: Password,
+    /// Later password changes, each at a time relative to now.
+    #[serde(default)]
+    pub password_change: Vec<PasswordChangeSpec>,
+    /// Failure counter at start.
+    #[serde(default)]
+    pub failures: u32,
+    /// Locked at start.
+    #[serde(default)]
+    pub locked: bool,
+    /// When the password expires, relative to now.
+    pub password_expires: Option<Offset>,
+    /// The renewal order; by default `ready` once now >= notAfter - 28 days
+    /// of the current certificate, `not_created` before.
+    pub order: Option<OrderState>,
+    /// Key type of its certificates; the PKI's when absent.
+    pub key_type: Option<KeyType>,
+    /// Its certificates, oldest first.
+    #[serde(default)]
+    pub certificate: Vec<CertificateSpec>,
+}
+
+/// `[[account.password_change]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeSpec {
+    /// When the password was changed, relative to now (`-20d`).
+    pub at: Offset,
+    /// The new password.
+    pub password: Password,
+}
+
+/// `[[account.certificate]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateSpec {
+    /// Identity name; the account id for the current one, `<id>-<n>` (n its
+    /// 1-based position) for the others.
+    pub name: Option<String>,
+    /// notAfter relative to now.
+    pub expires: Offset,
+    /// notBefore = notAfter - lifetime (default 365 days).
+    pub lifetime: Option<Offset>,
+    /// notBefore relative to now; overrides `lifetime`.
+    pub not_before: Option<Offset>,
+    /// Status; the last certificate is current, earlier ones reissued.
+    pub status: Option<CertStatus>,
+    /// Also list it on the issuing CA's CRL.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+impl CertificateSpec {
+    /// A certificate ending at `now + expires`.
+    pub fn expiring(expires: Offset) -> Self {
+        Self {
+            name: None,
+            expires,
+            lifetime: None,
+            not_before: None,
+            status: None,
+            revoked: false,
+        }
+    }
+
+    /// `(not_before, not_after)` at `now`.
+    pub fn window(&self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+        let not_after = now + self.expires.duration();
+        let not_before = match (self.not_before, self.lifetime) {
+            (Some(nb), _) => now + nb.duration(),
+            (None, Some(l)) => not_after - l.duration(),
+            (None, None) => not_after - certs_gen::DEFAULT_CLIENT_LIFETIME,
+        };
+        (not_before, not_after)
+    }
+}
+
+impl AccountSpec {
+    /// An account with one current certificate that ends at `now + expires`.
+    pub fn new(id: &str, password: &str, expires: Offset) -> Self {
+        Self {
+            id: id.to_owned(),
+            cn: None,
+            password: Password::new(password),
+            password_change: Vec::new(),
+            failures: 0,
+            locked: false,
+            password_expires: None,
+            order: None,
+            key_type: None,
+            certificate: vec![CertificateSpec::expiring(expires)],
+        }
+    }
+
+    /// The common name of its certificates.
+    pub fn common_name(&self) -> &str {
+        self.cn.as_deref().unwrap_or(&self.id)
+    }
+
+    /// Statuses after defaults: explicit ones as given, otherwise the last
+    /// certificate current and earlier ones reissued.
+    pub fn statuses(&self) -> Vec<CertStatus> {
+        let last = self.certificate.len().saturating_sub(1);
+        self.certificate
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                c.status.unwrap_or(if i == last {
+                    CertStatus::Current
+                } else {
+                    CertStatus::Reissued
+                })
+            })
+            .collect()
+    }
+
+    /// Identity names after defaults.
+    pub fn certificate_names(&self) -> Vec<String> {
+        let statuses = self.statuses();
+        self.certificate
+            .iter()
+            .zip(&statuses)
+            .enumerate()
+            .map(|(i, (c, s))| match (&c.name, s) {
+                (Some(n), _) => n.clone(),
+                (None, CertStatus::Current) => self.id.clone(),
+                (None, _) => format!("{}-{}", self.id, i + 1),
+            })
+            .collect()
+    }
+
+    /// Checks what serde cannot; the error names the offending key.
+    pub(crate) fn check(&self) -> Result<(), (Vec<Seg>, String)> {
+        if !valid_name(&self.id) {
+            return Err((
+                vec![Seg::key("id")],
+                format!(
+                    "account id `{}`: use letters, digits, `-`, `_` and `.` only",
+                    self.id
+                ),
+            ));
+        }
+        if self.certificate.is_empty() {
+            return Err((
+                vec![],
+                format!(
+                    "account `{}` has no certificate: add an [[account.certificate]] with `expires`",
+                    self.id
+                ),
+            ));
+        }
+        let statuses = self.statuses();
+        let current = statuses
+            .iter()
+            .filter(|s| **s == CertStatus::Current)
+            .count();
+        if current != 1 {
+            return Err((
+                vec![Seg::key("certificate")],
+                format!(
+                    "account `{}` has {current} current certificates: expected exactly one",
+                    self.id
+                ),
+            ));
+        }
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+        for (i, c) in self.certificate.iter().enumerate() {
+            let (nb, na) = c.window(now);
+            if na <= nb {
+                return Err((
+                    vec![Seg::key("certificate"), Seg::Index(i), Seg::key("expires")],
+                    format!(
+                        "certificate {} of account `{}`: validity ends ({}) before it starts ({})",
+                        i + 1,
+                        self.id,
+                        c.expires,
+                        Offset(nb - now)
+                    ),
+                ));
+            }
+            if let Some(n) = &c.name
+                && !valid_name(n)
+            {
+                return Err((
+                    vec![Seg::key("certificate"), Seg::Index(i), Seg::key("name")],
+                    format!("identity name `{n}`: use letters, digits, `-`, `_` and `.` only"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One step of a path into the document, for locating an error.
+#[derive(Debug, Clone)]
+pub(crate) enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl Seg {
+    fn key(k: &str) -> Self {
+        Seg::Key(k.to_owned())
+    }
+}
+
+/// A name usable as a directory: letters, digits, `-`, `_`, `.`, not `.`/`..`.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+impl World {
+    /// Parses a world (or case) file; errors read `path:line:column: message`
+    /// with the offending line quoted.
+    pub fn from_toml(path: &str, text: &str) -> Result<Self, WorldError> {
+        let world: World = toml::from_str(text)
+            .map_err(|e| WorldError::new(certs_gen::spec::toml_error(path, text, &e)))?;
+        world
+            .check()
+            .map_err(|(at, message)| WorldError::new(locate(path, text, &at, &message)))?;
+        Ok(world)
+    }
+
+    /// Reads and parses a world file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, WorldError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| WorldError::new(format!("{}: {e}", path.display())))?;
+        Self::from_toml(&path.display().to_string(), &text)
+    }
+
+    /// The demo world of `mock-ra serve` without a file: one account `demo`
+    /// whose certificate expired 10 days ago, order ready.
+    pub fn demo() -> Self {
+        let mut demo = AccountSpec::new(DEMO_ACCOUNT, DEMO_PASSWORD, Offset(Duration::days(-10)));
+        demo.cn = Some("DEMO TRADING user01".to_owned());
+        Self {
+            accounts: vec![demo],
+            ..Self::default()
+        }
+    }
+
+    /// Adds an account (builder style).
+    pub fn with_account(mut self, account: AccountSpec) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// Adds an identity that belongs to no account (builder style).
+    pub fn with_identity(mut self, identity: ClientEntry) -> Self {
+        self.identities.push(identity);
+        self
+    }
+
+    /// Freezes the clock at `now` (builder style).
+    pub fn frozen_at(mut self, now: OffsetDateTime) -> Self {
+        self.clock = ClockSection {
+            now: Some(now),
+            frozen: true,
+        };
+        self
+    }
+
+    /// Checks what serde cannot: names, duplicates, windows, policy values.
+    pub fn validate(&self) -> Result<(), WorldError> {
+        self.check().map_err(|(_, m)| WorldError::new(m))
+    }
+
+    fn check(&self) -> Result<(), (Vec<Seg>, String)> {
+        let p = &self.policy;
+        for (key, value, min) in [
+            ("renewal_window", p.renewal_window, 1),
+            ("password_reference", p.password_reference, 0),
+            ("ticket_ttl", p.ticket_ttl, 1),
+            ("issued_lifetime", p.issued_lifetime, 1),
+        ] {
+            if value.duration().whole_seconds() < min {
+                return Err((
+                    vec![Seg::key("policy"), Seg::key(key)],
+                    format!("policy.{key} = `{value}`: expected a positive duration"),
+                ));
+            }
+        }
+        if p.lock_threshold == 0 {
+            return Err((
+                vec![Seg::key("policy"), Seg::key("lock_threshold")],
+                "policy.lock_threshold = 0: expected 1 or more".to_owned(),
+            ));
+        }
+        let mut ids = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        for (i, a) in self.accounts.iter().enumerate() {
+            let at = |mut rest: Vec<Seg>| {
+                let mut path = vec![Seg::key("account"), Seg::Index(i)];
+                path.append(&mut rest);
+                path
+            };
+            a.check().map_err(|(rest, m)| (at(rest), m))?;
+            if !ids.insert(a.id.as_str()) {
+                return Err((
+                    at(vec![Seg::key("id")]),
+                    format!("account id `{}` is used twice", a.id),
+                ));
+            }
+            for (j, n) in a.certificate_names().into_iter().enumerate() {
+                if !names.insert(n.clone()) {
+                    let mut rest = vec![Seg::key("certificate"), Seg::Index(j)];
+                    if a.certificate[j].name.is_some() {
+                        rest.push(Seg::key("name"));
+                    }
+                    return Err((at(rest), format!("identity name `{n}` is used twice")));
+                }
+            }
+        }
+        for (i, c) in self.identities.iter().enumerate() {
+            let at = |k: &str| vec![Seg::key("identity"), Seg::Index(i), Seg::key(k)];
+            if !valid_name(&c.name) {
+                return Err((
+                    at("name"),
+                    format!(
+                        "identity name `{}`: use letters, digits, `-`, `_` and `.` only",
+                        c.name
+                    ),
+                ));
+            }
+            if !names.insert(c.name.clone()) {
+                return Err((
+                    at("name"),
+                    format!("identity name `{}` is used twice", c.name),
+                ));
+            }
+            c.to_client_spec(OffsetDateTime::UNIX_EPOCH + Duration::days(20_000))
+                .map_err(|e| (at("expires"), e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The demo world's account id.
+pub const DEMO_ACCOUNT: &str = "demo";
+/// The demo world's password (a test value, printed on the ready line).
+pub const DEMO_PASSWORD: &str = "demo-pass-2024";
+
+/// Formats a semantic error at the value `path` points to, in the same form
+/// as `certs_gen::spec::toml_error`.
+fn locate(file: &str, text: &str, path: &[Seg], message: &str) -> String {
+    let span = toml::de::DeTable::parse(text).ok().map(|root| {
+        let mut span = root.span();
+        let mut table = root.get_ref();
+        let mut value: Option<&toml::de::DeValue<'_>> = None;
+        for seg in path {
+            let next = match (seg, value) {
+                (Seg::Key(k), None) => table.get(k.as_str()),
+                (Seg::Key(k), Some(v)) => v.as_table().and_then(|t| t.get(k.as_str())),
+                (Seg::Index(i), Some(v)) => v.as_array().and_then(|a| a.get(*i)),
+                (Seg::Index(_), None) => None,
+            };
+            let Some(next) = next else { break };
+            span = next.span();
+            value = Some(next.get_ref());
+            if let Some(t) = next.get_ref().as_table() {
+                table = t;
+            }
+        }
+        span
+    });
+    match span {
+        Some(span) => {
+            let (line, column) = certs_gen::spec::line_column(text, span.start);
+            let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            format!(
+                "{file}:{line}:{column}: {message}\n  |\n{line:>3} | {source_line}\n  | {caret:>width$}",
+                caret = "^",
+                width = column
+            )
+        }
+        None => format!("{file}: {message}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[pki]
+key_type = "p256"
+
+[clock]
+now = "2026-11-25T00:00:00Z"
+frozen = true
+
+[policy]
+lock_threshold = 3
+
+[[account]]
+id = "alice"
+password = "pw1"
+[[account.password_change]]
+at = "-20d"
+password = "pw2"
+[[account.certificate]]
+expires = "-100d"
+[[account.certificate]]
+expires = "-10d"
+
+[[identity]]
+name = "stranger"
+expires = "+10d"
+ca = "foreign"
+"#;
+
+    #[test]
+    fn a_full_world_parses_with_its_defaults() {
+        let w = World::from_toml("w.toml", GOOD).unwrap();
+        assert_eq!(w.policy.lock_threshold, 3);
+        assert_eq!(w.policy.renewal_window, Offset(Duration::days(90)));
+        let a = &w.accounts[0];
+        assert_eq!(a.common_name(), "alice");
+        assert_eq!(
+            a.statuses(),
+            vec![CertStatus::Reissued, CertStatus::Current]
+        );
+        assert_eq!(a.certificate_names(), vec!["alice-1", "alice"]);
+        assert_eq!(w.identities[0].name, "stranger");
+        assert!(w.clock.frozen);
+    }
+
+    #[test]
+    fn case_step_and_fault_are_ignored_but_nothing_else() {
+        let text = format!(
+            "[case]\nid = \"x\"\n[[step]]\nrun = \"renew\"\n[[fault]]\nhost = \"repo1\"\n{GOOD}"
+        );
+        World::from_toml("c.toml", &text).unwrap();
+        let err = World::from_toml("c.toml", "[cases]\nid = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:1:"), "{err}");
+        assert!(err.contains("unknown field `cases`"), "{err}");
+        let err = World::from_toml(
+            "c.toml",
+            "[[account]]\nid = \"a\"\npassword = \"p\"\npasword = \"q\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("c.toml:4:1: unknown field `pasword`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_line() {
+        let err = World::from_toml(
+            "w.toml",
+            "[[account]]\nid = \"a\"\npassword = \"p\"\n[[account.certificate]]\nexpires = \"10 days\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("w.toml:5:11: invalid time offset"), "{err}");
+        let err = World::from_toml(
+            "w.toml",
+            "[[account]]\nid = \"a\"\npassword = \"p\"\norder = \"done\"\n[[account.certificate]]\nexpires = \"-1d\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("w.toml:4:9: unknown variant `done`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn duplicates_point_at_the_second_one() {
+        let text = "[[account]]\nid = \"a\"\npassword = \"p\"\n[[account.certificate]]\nexpires = \"-1d\"\n\
+                    [[account]]\nid = \"a\"\npassword = \"q\"\n[[account.certificate]]\nexpires = \"-1d\"\n";
+        let err = World::from_toml("w.toml", text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("w.toml:7:6: account id `a` is used twice"),
+            "{err}"
+        );
+        let text = "[[account]]\nid = \"a\"\npassword = \"p\"\n[[account.certificate]]\nexpires = \"-1d\"\n\
+                    [[identity]]\nname = \"a\"\nexpires = \"+1d\"\n";
+        let err = World::from_toml("w.toml", text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("w.toml:7:8: identity name `a` is used twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_account_needs_exactly_one_current_certificate() {
+        let text = "[[account]]\nid = \"a\"\npassword = \"p\"\n";
+        let err = World::from_toml("w.toml", text).unwrap_err().to_string();
+        assert!(err.contains("has no certificate"), "{err}");
+        let text = "[[account]]\nid = \"a\"\npassword = \"p\"\n[[account.certificate]]\nexpires = \"-1d\"\nstatus = \"renewed\"\n";
+        let err = World::from_toml("w.toml", text).unwrap_err().to_string();
+        assert!(err.contains("0 current certificates"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        let w = World::from_toml("w.toml", GOOD).unwrap();
+        let dbg = format!("{w:?}");
+        assert!(!dbg.contains("pw1") && !dbg.contains("pw2"), "{dbg}");
+    }
+
+    #[test]
+    fn the_demo_world_is_valid() {
+        World::demo().validate().unwrap();
+    }
+}
