@@ -1,0 +1,413 @@
+//! The first milestone end to end: the built `certrenew` binary against a
+//! real rustls RA on 127.0.0.1 renews an identity that expired 10 days ago.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+const RENEWED_JA: &str = "証明書の更新とインポートが完了しました。";
+const E550F_JA: &str = "550:証明書ファイルは取得できませんでした。証明書が作成されていないか、もしくは既に証明書を取得済みです。";
+const E550A_JA: &str = "550:証明書ファイルは取得できませんでした。認証に失敗しました。";
+const E115_JA: &str = "115:データの問合せに失敗しました。";
+const ENOCERT_JA: &str = "証明書がありません。";
+
+async fn import_old(ra: &MiniRa, store: &Path) {
+    let p12 = ra.path("old.p12").display().to_string();
+    let out = certrenew(
+        &cmd(ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]),
+        &format!("{P12_PASS}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    assert_eq!(identity_dirs(store).len(), 1);
+}
+
+fn new_identity_dir(store: &Path, old_serial: &str) -> std::path::PathBuf {
+    identity_dirs(store)
+        .into_iter()
+        .find(|d| !d.display().to_string().ends_with(old_serial))
+        .expect("a new identity directory")
+}
+
+fn openssl(args: &[&str]) -> std::process::Output {
+    Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renews_an_identity_that_expired_ten_days_ago() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let old_serial = ra.old.info().unwrap().serial;
+
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "renew: {}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().next(), Some(RENEWED_JA), "{text}");
+    assert!(text.contains("所要時間"), "{text}");
+    assert!(stderr(&out).is_empty() || !stderr(&out).contains("550"));
+
+    // The store holds old and new; the new one is complete.
+    let dirs = identity_dirs(&store);
+    assert_eq!(dirs.len(), 2, "{dirs:?}");
+    let new_dir = new_identity_dir(&store, &old_serial);
+    for f in ["cert.pem", "key.pem", "chain.pem", "meta.json"] {
+        assert!(new_dir.join(f).is_file(), "{f} missing in {new_dir:?}");
+    }
+    let old_dir = dirs.iter().find(|d| **d != new_dir).unwrap();
+    assert!(old_dir.join("key.pem").is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(new_dir.join("key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The root is in the trust list.
+    assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 1);
+    // Server side: one login, one issuance, the order is fetched.
+    {
+        let s = ra.state.lock().unwrap();
+        assert_eq!((s.logins, s.issuances), (1, 1));
+        assert_eq!(s.order, Order::Fetched);
+        let issued = &s.issued[0];
+        let stored = std::fs::read_to_string(new_dir.join("cert.pem")).unwrap();
+        assert_eq!(stored, certs_gen::pem::certificate(issued));
+    }
+
+    // openssl, a second implementation, accepts the new certificate.
+    let root = ra.path("client-root.pem").display().to_string();
+    let cert = new_dir.join("cert.pem").display().to_string();
+    let chain = new_dir.join("chain.pem").display().to_string();
+    let v = openssl(&[
+        "verify",
+        "-CAfile",
+        &root,
+        "-untrusted",
+        &chain,
+        "-purpose",
+        "sslclient",
+        &cert,
+    ]);
+    assert!(
+        v.status.success(),
+        "openssl verify: {}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    assert!(String::from_utf8_lossy(&v.stdout).contains(": OK"));
+
+    // The subject is the old one, byte for byte (openssl's view).
+    let subj = |p: &str| {
+        openssl(&[
+            "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", p,
+        ])
+        .stdout
+    };
+    let old_cert = old_dir.join("cert.pem").display().to_string();
+    assert_eq!(subj(&cert), subj(&old_cert));
+
+    // list shows the new one as the default.
+    let out = certrenew(
+        &cmd(&ra, &store, &["--output", "json", "list", "--all"]),
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let cands = v["details"]["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 2);
+    assert_eq!(cands[0]["default"], true);
+    let new_serial = cands[0]["serial"].as_str().unwrap().to_owned();
+    assert_ne!(new_serial, old_serial);
+
+    // export: a PKCS#12 that openssl reads.
+    let p12 = work.path().join("new.p12");
+    let p12s = p12.display().to_string();
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &[
+                "export",
+                "--select",
+                &new_serial,
+                "--out",
+                &p12s,
+                "--passphrase-stdin",
+            ],
+        ),
+        "export-pass\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "export: {}", stderr(&out));
+    let info = openssl(&[
+        "pkcs12",
+        "-info",
+        "-in",
+        &p12s,
+        "-passin",
+        "pass:export-pass",
+        "-nokeys",
+    ]);
+    assert!(
+        info.status.success(),
+        "openssl pkcs12: {}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    let certs_out = String::from_utf8_lossy(&info.stdout);
+    assert_eq!(
+        certs_out.matches("BEGIN CERTIFICATE").count(),
+        3,
+        "{certs_out}"
+    );
+    let bad = openssl(&[
+        "pkcs12",
+        "-info",
+        "-in",
+        &p12s,
+        "-passin",
+        "pass:wrong",
+        "-nokeys",
+    ]);
+    assert!(!bad.status.success());
+
+    // D6.9: running again gets E550F, and nothing in the store changes.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    // The new certificate is now the default; the server does not know it.
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &[
+                "renew",
+                "--password-stdin",
+                "--yes",
+                "--select",
+                &old_serial,
+            ],
+        ),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().next(), Some(E550F_JA));
+    assert!(stdout(&out).is_empty());
+    assert_eq!(identity_dirs(&store).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_e550a_and_json_says_so() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        "not-the-password\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5));
+    let err = stderr(&out);
+    assert_eq!(err.lines().next(), Some(E550A_JA), "{err}");
+    assert!(!err.contains("not-the-password"));
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["--output", "json", "renew", "--password-stdin", "--yes"],
+        ),
+        "not-the-password\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5));
+    let text = stdout(&out);
+    assert!(!text.contains("not-the-password"));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["class"], "E550A");
+    assert_eq!(v["exit_code"], 5);
+    assert_eq!(v["message"], E550A_JA);
+    assert_eq!(ra.order(), Order::Ready);
+    assert_eq!(identity_dirs(&store).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_repository_fails_before_the_order_is_consumed() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    ra.state.lock().unwrap().repo1_down = true;
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().next(), Some(E115_JA));
+    assert!(err.contains("repo1.secomtrust.net"), "{err}");
+    assert!(err.contains("61.114.186.157"), "the D6.1 host table: {err}");
+    let s = ra.state.lock().unwrap();
+    assert_eq!(s.logins, 0, "no login before the preflight passed");
+    assert_eq!(s.order, Order::Ready);
+    // Bounded retries of the idempotent GET: 3 attempts at "/".
+    let asked = |url: &str| s.repo_requests.iter().filter(|p| *p == url).count();
+    assert_eq!(asked("repo1.secomtrust.net/"), 3);
+    assert_eq!(asked("repository.secomtrust.net/"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reports_each_host() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let out = certrenew(&cmd(&ra, &store, &["--lang", "en", "check"]), "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().next(),
+        Some("all three hosts answered")
+    );
+    ra.state.lock().unwrap().repo1_down = true;
+    let out = certrenew(&cmd(&ra, &store, &["check"]), "").await;
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stderr(&out).lines().next(), Some(E115_JA));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_ninety_days_ago_is_no_certificate() {
+    let ra = MiniRa::start(90).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().next(), Some(ENOCERT_JA));
+    assert_eq!(ra.state.lock().unwrap().logins, 0);
+    // --now an instant earlier: still inside the window, the login happens.
+    let earlier = (time::OffsetDateTime::now_utc() - time::Duration::days(2))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["--now", &earlier, "--output", "json", "list"],
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_root_with_another_thumbprint_is_refused_and_the_certificate_kept() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    // The manual's thumbprint (the default pin) is not the test root's.
+    let mut args = cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]);
+    let i = args.iter().position(|a| a == "--root-sha1").unwrap();
+    args[i + 1] = "40A6C237 3D05322D 64087065 04F141D0 0775CD57".into();
+    let out = certrenew(&args, &format!("{PASSWORD}\n")).await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("40A6C237 3D05322D 64087065 04F141D0 0775CD57"),
+        "{err}"
+    );
+    // D7.3: the new certificate is on disk, nothing is trusted.
+    assert_eq!(identity_dirs(&store).len(), 2);
+    assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 0);
+    assert_eq!(ra.order(), Order::Fetched);
+    // Run again with the right pin: completed without a second issuance.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().next(), Some(RENEWED_JA));
+    let s = ra.state.lock().unwrap();
+    assert_eq!((s.logins, s.issuances), (1, 1));
+    drop(s);
+    assert_eq!(identity_dirs(&store).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_ssl_state_reproduces_d6_11_and_clearing_it_fixes_it() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let ssl = work.path().join("ssl").display().to_string();
+    import_old(&ra, &store).await;
+    // Before the renewal the browser presents the expired certificate.
+    let out = certrenew(&cmd(&ra, &store, &["verify", "--ssl-state", &ssl]), "").await;
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The remembered (old) certificate is presented again: D6.11.
+    let out = certrenew(&cmd(&ra, &store, &["verify", "--ssl-state", &ssl]), "").await;
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("SSL 状態のクリア"),
+        "{}",
+        stderr(&out)
+    );
+    // The manual's remedy.
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["verify", "--ssl-state", &ssl, "--clear-ssl-state"],
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // And without any state, selection picks the new one.
+    let out = certrenew(&cmd(&ra, &store, &["verify"]), "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_the_password_must_come_from_stdin() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let out = certrenew(&cmd(&ra, &store, &["renew", "--yes"]), "").await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--password-stdin"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ra.state.lock().unwrap().logins, 0);
+}
