@@ -115,16 +115,45 @@ pub struct Global {
 pub enum Command {
     /// Renew the certificate: password, access check, selection, login,
     /// new key, issuance, import (D4)
+    #[command(after_help = "Examples:
+  certrenew renew                       # asks for the password, shows the root's thumbprint
+  certrenew renew --all                 # pick from every candidate (その他)
+  echo \"$PASSWORD\" | certrenew renew --password-stdin --yes --select 27ccde0a...
+  certrenew --now 2026-12-01T09:00:00Z renew --key-type rsa2048
+
+The password is the internet-banking login password as it was 28 days
+before the certificate's expiry (D2.1). It is never read from the command
+line or the environment.")]
     Renew(RenewArgs),
     /// Show the certificates the selection dialog offers (D4.2)
+    #[command(after_help = "Examples:
+  certrenew list                 # the default choice: newest notBefore
+  certrenew list --all           # every candidate, and why others are left out
+  certrenew --output json list --all --offline")]
     List(ListArgs),
     /// Check that webra2, repo1 and repository answer (D3.1)
+    #[command(after_help = "Examples:
+  certrenew check
+  certrenew --proxy http://proxy.example:8080 check
+Exit 0 when all three answer, 3 (E115) otherwise, with the host table.")]
     Check,
     /// Open the confirmation page with a certificate (D5.1, D6.11)
+    #[command(after_help = "Examples:
+  certrenew verify                                   # selection as the dialog does
+  certrenew verify --select 6d791d64...              # a given certificate
+  certrenew verify --ssl-state ~/.cache/certrenew-ssl                     # like a browser
+  certrenew verify --ssl-state ~/.cache/certrenew-ssl --clear-ssl-state   # the D6.11 remedy")]
     Verify(VerifyArgs),
     /// Put a certificate and its key into the store
+    #[command(after_help = "Examples:
+  certrenew import --p12 old.p12                      # asks for the passphrase
+  echo changeit | certrenew import --p12 old.p12 --passphrase-stdin
+  certrenew import --cert cert.pem --key key.pem --chain chain.pem")]
     Import(ImportArgs),
     /// Write a certificate, its key and chain as PKCS#12
+    #[command(after_help = "Examples:
+  certrenew export --select 6d791d64... --out new.p12
+  openssl pkcs12 -info -in new.p12            # browsers and openssl read it")]
     Export(ExportArgs),
     /// List the trusted client-CA roots with their SHA-1 thumbprints
     Roots,

@@ -309,7 +309,7 @@ impl Browser {
 pub fn outcome(visit: &Visit, remembered: Option<&Remembered>, lang: Lang) -> Outcome {
     let mut o = match &visit.result {
         Ok(_) => Outcome::success(Success::Confirmed),
-        Err(e) => crate::error::Error::Confirm(e.clone()).to_outcome(lang),
+        Err(e) => crate::error::Error::Confirm(e.clone()).to_outcome_without_remedy(lang),
     };
     if let Some(p) = &visit.presented {
         let c = &p.cert;
@@ -343,7 +343,7 @@ pub fn outcome(visit: &Visit, remembered: Option<&Remembered>, lang: Lang) -> Ou
                 ),
             });
     }
-    o
+    o.with_remedy(lang)
 }
 
 #[cfg(test)]

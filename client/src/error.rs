@@ -98,6 +98,12 @@ impl Error {
     /// The outcome printed for this error: the class, this error as a detail
     /// line, the lines only this error knows, and the class's remedy.
     pub fn to_outcome(&self, lang: Lang) -> Outcome {
+        self.to_outcome_without_remedy(lang).with_remedy(lang)
+    }
+
+    /// [`Error::to_outcome`] without the remedy, for callers that add lines
+    /// of their own before it.
+    pub fn to_outcome_without_remedy(&self, lang: Lang) -> Outcome {
         let mut o = Outcome::new(self.class()).field("error", self.to_string());
         let detail = match lang {
             Lang::Ja => format!("詳細: {self}"),
@@ -148,7 +154,7 @@ impl Error {
             }
             _ => {}
         }
-        o.with_remedy(lang)
+        o
     }
 }
 
