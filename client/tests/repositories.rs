@@ -3,6 +3,9 @@
 //! 404, a 500, garbage bytes or a slow answer each end in E115 after a
 //! bounded number of attempts, in bounded time.
 
+// Test code: a panic in a helper is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use certrenew::cert::CertFacts;
