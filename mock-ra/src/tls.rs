@@ -28,15 +28,23 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// entity (or a CA) is expired is verified again at its notAfter, one that
 /// is not yet valid again at its notBefore. Issuer, signatures and EKU are
 /// checked as usual; no CRL is consulted here (the RA decides revocation).
+/// The issuing CA is known to the server, so a client that sends only its
+/// own certificate (curl `--cert cert.pem`) is accepted too.
 #[derive(Debug)]
 pub struct AnyValidityVerifier {
     inner: Arc<dyn ClientCertVerifier>,
+    known_intermediates: Vec<CertificateDer<'static>>,
 }
 
 impl AnyValidityVerifier {
-    /// A verifier trusting only `client_root`; `mandatory` decides whether
-    /// a connection without a client certificate completes.
-    pub fn new(client_root: &CertificateDer<'static>, mandatory: bool) -> Result<Self, Error> {
+    /// A verifier trusting only `client_root`, completing chains with
+    /// `known_intermediates`; `mandatory` decides whether a connection
+    /// without a client certificate completes.
+    pub fn new(
+        client_root: &CertificateDer<'static>,
+        known_intermediates: Vec<CertificateDer<'static>>,
+        mandatory: bool,
+    ) -> Result<Self, Error> {
         let mut roots = RootCertStore::empty();
         roots.add(client_root.clone())?;
         let builder = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider());
@@ -48,7 +56,10 @@ impl AnyValidityVerifier {
         let inner = builder
             .build()
             .map_err(|e| Error::General(format!("client verifier: {e}")))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            known_intermediates,
+        })
     }
 }
 
@@ -71,6 +82,9 @@ impl ClientCertVerifier for AnyValidityVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
+        let mut all = intermediates.to_vec();
+        all.extend(self.known_intermediates.iter().cloned());
+        let intermediates = all.as_slice();
         match self
             .inner
             .verify_client_cert(end_entity, intermediates, now)
@@ -121,7 +135,12 @@ pub fn webra2_config(pki: &Pki) -> Result<Arc<ServerConfig>, MockError> {
         role: "webra2",
         message: e.to_string(),
     };
-    let verifier = AnyValidityVerifier::new(pki.client_root.der(), false).map_err(err)?;
+    let verifier = AnyValidityVerifier::new(
+        pki.client_root.der(),
+        vec![pki.issuing_ca.der().clone()],
+        false,
+    )
+    .map_err(err)?;
     let mut config = base(&pki.webra2_server, Arc::new(verifier)).map_err(err)?;
     config.session_storage = Arc::new(NoServerSessionStorage {});
     config.send_tls13_tickets = 0;
@@ -136,7 +155,12 @@ pub fn webra1_config(pki: &Pki) -> Result<Arc<ServerConfig>, MockError> {
         role: "webra1",
         message: e.to_string(),
     };
-    let verifier = AnyValidityVerifier::new(pki.client_root.der(), true).map_err(err)?;
+    let verifier = AnyValidityVerifier::new(
+        pki.client_root.der(),
+        vec![pki.issuing_ca.der().clone()],
+        true,
+    )
+    .map_err(err)?;
     let mut config = base(&pki.webra1_server, Arc::new(verifier)).map_err(err)?;
     config.session_storage = ServerSessionMemoryCache::new(1024);
     config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().map_err(err)?;

@@ -38,9 +38,10 @@
 //! ca = "foreign"                       # or "test" (default)
 //! ```
 //!
-//! A case file puts these keys at top level next to `[case]`, `[[step]]` and
-//! `[[fault]]`; exactly those three are ignored here, every other unknown key
-//! is an error naming `file:line:column`.
+//! A case file puts these keys at top level next to `[case]`, `[client]`,
+//! `[[step]]` and `[[fault]]`; exactly those four are ignored here (they
+//! belong to the harness, and faults are not modelled yet), every other
+//! unknown key is an error naming `file:line:column`.
 
 use std::collections::BTreeSet;
 
@@ -89,6 +90,10 @@ pub struct World {
     /// A case file's `[case]`: the harness's, ignored here.
     #[serde(default, rename = "case")]
     _case: Option<IgnoredAny>,
+    /// A case file's `[client]` (the customer's machine): the harness's,
+    /// ignored here.
+    #[serde(default, rename = "client")]
+    _client: Option<IgnoredAny>,
     /// A case file's `[[step]]`: the harness's, ignored here.
     #[serde(default, rename = "step")]
     _step: Option<IgnoredAny>,
@@ -618,7 +623,7 @@ ca = "foreign"
     #[test]
     fn case_step_and_fault_are_ignored_but_nothing_else() {
         let text = format!(
-            "[case]\nid = \"x\"\n[[step]]\nrun = \"renew\"\n[[fault]]\nhost = \"repo1\"\n{GOOD}"
+            "[case]\nid = \"x\"\n[client]\nidentities = []\n[[step]]\nrun = \"renew\"\n[[fault]]\nhost = \"repo1\"\n{GOOD}"
         );
         World::from_toml("c.toml", &text).unwrap();
         let err = World::from_toml("c.toml", "[cases]\nid = 1\n")

@@ -2,6 +2,9 @@
 //! its class and journal cause, both sides of each boundary, bad input, and
 //! one issuance per order under concurrency.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use base64::Engine;
