@@ -396,6 +396,31 @@ mod tests {
         }
     }
 
+    fn shared_identity() -> &'static StoredIdentity {
+        static ID: OnceLock<StoredIdentity> = OnceLock::new();
+        ID.get_or_init(|| {
+            ending_at(
+                truncate(OffsetDateTime::now_utc() - Duration::days(30)),
+                365,
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn an_injected_clock_decides_at_ninety_days(offset in -3i64 * 86_400..3 * 86_400) {
+            let id = shared_identity();
+            let clock = crate::clock::Clock::Fixed(
+                id.cert.not_after + RENEWAL_WINDOW + Duration::seconds(offset),
+            );
+            let eligible = check(id, &root_names(), clock.now()).is_ok();
+            prop_assert_eq!(eligible, offset < 0);
+            let ids = std::slice::from_ref(id);
+            prop_assert_eq!(candidates(ids, &root_names(), clock.now()).len(), usize::from(offset < 0));
+        }
+    }
+
     #[test]
     fn selection_at_the_line_with_real_certificates() {
         let not_after = truncate(OffsetDateTime::now_utc() - Duration::days(30));
