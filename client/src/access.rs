@@ -81,6 +81,19 @@ pub async fn check(net: &Net) -> AccessReport {
     }
 }
 
+/// Only the webra2 probe: the CA names its CertificateRequest lists (for
+/// `list`, which needs nothing else from the network).
+pub async fn probe_webra2(net: &Net) -> Result<CaNames, NetError> {
+    let recorder = CaNameRecorder::new();
+    let (_, url) = &urls()[0];
+    let parsed = net::parse_url(url)?;
+    let tls = net.tls(Some(
+        recorder.clone() as Arc<dyn rustls::client::ResolvesClientCert>
+    ))?;
+    net.get_parsed_with(&parsed, tls, |_| Ok(())).await?;
+    Ok(recorder.names())
+}
+
 /// The `check` command's outcome: success when all three answered, else
 /// E115 with each host's result, the manual's advice and host table.
 pub fn outcome(report: &AccessReport, lang: Lang) -> Outcome {

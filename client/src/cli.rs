@@ -399,14 +399,6 @@ fn identity_json(id: &StoredIdentity, default: bool) -> serde_json::Value {
     })
 }
 
-async fn probe_ca_names(net: &Net) -> Result<CaNames, Error> {
-    let report = crate::access::check(net).await;
-    match report.hosts.first().map(|h| &h.result) {
-        Some(Err(e)) => Err(Error::Net(e.clone())),
-        _ => Ok(report.ca_names),
-    }
-}
-
 async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Error> {
     let lang = g.lang;
     let store = Store::open(&store_dir(g, env)?, Access::Read)?;
@@ -414,7 +406,7 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
         CaNames::any()
     } else {
         let net = Net::new(net_config(g, env)?)?;
-        probe_ca_names(&net).await?
+        crate::access::probe_webra2(&net).await?
     };
     let (ids, _) = store.identities()?;
     let now = clock(g).now();
