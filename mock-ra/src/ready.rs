@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use certs_gen::export::write_atomic;
 use certs_gen::spec::DEFAULT_P12_PASSPHRASE;
 use serde::Serialize;
 
@@ -23,6 +22,33 @@ pub struct StateFiles {
     pub identities: BTreeMap<String, PathBuf>,
 }
 
+/// Writes a file of the state directory, creating its directory; secrets
+/// are created 0600. No fsync: the directory lives as long as the mock, and
+/// nobody reads it before the ready line.
+fn write_file(path: &Path, bytes: &[u8], secret: bool) -> Result<(), certs_gen::Error> {
+    use std::io::Write;
+    let io = |source| certs_gen::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(io)
+}
+
 /// Writes into `dir`: `web-root.pem`, `client-root.pem`, and every identity
 /// as `identities/<name>/{cert.pem,key.pem,chain.pem,identity.p12}` (keys
 /// and bundles 0600, PKCS#12 passphrase `changeit`).
@@ -37,6 +63,7 @@ pub fn write_state_dir(mock: &MockRa, dir: &Path) -> Result<StateFiles, MockErro
             },
         }
     };
+    let write_atomic = write_file;
     let pki = mock.pki();
     let web_root_pem = dir.join("web-root.pem");
     write_atomic(&web_root_pem, pki.web_root.pem().as_bytes(), false).map_err(io(&web_root_pem))?;
