@@ -411,3 +411,72 @@ async fn without_a_terminal_the_password_must_come_from_stdin() {
     );
     assert_eq!(ra.state.lock().unwrap().logins, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_ra_is_e115_in_bounded_time() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    // Accepts connections and never says anything.
+    let hang = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = hang.local_addr().unwrap().port();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = hang.accept().await {
+            held.push(s);
+        }
+    });
+    let mut args = cmd(
+        &ra,
+        &store,
+        &[
+            "--connect-timeout",
+            "0.5",
+            "--timeout",
+            "1",
+            "renew",
+            "--password-stdin",
+            "--yes",
+        ],
+    );
+    let i = args
+        .iter()
+        .position(|a| a.starts_with("webra2.secomtrust.net:443:"))
+        .unwrap();
+    args[i] = format!("webra2.secomtrust.net:443:127.0.0.1:{port}");
+    let start = std::time::Instant::now();
+    let out = certrenew(&args, &format!("{PASSWORD}\n")).await;
+    let took = start.elapsed();
+    holder.abort();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().next(), Some(E115_JA));
+    assert!(stderr(&out).contains("webra2.secomtrust.net"));
+    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
+    assert_eq!(ra.order(), Order::Ready);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_certificate_from_an_unknown_ca_is_e115() {
+    // Antivirus-style interception: the client trusts another web root.
+    let ra = MiniRa::start(10).await;
+    let other = certs_gen::Pki::generate_named(
+        certs_gen::PkiNames::foreign(),
+        certs_gen::KeyType::P256,
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let other_root = work.path().join("other-root.pem");
+    std::fs::write(&other_root, other.web_root.pem()).unwrap();
+    let store = work.path().join("store");
+    let mut args = cmd(&ra, &store, &["--lang", "en", "check"]);
+    let i = args.iter().position(|a| a == "--server-ca").unwrap();
+    args[i + 1] = other_root.display().to_string();
+    let out = certrenew(&args, "").await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().next(), Some("115: the data query failed"));
+    assert!(err.contains("webra2.secomtrust.net"), "{err}");
+    assert!(err.contains("165.100.2.114"), "{err}");
+}
