@@ -480,3 +480,53 @@ async fn a_server_certificate_from_an_unknown_ca_is_e115() {
     assert!(err.contains("webra2.secomtrust.net"), "{err}");
     assert!(err.contains("165.100.2.114"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
+    // D7.3: issued but not storable -> EIMPORT, and the certificate and key
+    // are in a recovery file whose path the message gives.
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let serial = vec![0x42; 16];
+    ra.state.lock().unwrap().next_serial = Some(serial.clone());
+    // Something already occupies the new identity's directory.
+    let issuer = certrenew::cert::CertFacts::parse(ra.pki.issuing_ca.der())
+        .unwrap()
+        .subject_der;
+    let id = format!(
+        "{}-{}",
+        &certrenew::cert::sha256_hex(&issuer)[..16],
+        hex::encode(&serial)
+    );
+    std::fs::create_dir(store.join("identities").join(&id)).unwrap();
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.lines().next(),
+        Some("証明書をインポートできませんでした。")
+    );
+    let recovery = work
+        .path()
+        .join(format!("certrenew-recovery-{}.pem", hex::encode(&serial)));
+    assert!(err.contains(&recovery.display().to_string()), "{err}");
+    let text = std::fs::read(&recovery).unwrap();
+    let issued = ra.state.lock().unwrap().issued[0].clone();
+    assert_eq!(
+        certrenew::cert::pem_certificates(&text).unwrap(),
+        vec![issued]
+    );
+    assert!(certrenew::cert::pem_private_key(&text).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&recovery).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -48,6 +48,8 @@ pub struct State {
     pub repo_requests: Vec<String>,
     /// When true, repo1 answers 503 to everything.
     pub repo1_down: bool,
+    /// Serial of the next issued certificate (random when `None`).
+    pub next_serial: Option<Vec<u8>>,
 }
 
 pub struct MiniRa {
@@ -254,6 +256,7 @@ impl MiniRa {
             issuances: 0,
             repo_requests: Vec::new(),
             repo1_down: false,
+            next_serial: None,
         }));
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("web-root.pem"), pki.web_root.pem()).unwrap();
@@ -455,7 +458,7 @@ fn webra2_handle(
                 subject,
                 not_before,
                 not_before + time::Duration::days(365),
-                None,
+                s.next_serial.clone(),
             ) else {
                 return problem("bad_request", 400);
             };
