@@ -147,7 +147,20 @@ fn ok<T: Serialize>(status: StatusCode, body: &T, account: Option<String>) -> Re
 
 fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, AdminError> {
     let bytes = body.map_err(|r| AdminError::BadRequest(format!("body: {}", r.body_text())))?;
-    serde_json::from_slice(&bytes).map_err(|e| AdminError::BadRequest(format!("body: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| AdminError::BadRequest(format!("body: {}", quiet(&e))))
+}
+
+/// serde_json's message without the offending value (it could be a
+/// password of the wrong type): field names and expectations only.
+fn quiet(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match (message.split_once(':'), message.find(", expected")) {
+        (Some((kind, _)), Some(at)) if kind.starts_with("invalid") => {
+            format!("{kind}{}", &message[at..])
+        }
+        _ => message,
+    }
 }
 
 async fn list_accounts(State(shared): State<Arc<Shared>>) -> Response {

@@ -113,7 +113,7 @@ fn main() -> ExitCode {
 fn check(file: &Path) -> anyhow::Result<()> {
     let world = World::from_file(file)?;
     println!(
-        "{}: {} account(s), {} other identit(y/ies)",
+        "{}: valid ({} accounts, {} identities outside accounts)",
         file.display(),
         world.accounts.len(),
         world.identities.len()

@@ -700,6 +700,15 @@ ca = "foreign"
     }
 
     #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```toml\n[pki]").unwrap() + "```toml\n".len();
+        let end = start + readme[start..].find("```").unwrap();
+        let w = World::from_toml("README.md", &readme[start..end]).unwrap();
+        assert_eq!(w.accounts[0].certificate_names(), vec!["acme-old", "acme"]);
+    }
+
+    #[test]
     fn the_demo_world_is_valid() {
         World::demo().validate().unwrap();
     }

@@ -461,6 +461,20 @@ async fn the_admin_api_drives_the_same_state_as_the_library() {
     assert_eq!((s, v["class"].as_str()), (400, Some("bad_request")), "{v}");
     let (s, _) = admin(&c, &mock, Method::GET, "/accounts/nobody", t, None).await;
     assert_eq!(s, 404);
+    let (s, v) = admin(
+        &c,
+        &mock,
+        Method::PATCH,
+        "/accounts/acme",
+        t,
+        Some(json!({"password": 98765})),
+    )
+    .await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        !v.to_string().contains("98765"),
+        "no password in error bodies: {v}"
+    );
 
     // Password change over the API counts from the virtual now.
     let (s, v) = admin(
