@@ -730,3 +730,75 @@ async fn fifty_parallel_renewals_of_one_order_issue_exactly_once() {
     assert_eq!(a.order, OrderState::Fetched);
     assert_eq!(a.certificates.len(), 2);
 }
+
+/// Records the CA names of the CertificateRequest and presents one identity.
+#[derive(Debug)]
+struct RecordingResolver {
+    key: std::sync::Arc<rustls::sign::CertifiedKey>,
+    hints: std::sync::Mutex<Vec<Vec<Vec<u8>>>>,
+}
+
+impl rustls::client::ResolvesClientCert for RecordingResolver {
+    fn resolve(
+        &self,
+        hints: &[&[u8]],
+        _schemes: &[rustls::SignatureScheme],
+    ) -> Option<std::sync::Arc<rustls::sign::CertifiedKey>> {
+        self.hints
+            .lock()
+            .unwrap()
+            .push(hints.iter().map(|h| h.to_vec()).collect());
+        Some(self.key.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_certificate_request_names_the_client_root_over_tls13_and_tls12() {
+    use std::sync::Arc;
+    use x509_parser::prelude::FromDer;
+    let mock = MockRa::start(world(now(), vec![account("alice", "pw", "-10d")]))
+        .await
+        .unwrap();
+    let alice = mock.identity("alice").unwrap();
+    let (_, root) =
+        x509_parser::certificate::X509Certificate::from_der(mock.pki().client_root.der()).unwrap();
+    let root_subject = root.subject().as_raw().to_vec();
+    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let mut chain = vec![alice.cert.clone()];
+        chain.extend(alice.chain.iter().cloned());
+        let resolver = Arc::new(RecordingResolver {
+            key: Arc::new(
+                rustls::sign::CertifiedKey::from_der(
+                    chain,
+                    rustls_pki_types::PrivateKeyDer::Pkcs8(alice.key.clone_key()),
+                    &rustls::crypto::aws_lc_rs::default_provider(),
+                )
+                .unwrap(),
+            ),
+            hints: Default::default(),
+        });
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(mock.pki().web_root.der().clone()).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_protocol_versions(&[version])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_cert_resolver(resolver.clone());
+        let c = reqwest::Client::builder()
+            .tls_backend_preconfigured(config)
+            .resolve(certs_gen::names::WEBRA2_HOST, mock.addr(Role::Webra2))
+            .no_proxy()
+            .build()
+            .unwrap();
+        let (status, body) = login(&c, &mock, "pw").await;
+        assert_eq!(status, 200, "{version:?}: {body}");
+        let hints = resolver.hints.lock().unwrap().clone();
+        assert_eq!(hints, vec![vec![root_subject.clone()]], "{version:?}");
+    }
+}
