@@ -43,7 +43,7 @@ pub(crate) struct Shared {
     crl_number: AtomicU64,
 }
 
-/// Changes to an account through [`Shared::patch_account`].
+/// Changes to an account: [`crate::MockRa::patch_account`] and `PATCH /accounts/{id}`.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatch {
