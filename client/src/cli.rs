@@ -18,7 +18,7 @@ use crate::prompt::{Prompter, Secret, read_secret_line};
 use crate::renewal::{self, Context};
 use crate::selection::{self, CaNames, Choice};
 use crate::store::{Access, Meta, Store, StoreError, StoredIdentity};
-use crate::trust::{MANUAL_ROOT_SHA1, Policy};
+use crate::trust::{self, MANUAL_ROOT_SHA1, Policy};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -155,8 +155,31 @@ Exit 0 when all three answer, 3 (E115) otherwise, with the host table.")]
   certrenew export --select 6d791d64... --out new.p12
   openssl pkcs12 -info -in new.p12            # browsers and openssl read it")]
     Export(ExportArgs),
-    /// List the trusted client-CA roots with their SHA-1 thumbprints
-    Roots,
+    /// List the trusted client-CA roots, or install one (D4.5)
+    Roots(RootsArgs),
+}
+
+/// `roots`.
+#[derive(Debug, Args)]
+pub struct RootsArgs {
+    /// Without an action: list the trusted roots with their SHA-1 thumbprints
+    #[command(subcommand)]
+    pub action: Option<RootsAction>,
+}
+
+/// `roots add`.
+#[derive(Debug, Subcommand)]
+pub enum RootsAction {
+    /// Install a client-CA root into the trust list, by the same rule as
+    /// renew: its SHA-1 must equal --root-sha1, and you confirm it (or --yes)
+    Add {
+        /// The root certificate, PEM
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Accept without asking (only if the thumbprint equals --root-sha1)
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `renew`.
@@ -189,6 +212,10 @@ pub struct ListArgs {
     /// Do not ask webra2 which CAs it accepts; treat every CA as accepted
     #[arg(long)]
     pub offline: bool,
+    /// Also show the installed identities the dialog does not offer (a CA
+    /// the site does not accept, expired 90 days or more), and why
+    #[arg(long)]
+    pub excluded: bool,
 }
 
 /// `verify`.
@@ -361,7 +388,10 @@ async fn dispatch(
         Command::Verify(a) => verify(g, env, a).await,
         Command::Import(a) => import(g, env, a, prompter, stdin),
         Command::Export(a) => export(g, env, a, prompter, stdin),
-        Command::Roots => roots(g, env),
+        Command::Roots(RootsArgs { action: None }) => roots(g, env),
+        Command::Roots(RootsArgs {
+            action: Some(RootsAction::Add { file, yes }),
+        }) => roots_add(g, env, file, *yes, prompter),
     }
 }
 
@@ -449,7 +479,7 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
             })
         })
         .collect();
-    if a.all {
+    if a.excluded {
         for id in &ids {
             if let Err(why) = selection::check(id, &names, now) {
                 o = o.line(match lang {
@@ -758,6 +788,62 @@ fn export(
             Lang::Ja => format!("出力先: {}", a.out.display()),
             Lang::En => format!("written to {}", a.out.display()),
         }))
+}
+
+fn roots_add(
+    g: &Global,
+    env: &Environment,
+    file: &Path,
+    yes: bool,
+    prompter: &mut dyn Prompter,
+) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let bad = |reason: String| Error::Input {
+        path: file.to_path_buf(),
+        reason,
+    };
+    let text = read_file(file)?;
+    let certs = cert::pem_certificates(&text).map_err(|e| bad(e.to_string()))?;
+    let [der] = certs.as_slice() else {
+        return Err(bad(format!(
+            "expected exactly one CERTIFICATE block, found {}",
+            certs.len()
+        )));
+    };
+    let root = CertFacts::parse(der).map_err(|e| bad(e.to_string()))?;
+    if !root.is_self_issued() {
+        return Err(bad(format!(
+            "{} is not a root: it is issued by {}",
+            root.subject, root.issuer
+        )));
+    }
+    let policy = Policy::new(&g.root_sha1, yes)
+        .ok_or_else(|| Error::Usage("--root-sha1: not 40 hex digits".into()))?;
+    let store = Store::open(&store_dir(g, env)?, Access::Write)?;
+    let decision = trust::decide(&store, &root, &policy, prompter, lang).map_err(|e| match e {
+        trust::TrustError::Refused(r) => Error::Root(r),
+        trust::TrustError::Store(s) => Error::Store(s),
+    })?;
+    let grouped = cert::group_thumbprint(&root.sha1).unwrap_or_default();
+    Ok(Outcome::success(Success::RootAdded)
+        .line(match (decision, lang) {
+            (trust::Decision::Installed, Lang::Ja) => {
+                format!("{} (拇印 (sha1): {grouped})", root.subject)
+            }
+            (trust::Decision::Installed, Lang::En) => format!("{} (sha1: {grouped})", root.subject),
+            (trust::Decision::AlreadyTrusted, Lang::Ja) => {
+                format!(
+                    "{} はすでに信頼されています (拇印 (sha1): {grouped})。",
+                    root.subject
+                )
+            }
+            (trust::Decision::AlreadyTrusted, Lang::En) => {
+                format!("{} was already trusted (sha1: {grouped})", root.subject)
+            }
+        })
+        .field("subject", root.subject.clone())
+        .field("sha1", grouped)
+        .field("installed", matches!(decision, trust::Decision::Installed)))
 }
 
 fn roots(g: &Global, env: &Environment) -> Result<Outcome, Error> {

@@ -60,6 +60,8 @@ pub enum Success {
     Exported,
     /// `roots`: trusted roots shown.
     Roots,
+    /// `roots add`: the root is in the trust list (D4.5).
+    RootAdded,
 }
 
 /// The class of an outcome: one exit code and one message each.
@@ -254,6 +256,10 @@ fn success_message(s: Success, lang: Lang) -> &'static str {
             "the certificate was exported",
         ),
         Success::Roots => lang.pick("信頼するルート証明書:", "trusted root certificates:"),
+        Success::RootAdded => lang.pick(
+            "ルート証明書を信頼するルート証明書の一覧に追加しました。",
+            "the root certificate is in the trust list",
+        ),
     }
 }
 

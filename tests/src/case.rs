@@ -163,9 +163,15 @@ impl Step {
         }
         match self.kind() {
             StepKind::Certrenew => {
-                format!("certrenew {}", self.certrenew.as_deref().unwrap_or_default().join(" "))
+                format!(
+                    "certrenew {}",
+                    self.certrenew.as_deref().unwrap_or_default().join(" ")
+                )
             }
-            StepKind::Clock => format!("clock {}", self.clock.map(|c| c.to_string()).unwrap_or_default()),
+            StepKind::Clock => format!(
+                "clock {}",
+                self.clock.map(|c| c.to_string()).unwrap_or_default()
+            ),
             StepKind::Admin => format!("admin {:?}", self.admin),
             StepKind::Request => match &self.request {
                 Some(r) => format!("request {} {:?} {}", r.method(), r.host, r.path),
@@ -345,7 +351,11 @@ impl Case {
     }
 
     /// Checks a case file's text.
-    pub fn parse(path: &Path, text: String, known_ids: &BTreeSet<String>) -> Result<Self, CaseError> {
+    pub fn parse(
+        path: &Path,
+        text: String,
+        known_ids: &BTreeSet<String>,
+    ) -> Result<Self, CaseError> {
         let shown = path.display().to_string();
         let raw: RawCase = toml::from_str(&text)
             .map_err(|e| CaseError(certs_gen::spec::toml_error(&shown, &text, &e)))?;
@@ -353,7 +363,10 @@ impl Case {
             let (line, column) = certs_gen::spec::line_column(&text, offset);
             format!("{shown}:{line}:{column}")
         };
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         if raw.case.name != stem {
             return Err(CaseError(format!(
                 "{shown}: [case] name is `{}` but the file is `{stem}.toml`; they must match",
@@ -361,7 +374,9 @@ impl Case {
             )));
         }
         if raw.case.reproduces.is_empty() {
-            return Err(CaseError(format!("{shown}: [case] reproduces is empty; name at least one DOMAIN id")));
+            return Err(CaseError(format!(
+                "{shown}: [case] reproduces is empty; name at least one DOMAIN id"
+            )));
         }
         for id in &raw.case.reproduces {
             if !known_ids.contains(id) {
@@ -371,9 +386,18 @@ impl Case {
             }
         }
         if raw.step.is_empty() {
-            return Err(CaseError(format!("{shown}: a case needs at least one [[step]]")));
+            return Err(CaseError(format!(
+                "{shown}: a case needs at least one [[step]]"
+            )));
         }
-        let _world = (&raw.pki, &raw.clock, &raw.policy, &raw.account, &raw.identity, &raw.fault);
+        let _world = (
+            &raw.pki,
+            &raw.clock,
+            &raw.policy,
+            &raw.account,
+            &raw.identity,
+            &raw.fault,
+        );
         let mut steps = Vec::new();
         for (i, spanned) in raw.step.into_iter().enumerate() {
             let where_ = at(spanned.span().start);
@@ -393,7 +417,10 @@ impl Case {
                 )));
             }
             if step.kind() != StepKind::Certrenew
-                && (step.password.is_some() || step.stdin.is_some() || !step.unreachable.is_empty() || step.disk_full)
+                && (step.password.is_some()
+                    || step.stdin.is_some()
+                    || !step.unreachable.is_empty()
+                    || step.disk_full)
             {
                 return Err(CaseError(format!(
                     "{where_}: step {}: `password`, `stdin`, `unreachable` and `disk_full` apply to certrenew steps only",
@@ -415,7 +442,8 @@ impl Case {
                 .chain(expect.output.iter().map(|o| o.get_ref()))
                 .chain(expect.no_output.iter().map(|o| o.get_ref()));
             for text in texts {
-                check_placeholders(text).map_err(|e| CaseError(format!("{where_}: step {}: {e}", i + 1)))?;
+                check_placeholders(text)
+                    .map_err(|e| CaseError(format!("{where_}: step {}: {e}", i + 1)))?;
             }
             steps.push((line, step));
         }

@@ -44,7 +44,9 @@ impl Catalogue {
         let behaviours: BehavioursFile = read_toml(&dir.join("behaviours.toml"))?;
         let pending: PendingFile = match std::fs::metadata(dir.join("pending.toml")) {
             Ok(_) => read_toml(&dir.join("pending.toml"))?,
-            Err(_) => PendingFile { pending: BTreeMap::new() },
+            Err(_) => PendingFile {
+                pending: BTreeMap::new(),
+            },
         };
         let known: BTreeSet<String> = behaviours.behaviour.keys().cloned().collect();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -86,8 +88,11 @@ impl Catalogue {
 
     /// For each DOMAIN id, the cases that name it (valid cases only).
     pub fn coverage(&self) -> BTreeMap<&str, Vec<&str>> {
-        let mut map: BTreeMap<&str, Vec<&str>> =
-            self.behaviours.keys().map(|k| (k.as_str(), Vec::new())).collect();
+        let mut map: BTreeMap<&str, Vec<&str>> = self
+            .behaviours
+            .keys()
+            .map(|k| (k.as_str(), Vec::new()))
+            .collect();
         for case in self.cases.iter().flatten() {
             for id in &case.meta.reproduces {
                 if let Some(v) = map.get_mut(id.as_str()) {
@@ -111,7 +116,9 @@ impl Catalogue {
     pub fn only_pending(&self) -> Vec<&str> {
         self.coverage()
             .into_iter()
-            .filter(|(_, cases)| !cases.is_empty() && cases.iter().all(|c| self.pending.contains_key(*c)))
+            .filter(|(_, cases)| {
+                !cases.is_empty() && cases.iter().all(|c| self.pending.contains_key(*c))
+            })
             .map(|(id, _)| id)
             .collect()
     }
@@ -133,22 +140,42 @@ impl Catalogue {
                         Some(reason) => format!("  [pending: {reason}]"),
                         None => String::new(),
                     };
-                    let _ = writeln!(out, "  {:<w$}  {}{state}", c.name(), c.meta.reproduces.join(" "));
+                    let _ = writeln!(
+                        out,
+                        "  {:<w$}  {}{state}",
+                        c.name(),
+                        c.meta.reproduces.join(" ")
+                    );
                 }
                 Err((p, e)) => {
-                    let _ = writeln!(out, "  {:<w$}  INVALID: {}", stem(p), e.0.lines().next().unwrap_or_default());
+                    let _ = writeln!(
+                        out,
+                        "  {:<w$}  INVALID: {}",
+                        stem(p),
+                        e.0.lines().next().unwrap_or_default()
+                    );
                 }
             }
         }
         let _ = writeln!(out, "\nbehaviours ({}):", self.behaviours.len());
         for (id, cases) in self.coverage() {
-            let desc = self.behaviours.get(id).map(String::as_str).unwrap_or_default();
+            let desc = self
+                .behaviours
+                .get(id)
+                .map(String::as_str)
+                .unwrap_or_default();
             let cases_text = if cases.is_empty() {
                 "NOT COVERED".to_owned()
             } else {
                 cases
                     .iter()
-                    .map(|c| if self.pending.contains_key(*c) { format!("{c} (pending)") } else { (*c).to_owned() })
+                    .map(|c| {
+                        if self.pending.contains_key(*c) {
+                            format!("{c} (pending)")
+                        } else {
+                            (*c).to_owned()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             };
@@ -159,14 +186,22 @@ impl Catalogue {
 }
 
 fn stem(p: &Path) -> String {
-    p.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned()
+    p.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CaseError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CaseError(format!("{}: cannot read: {e}", path.display())))?;
-    toml::from_str(&text)
-        .map_err(|e| CaseError(certs_gen::spec::toml_error(&path.display().to_string(), &text, &e)))
+    toml::from_str(&text).map_err(|e| {
+        CaseError(certs_gen::spec::toml_error(
+            &path.display().to_string(),
+            &text,
+            &e,
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -182,15 +217,27 @@ mod tests {
             .iter()
             .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
             .collect();
-        assert!(invalid.is_empty(), "invalid case files:\n{}", invalid.join("\n"));
-        assert!(cat.uncovered().is_empty(), "not covered by any case: {:?}", cat.uncovered());
+        assert!(
+            invalid.is_empty(),
+            "invalid case files:\n{}",
+            invalid.join("\n")
+        );
+        assert!(
+            cat.uncovered().is_empty(),
+            "not covered by any case: {:?}",
+            cat.uncovered()
+        );
         assert!(cat.cases.len() >= 30);
     }
 
     #[test]
     fn case_errors_name_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("behaviours.toml"), "[behaviour]\n\"D6.4\" = \"x\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("behaviours.toml"),
+            "[behaviour]\n\"D6.4\" = \"x\"\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.path().join("bad.toml"),
             "[case]\nname = \"bad\"\nstory = \"s\"\nreproduces = [\"D6.4\"]\n\n[[step]]\ncertrenew = [\"renew\"]\n[step.expect]\nexitt = 5\n",
@@ -207,10 +254,22 @@ mod tests {
         )
         .unwrap();
         let cat = Catalogue::load(dir.path()).unwrap();
-        let errors: Vec<String> = cat.cases.iter().filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone())).collect();
+        let errors: Vec<String> = cat
+            .cases
+            .iter()
+            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
+            .collect();
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors[0].contains("bad.toml:9:1: unknown field `exitt`, expected one of"), "{}", errors[0]);
-        assert!(errors[1].contains("two-kinds.toml:6:1: step 1 must have exactly one of"), "{}", errors[1]);
+        assert!(
+            errors[0].contains("bad.toml:9:1: unknown field `exitt`, expected one of"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].contains("two-kinds.toml:6:1: step 1 must have exactly one of"),
+            "{}",
+            errors[1]
+        );
         assert!(errors[2].contains("reproduces `D99.1`"), "{}", errors[2]);
         assert_eq!(cat.uncovered(), vec!["D6.4"]);
     }

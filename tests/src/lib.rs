@@ -2,5 +2,6 @@
 //! certrenew binary as a subprocess, reports out.
 
 pub mod case;
-pub mod report;
 pub mod catalogue;
+pub mod report;
+pub mod runner;

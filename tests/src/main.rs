@@ -1,3 +1,270 @@
-//! `harness`: runs the scenario catalogue (work in progress).
+//! `harness`: runs the scenario catalogue against mock-ra and the real
+//! certrenew binary, and reports.
 
-fn main() {}
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use harness::case::Case;
+use harness::catalogue::Catalogue;
+use harness::report::{self, CaseReport, Outcome};
+use harness::runner::Runner;
+
+/// Run the scenario catalogue: each case starts its own mock-ra on
+/// ephemeral loopback ports, runs the real certrenew binary for each client
+/// step and checks exit codes, exact messages, the server's journal causes and
+/// what the store holds.
+///
+/// Exit status: 0 when every case that ran passed, 1 when one failed or a
+/// case file is invalid, 2 on a usage error.
+#[derive(Debug, Parser)]
+#[command(version, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Run cases: files, or directories of case files [default: scenarios/]
+    Run {
+        /// Case files or scenario directories
+        #[arg(value_name = "CASES")]
+        cases: Vec<PathBuf>,
+        /// Also write JUnit XML here (for CI systems)
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also write a self-contained HTML report here (for QA)
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Cases run at the same time [default: the number of CPUs]
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        /// Print each case's transcript, not only the failures
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Show the catalogue: every case with the ids it reproduces, and every
+    /// documented behaviour with the cases that cover it
+    List {
+        /// The scenarios directory
+        #[arg(value_name = "DIR", default_value = "scenarios")]
+        dir: PathBuf,
+    },
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  harness run                                   # the whole catalogue in scenarios/
+  harness run scenarios/e550a-password-locked.toml
+  harness run --junit report.xml --html report.html
+  harness list
+  CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("harness: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Cmd::List { dir } => {
+            let cat = Catalogue::load(&dir)?;
+            print!("{}", cat.listing());
+            let uncovered = cat.uncovered();
+            if !uncovered.is_empty() {
+                eprintln!("not covered by any case: {}", uncovered.join(" "));
+                return Ok(ExitCode::FAILURE);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Run {
+            cases,
+            junit,
+            html,
+            jobs,
+            verbose,
+        } => {
+            let started = Instant::now();
+            let selected = select(&cases)?;
+            let runner = Runner::locate()?;
+            let jobs = jobs
+                .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+                .unwrap_or(2)
+                .max(1);
+            eprintln!(
+                "harness: {} cases, {jobs} at a time, certrenew = {}",
+                selected.len(),
+                runner.certrenew.display()
+            );
+            let reports = run_all(&runner, selected, jobs);
+            let total = started.elapsed();
+            for r in &reports {
+                if r.failed() || verbose {
+                    eprintln!(
+                        "\n== {} ({})\n{}",
+                        r.name,
+                        r.result_word(),
+                        r.failure_text()
+                    );
+                    if verbose || r.failed() {
+                        for (i, s) in r.steps.iter().enumerate() {
+                            eprintln!(
+                                "  [step {}] {}  ({} ms)",
+                                i + 1,
+                                s.step,
+                                s.elapsed.as_millis()
+                            );
+                            if let Some(c) = &s.command {
+                                eprintln!("    $ {c}");
+                            }
+                            for line in s.stdout.lines().chain(s.stderr.lines()) {
+                                eprintln!("    | {line}");
+                            }
+                            for j in &s.journal {
+                                eprintln!("    journal: {j}");
+                            }
+                        }
+                    }
+                }
+            }
+            print!("{}", report::table(&reports, total));
+            if let Some(path) = junit {
+                std::fs::write(&path, report::junit(&reports, total))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            if let Some(path) = html {
+                std::fs::write(&path, report::html(&reports, total))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(if reports.iter().any(CaseReport::failed) {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
+}
+
+/// What to run: each argument a case file or a directory; pending cases
+/// (from the directory's `pending.toml`) become pending reports.
+enum Selected {
+    Run(Box<Case>),
+    Report(Box<CaseReport>),
+}
+
+fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
+    let args = if args.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        args.to_vec()
+    };
+    let mut out = Vec::new();
+    for arg in args {
+        let (dir, only) = if arg.is_dir() {
+            (arg.clone(), None)
+        } else {
+            let dir = arg
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            (dir, Some(arg.clone()))
+        };
+        let cat = Catalogue::load(&dir)?;
+        for case in cat.cases {
+            let (path, case) = match case {
+                Ok(c) => (c.path.clone(), Ok(c)),
+                Err((p, e)) => (p, Err(e)),
+            };
+            if only.as_ref().is_some_and(|o| !same_file(o, &path)) {
+                continue;
+            }
+            out.push(match case {
+                Ok(c) => match cat.pending.get(c.name()) {
+                    Some(reason) => Selected::Report(Box::new(pending_report(&c, reason))),
+                    None => Selected::Run(Box::new(c)),
+                },
+                Err(e) => Selected::Report(Box::new(CaseReport {
+                    name: path
+                        .file_stem()
+                        .and_then(|s| s.to_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    story: String::new(),
+                    reproduces: Vec::new(),
+                    manual: None,
+                    outcome: Outcome::Invalid { error: e.0 },
+                    steps: Vec::new(),
+                    elapsed: std::time::Duration::ZERO,
+                    redactions: Default::default(),
+                })),
+            });
+        }
+        if let Some(o) = &only
+            && !out.iter().any(|s| match s {
+                Selected::Run(c) => same_file(o, &c.path),
+                Selected::Report(_) => true,
+            })
+        {
+            anyhow::bail!("{}: no such case file", o.display());
+        }
+    }
+    Ok(out)
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+fn pending_report(case: &Case, reason: &str) -> CaseReport {
+    CaseReport {
+        name: case.name().to_owned(),
+        story: case.meta.story.clone(),
+        reproduces: case.meta.reproduces.clone(),
+        manual: case.meta.manual.clone(),
+        outcome: Outcome::Pending {
+            reason: reason.to_owned(),
+        },
+        steps: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
+        redactions: Default::default(),
+    }
+}
+
+/// Runs cases on `jobs` threads; reports come back in catalogue order.
+fn run_all(runner: &Runner, selected: Vec<Selected>, jobs: usize) -> Vec<CaseReport> {
+    let total = selected.len();
+    let queue = std::sync::Mutex::new(selected.into_iter().enumerate().collect::<Vec<_>>());
+    let results = std::sync::Mutex::new(Vec::with_capacity(total));
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(total.max(1)) {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().map(|mut q| q.pop());
+                    let Ok(Some((i, item))) = next else { break };
+                    let report = match item {
+                        Selected::Run(case) => runner.run(&case),
+                        Selected::Report(r) => *r,
+                    };
+                    if let Ok(mut r) = results.lock() {
+                        r.push((i, report));
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}

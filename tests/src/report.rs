@@ -103,6 +103,9 @@ pub struct CaseReport {
     /// Wall time of the whole case.
     #[serde(skip)]
     pub elapsed: Duration,
+    /// Values of this run to redact from transcripts.
+    #[serde(skip)]
+    pub redactions: Redactions,
 }
 
 impl CaseReport {
@@ -113,7 +116,10 @@ impl CaseReport {
 
     /// Failed or invalid.
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, Outcome::Failed { .. } | Outcome::Invalid { .. })
+        matches!(
+            self.outcome,
+            Outcome::Failed { .. } | Outcome::Invalid { .. }
+        )
     }
 
     /// `passed`, `FAILED`, `pending`, `INVALID`.
@@ -129,9 +135,10 @@ impl CaseReport {
     /// Every failure, one block each, for a terminal.
     pub fn failure_text(&self) -> String {
         match &self.outcome {
-            Outcome::Failed { failures } => {
-                failures.iter().map(|f| format!("{f}\n")).collect::<String>()
-            }
+            Outcome::Failed { failures } => failures
+                .iter()
+                .map(|f| format!("{f}\n"))
+                .collect::<String>(),
             Outcome::Invalid { error } => format!("{error}\n"),
             Outcome::Pending { reason } => format!("pending: {reason}\n"),
             Outcome::Passed => String::new(),
@@ -141,11 +148,25 @@ impl CaseReport {
 
 /// The terminal table: case, reproduces, result, time.
 pub fn table(reports: &[CaseReport], total: Duration) -> String {
-    let name_w = reports.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let name_w = reports
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
     let ids = |r: &CaseReport| r.reproduces.join(" ");
-    let ids_w = reports.iter().map(|r| ids(r).chars().count()).max().unwrap_or(10).clamp(10, 48);
+    let ids_w = reports
+        .iter()
+        .map(|r| ids(r).chars().count())
+        .max()
+        .unwrap_or(10)
+        .clamp(10, 48);
     let mut out = String::new();
-    let _ = writeln!(out, "{:<name_w$}  {:<ids_w$}  {:<7}  {:>7}", "case", "reproduces", "result", "time");
+    let _ = writeln!(
+        out,
+        "{:<name_w$}  {:<ids_w$}  {:<7}  {:>7}",
+        "case", "reproduces", "result", "time"
+    );
     let _ = writeln!(out, "{}", "-".repeat(name_w + ids_w + 22));
     for r in reports {
         let mut id_text = ids(r);
@@ -162,7 +183,10 @@ pub fn table(reports: &[CaseReport], total: Duration) -> String {
         );
     }
     let count = |f: fn(&CaseReport) -> bool| reports.iter().filter(|r| f(r)).count();
-    let pending = reports.iter().filter(|r| matches!(r.outcome, Outcome::Pending { .. })).count();
+    let pending = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Pending { .. }))
+        .count();
     let _ = writeln!(
         out,
         "{} cases: {} passed, {} failed, {} pending in {:.2}s",
@@ -179,7 +203,10 @@ pub fn table(reports: &[CaseReport], total: Duration) -> String {
 /// `<skipped>` with their reason.
 pub fn junit(reports: &[CaseReport], total: Duration) -> String {
     let failures = reports.iter().filter(|r| r.failed()).count();
-    let skipped = reports.iter().filter(|r| matches!(r.outcome, Outcome::Pending { .. })).count();
+    let skipped = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Pending { .. }))
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -208,11 +235,20 @@ pub fn junit(reports: &[CaseReport], total: Duration) -> String {
             Outcome::Failed { .. } | Outcome::Invalid { .. } => {
                 let text = r.failure_text();
                 let first = text.lines().next().unwrap_or_default();
-                let _ = write!(out, "<failure message=\"{}\">{}</failure>", xml(first), xml(&text));
+                let _ = write!(
+                    out,
+                    "<failure message=\"{}\">{}</failure>",
+                    xml(first),
+                    xml(&text)
+                );
             }
         }
         let transcript = transcript_text(r);
-        let _ = writeln!(out, "<system-out>{}</system-out></testcase>", xml(&transcript));
+        let _ = writeln!(
+            out,
+            "<system-out>{}</system-out></testcase>",
+            xml(&transcript)
+        );
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
@@ -271,11 +307,10 @@ pub fn html(reports: &[CaseReport], total: Duration) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>certrenew scenarios</title>\n<style>{}</style></head><body>\n",
-        "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}\
-         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}\
-         .passed{color:#070}.FAILED,.INVALID{color:#b00;font-weight:bold}.pending{color:#a60}\
-         pre{background:#f6f6f6;padding:.5em;white-space:pre-wrap}details{margin:.5em 0}"
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>certrenew scenarios</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}\
+         table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}\
+         .passed{{color:#070}}.FAILED,.INVALID{{color:#b00;font-weight:bold}}.pending{{color:#a60}}\
+         pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}details{{margin:.5em 0}}</style></head><body>\n"
     );
     let _ = writeln!(
         out,
@@ -303,14 +338,28 @@ pub fn html(reports: &[CaseReport], total: Duration) -> String {
             r.result_word(),
             xml(&r.story),
             xml(&r.reproduces.join(", ")),
-            r.manual.as_deref().map(|m| format!(" · manual {}", xml(m))).unwrap_or_default()
+            r.manual
+                .as_deref()
+                .map(|m| format!(" · manual {}", xml(m)))
+                .unwrap_or_default()
         );
         let failure = r.failure_text();
         if !failure.is_empty() {
-            let _ = writeln!(out, "<pre class=\"{}\">{}</pre>", r.result_word(), xml(&failure));
+            let _ = writeln!(
+                out,
+                "<pre class=\"{}\">{}</pre>",
+                r.result_word(),
+                xml(&failure)
+            );
         }
         for (i, s) in r.steps.iter().enumerate() {
-            let _ = writeln!(out, "<details{}><summary>step {}: {}</summary>", if r.failed() { " open" } else { "" }, i + 1, xml(&s.step));
+            let _ = writeln!(
+                out,
+                "<details{}><summary>step {}: {}</summary>",
+                if r.failed() { " open" } else { "" },
+                i + 1,
+                xml(&s.step)
+            );
             let mut body = String::new();
             if let Some(c) = &s.command {
                 let _ = writeln!(body, "$ {c}");
@@ -348,7 +397,8 @@ mod tests {
             step: "certrenew renew".into(),
             command: Some("certrenew renew --password-stdin".into()),
             exit: Some(5),
-            stderr: "550:証明書ファイルは取得できませんでした。認証に失敗しました。\n<&>\u{1}".into(),
+            stderr: "550:証明書ファイルは取得できませんでした。認証に失敗しました。\n<&>\u{1}"
+                .into(),
             journal: vec!["webra2 POST /login -> 403 E550A wrong_password".into()],
             ..Default::default()
         };
@@ -369,24 +419,52 @@ mod tests {
                 },
                 steps: vec![step],
                 elapsed: Duration::from_millis(12),
+                redactions: Redactions::default(),
             },
             CaseReport {
                 name: "b".into(),
                 story: "pending one".into(),
                 reproduces: vec!["D7.3".into()],
                 manual: None,
-                outcome: Outcome::Pending { reason: "needs \"faults\"".into() },
+                outcome: Outcome::Pending {
+                    reason: "needs \"faults\"".into(),
+                },
                 steps: vec![],
                 elapsed: Duration::ZERO,
+                redactions: Redactions::default(),
             },
         ]
+    }
+
+    #[test]
+    fn redaction_names_known_values_and_hides_volatile_ones() {
+        let known = Redactions {
+            literals: vec![
+                ("/tmp/certrenew-case-x".into(), "[work]".into()),
+                (
+                    "0123456789abcdef0123456789abcdef".into(),
+                    "[serial:acme]".into(),
+                ),
+            ],
+        };
+        let text = "/tmp/certrenew-case-x/store serial 0123456789abcdef0123456789abcdef other 0fedcba98765432100112233445566ff\n\
+                    拇印 D45CC820 1FD94D0F F0866092 8529023F CCAE21D3 at 2026-11-25T21:38:20Z on 127.0.0.1:40123 in 0.08 秒 (12 ms)";
+        let r = redact(text, &known);
+        assert_eq!(
+            r,
+            "[work]/store serial [serial:acme] other [serial]\n\
+                    拇印 [sha1] at [time] on 127.0.0.1:[port] in [elapsed] ([elapsed])"
+        );
     }
 
     #[test]
     fn junit_escapes_and_counts() {
         let x = junit(&sample(), Duration::from_millis(20));
         assert!(x.contains("tests=\"2\" failures=\"1\""), "{x}");
-        assert!(x.contains("<skipped message=\"needs &quot;faults&quot;\"/>"), "{x}");
+        assert!(
+            x.contains("<skipped message=\"needs &quot;faults&quot;\"/>"),
+            "{x}"
+        );
         assert!(x.contains("&lt;&amp;&gt;") && !x.contains('\u{1}'), "{x}");
         assert!(x.contains("scenarios/a.toml:12: step 1: exit"), "{x}");
     }
@@ -397,7 +475,66 @@ mod tests {
         assert!(t.contains("FAILED") && t.contains("pending"), "{t}");
         assert!(t.contains("2 cases: 0 passed, 1 failed, 1 pending"), "{t}");
         let h = html(&sample(), Duration::from_millis(20));
-        assert!(h.contains("<h2 id=\"a\">") && h.contains("wrong_password") && h.contains("s &amp; t"));
-        assert!(!h.contains("<script") && !h.contains("http"), "self-contained, no network");
+        assert!(
+            h.contains("<h2 id=\"a\">") && h.contains("wrong_password") && h.contains("s &amp; t")
+        );
+        assert!(
+            !h.contains("<script") && !h.contains("http"),
+            "self-contained, no network"
+        );
     }
+}
+
+/// Known values of one run that a transcript replaces with stable names.
+#[derive(Debug, Default, Clone)]
+pub struct Redactions {
+    /// Literal text -> its stable name (work directory, identity serials,
+    /// the root's thumbprint, ...). Longest first is applied first.
+    pub literals: Vec<(String, String)>,
+}
+
+/// Makes a transcript stable from run to run: known values by name, then
+/// anything that looks like a serial, thumbprint, time, port or duration.
+pub fn redact(text: &str, known: &Redactions) -> String {
+    use std::sync::OnceLock;
+    static PATTERNS: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        [
+            (r"\b[0-9A-F]{8}( [0-9A-F]{8}){4}\b", "[sha1]"),
+            (r"\b[0-9a-fA-F]{40}\b", "[sha1]"),
+            (r"\b[0-9a-f]{16}-\[serial", "[issuer]-[serial"),
+            (r"\b[0-9a-f]{16}-[0-9a-f]{2,40}\b", "[identity]"),
+            (r"\b[0-9a-f]{24,40}\b", "[serial]"),
+            (
+                r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:\d{2})?",
+                "[time]",
+            ),
+            (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+            (r"\b\d+(\.\d+)? ?(ms|秒|s)\b", "[elapsed]"),
+            (r"\d+(\.\d+)? ?秒", "[elapsed]"),
+            (r"/tmp/[^\s/]+", "[tmp]"),
+            (r"\.\d+\.tmp\b", ".[pid].tmp"),
+        ]
+        .into_iter()
+        .filter_map(|(p, r)| regex::Regex::new(p).ok().map(|re| (re, r)))
+        .collect()
+    });
+    let mut out = text.to_owned();
+    let mut literals = known.literals.clone();
+    literals.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    for (k, v) in &literals {
+        if !k.is_empty() {
+            out = out.replace(k.as_str(), v);
+        }
+    }
+    for (re, replacement) in patterns {
+        out = re.replace_all(&out, *replacement).into_owned();
+    }
+    out
+}
+
+/// The transcript of a case as its snapshot holds it: every step's command,
+/// exit code or status, output and journal lines, redacted.
+pub fn snapshot_text(report: &CaseReport, known: &Redactions) -> String {
+    redact(&transcript_text(report), known)
 }
