@@ -211,11 +211,13 @@ pub fn hint(line: &ReadyLine) -> String {
         None => (line.identities.values().next().cloned(), "PASSWORD".into()),
     };
     if let Some(dir) = identity {
-        let p12 = Path::new(&dir).join("identity.p12");
+        let file = |name: &str| shell_quote(&Path::new(&dir).join(name).display().to_string());
         out.push_str("\nTry it:\n");
         out.push_str(&format!(
-            "  certrenew {args} import --p12 {}\n",
-            shell_quote(&p12.display().to_string())
+            "  certrenew {args} import --cert {} --key {} --chain {}\n",
+            file("cert.pem"),
+            file("key.pem"),
+            file("chain.pem")
         ));
         out.push_str(&format!(
             "  printf '%s\\n' {} | certrenew {args} renew --password-stdin --yes\n",
