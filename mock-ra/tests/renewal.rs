@@ -353,11 +353,20 @@ ca = "foreign"
         err.is_err(),
         "a foreign chain must be refused at the TLS layer"
     );
-    let handshake = mock
-        .journal()
-        .into_iter()
-        .rfind(|e| e.role == Role::Webra2 && e.method.is_empty())
-        .expect("the refused handshake is journaled");
+    // The server journals the failed handshake when its side of it ends,
+    // which can be just after the client has seen the alert.
+    let mut handshake = None;
+    for _ in 0..200 {
+        handshake = mock
+            .journal()
+            .into_iter()
+            .rfind(|e| e.role == Role::Webra2 && e.method.is_empty());
+        if handshake.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let handshake = handshake.expect("the refused handshake is journaled within 2 s");
     assert_eq!(handshake.cause, Cause::TlsBadClientCertificate);
 
     // Passwords appear nowhere in the journal.

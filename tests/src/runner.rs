@@ -38,7 +38,9 @@ pub struct RunnerError(pub String);
 
 impl Runner {
     /// Finds the certrenew binary: `$CERTRENEW_BIN` if set (to test another
-    /// build, e.g. a release), else builds it with the cargo that runs us.
+    /// build, e.g. a release); else the one cargo built next to us when it is
+    /// newer than every source of the client (as after `cargo test
+    /// --workspace`); else builds it with the cargo that runs us.
     pub fn locate() -> Result<Self, RunnerError> {
         if let Some(bin) = std::env::var_os("CERTRENEW_BIN") {
             let bin = PathBuf::from(bin);
@@ -48,6 +50,9 @@ impl Runner {
                     bin.display()
                 )));
             }
+            return Ok(Self { certrenew: bin });
+        }
+        if let Some(bin) = fresh_sibling_binary() {
             return Ok(Self { certrenew: bin });
         }
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -928,6 +933,37 @@ impl<'a> Context<'a> {
             .env("NO_COLOR", "1");
         run_with_timeout(cmd, stdin, STEP_TIMEOUT)
     }
+}
+
+/// `target/<profile>/certrenew` beside the running executable (the harness
+/// binary, or a test in `deps/`), if it is newer than the client's sources
+/// and the lock file.
+fn fresh_sibling_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let mut dir = exe.parent()?;
+    if dir.ends_with("deps") {
+        dir = dir.parent()?;
+    }
+    let bin = dir.join(format!("certrenew{}", std::env::consts::EXE_SUFFIX));
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok()?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let newest_source =
+        newest_mtime(&workspace.join("client"))?.max(newest_mtime(&workspace.join("Cargo.lock"))?);
+    (built >= newest_source).then_some(bin)
+}
+
+fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return meta.modified().ok();
+    }
+    let mut newest = meta.modified().ok()?;
+    for entry in std::fs::read_dir(path).ok()?.flatten() {
+        if let Some(t) = newest_mtime(&entry.path()) {
+            newest = newest.max(t);
+        }
+    }
+    Some(newest)
 }
 
 /// What one certrenew run did.
