@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::MockError;
+use crate::faults::FaultSpec;
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{BODY_LIMIT, problem_response};
 use crate::state::{AccountPatch, Shared};
@@ -44,7 +45,9 @@ pub enum AdminError {
 impl From<MockError> for AdminError {
     fn from(e: MockError) -> Self {
         match e {
-            MockError::UnknownAccount(_) => AdminError::NotFound(e.to_string()),
+            MockError::UnknownAccount(_) | MockError::UnknownFault(_) => {
+                AdminError::NotFound(e.to_string())
+            }
             MockError::AccountExists(_) | MockError::Invalid(_) | MockError::World(_) => {
                 AdminError::BadRequest(e.to_string())
             }
@@ -94,6 +97,11 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .route("/certificates/{serial}", get(certificate))
         .route("/identities", get(identities))
         .route("/identities/{name}", get(identity))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/faults/{name}", get(get_fault).delete(remove_fault))
         .route("/reset", post(reset))
         .fallback(|| async { AdminError::NotFound("no such admin route".into()) })
         .method_not_allowed_fallback(|| async {
@@ -379,6 +387,56 @@ async fn identity(
         chain_pem: identity.chain_pem(),
     };
     Ok(ok(StatusCode::OK, &files, None))
+}
+
+async fn list_faults(State(shared): State<Arc<Shared>>) -> Response {
+    ok(StatusCode::OK, &shared.faults.view(), None)
+}
+
+async fn get_fault(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> Result<Response, AdminError> {
+    let view = shared
+        .faults
+        .view()
+        .faults
+        .into_iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| AdminError::NotFound(format!("no fault `{name}` is in force")))?;
+    Ok(ok(StatusCode::OK, &view, None))
+}
+
+/// `POST /faults`: a `[[fault]]` table as JSON; in force from now on.
+async fn add_fault(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AdminError> {
+    let spec: FaultSpec = parse(body)?;
+    let view = shared.faults.add(spec).map_err(AdminError::BadRequest)?;
+    Ok(ok(StatusCode::CREATED, &view, None))
+}
+
+async fn remove_fault(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> Result<Response, AdminError> {
+    if shared.faults.remove(&name) {
+        Ok(ok(
+            StatusCode::OK,
+            &serde_json::json!({ "removed": name }),
+            None,
+        ))
+    } else {
+        Err(AdminError::NotFound(format!(
+            "no fault `{name}` is in force"
+        )))
+    }
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    let n = shared.faults.clear();
+    ok(StatusCode::OK, &serde_json::json!({ "cleared": n }), None)
 }
 
 async fn reset(State(shared): State<Arc<Shared>>) -> Response {

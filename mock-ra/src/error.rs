@@ -38,6 +38,9 @@ pub enum MockError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// No fault in force has this name.
+    #[error("no fault `{0}` is in force")]
+    UnknownFault(String),
     /// No account has this id.
     #[error("no account `{0}`")]
     UnknownAccount(String),

@@ -20,16 +20,19 @@ pub enum Role {
     Repository,
     /// The admin API (HTTP, loopback, bearer token).
     Admin,
+    /// The forward proxy (HTTP; CONNECT for HTTPS), as on a corporate network.
+    Proxy,
 }
 
 impl Role {
     /// Every role, in the ready line's order.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Webra2,
         Role::Webra1,
         Role::Repo1,
         Role::Repository,
         Role::Admin,
+        Role::Proxy,
     ];
 
     /// `webra2`, `webra1`, `repo1`, `repository`, `admin`.
@@ -40,6 +43,7 @@ impl Role {
             Role::Repo1 => "repo1",
             Role::Repository => "repository",
             Role::Admin => "admin",
+            Role::Proxy => "proxy",
         }
     }
 }
@@ -167,6 +171,13 @@ pub enum Cause {
     TlsBadClientCertificate,
     /// The TLS handshake failed for another reason, or timed out.
     TlsHandshakeFailed,
+    /// A fault answered or acted instead of the server (the entry's
+    /// `fault` names it): hang, reset, an injected status or page.
+    Fault,
+    /// The forward proxy opened a tunnel (CONNECT) or forwarded a request.
+    Proxied,
+    /// The forward proxy could not reach the host asked for (502).
+    ProxyBadGateway,
     /// The mock failed itself.
     Internal,
 }
@@ -204,6 +215,9 @@ impl Cause {
             Cause::TlsNoClientCertificate => "tls_no_client_certificate",
             Cause::TlsBadClientCertificate => "tls_bad_client_certificate",
             Cause::TlsHandshakeFailed => "tls_handshake_failed",
+            Cause::Fault => "fault",
+            Cause::Proxied => "proxied",
+            Cause::ProxyBadGateway => "proxy_bad_gateway",
             Cause::Internal => "internal",
         }
     }
@@ -249,6 +263,10 @@ pub struct JournalEntry {
     pub cause: Cause,
     /// The account concerned, when known.
     pub account: Option<String>,
+    /// The faults that acted on this request or connection (names,
+    /// comma-separated), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// What a handler tells the journal about its answer (a response extension).
@@ -295,6 +313,7 @@ pub(crate) struct Record {
     pub certificate: Option<PresentedCertificate>,
     pub status: Option<u16>,
     pub outcome: Outcome,
+    pub fault: Option<String>,
 }
 
 impl Journal {
@@ -320,6 +339,7 @@ impl Journal {
             class: r.outcome.class,
             cause: r.outcome.cause,
             account: r.outcome.account,
+            fault: r.fault,
         });
         seq
     }

@@ -21,9 +21,11 @@ pub mod accounts;
 pub mod admin;
 pub mod clock;
 mod error;
+pub mod faults;
 pub mod issuance;
 pub mod journal;
 pub mod problem;
+mod proxy;
 pub mod ready;
 pub mod repository;
 mod serve;
@@ -38,18 +40,17 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 
-use certs_gen::names::{REPO1_HOST, REPOSITORY_HOST, WEBRA1_HOST, WEBRA2_HOST};
 use certs_gen::{Identity, Pki};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 pub use accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
 pub use error::MockError;
+pub use faults::{FaultHost, FaultKind, FaultSettings, FaultSpec, FaultView, FaultsView};
 pub use journal::{Cause, Class, JournalEntry, PresentedCertificate, Role};
 pub use serve::PeerCertificate;
 pub use state::AccountPatch;
@@ -68,6 +69,8 @@ pub struct Urls {
     pub repository: String,
     /// `http://127.0.0.1:P`
     pub admin: String,
+    /// `http://127.0.0.1:P`: the forward proxy (`certrenew --proxy`).
+    pub proxy: String,
 }
 
 /// Ports to listen on; `0` (the default) picks a free one.
@@ -83,6 +86,8 @@ pub struct Ports {
     pub repository: u16,
     /// The admin API (HTTP).
     pub admin: u16,
+    /// The forward proxy (HTTP, CONNECT).
+    pub proxy: u16,
 }
 
 /// Options for [`MockRa::builder`].
@@ -91,6 +96,7 @@ pub struct MockRaBuilder {
     world: World,
     ports: Ports,
     admin_token: Option<String>,
+    fault_seed: Option<u64>,
 }
 
 impl MockRaBuilder {
@@ -106,11 +112,24 @@ impl MockRaBuilder {
         self
     }
 
+    /// The seed of every fault's random draw, instead of the world's
+    /// `[faults] seed` (or a random one).
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.fault_seed = Some(seed);
+        self
+    }
+
     /// Generates the world, binds every listener on 127.0.0.1 and starts
-    /// serving on the current tokio runtime.
+    /// serving on the current tokio runtime. The world's faults are in
+    /// force before this returns: a `refuse`d host's port is bound but
+    /// does not listen.
     pub async fn start(self) -> Result<MockRa, MockError> {
         let token = self.admin_token.unwrap_or_else(issuance::random_token);
-        let shared = Arc::new(state::Shared::new(&self.world, token)?);
+        let seed = self
+            .fault_seed
+            .or(self.world.fault_settings.seed)
+            .unwrap_or_else(faults::random_seed);
+        let shared = Arc::new(state::Shared::new(&self.world, token, seed)?);
         let webra2_tls = TlsAcceptor::from(tls::webra2_config(&shared.pki)?);
         let webra1_tls = TlsAcceptor::from(tls::webra1_config(&shared.pki)?);
         let plan = [
@@ -119,35 +138,55 @@ impl MockRaBuilder {
             (Role::Repo1, self.ports.repo1, None),
             (Role::Repository, self.ports.repository, None),
             (Role::Admin, self.ports.admin, None),
+            (Role::Proxy, self.ports.proxy, None),
         ];
-        let mut listeners = Vec::new();
-        let mut addrs = BTreeMap::new();
-        for (role, port, tls) in plan {
-            let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
-                .await
-                .map_err(|source| MockError::Bind {
-                    role: role.as_str(),
-                    port,
-                    source,
-                })?;
-            let addr = listener.local_addr().map_err(|source| MockError::Bind {
+        let bind_err = |role: Role, port: u16| {
+            move |source| MockError::Bind {
                 role: role.as_str(),
                 port,
                 source,
-            })?;
+            }
+        };
+        let mut bound = Vec::new();
+        let mut addrs = BTreeMap::new();
+        for (role, port, tls) in plan {
+            let (socket, addr) = serve::bind(port).map_err(bind_err(role, port))?;
             addrs.insert(role.as_str(), addr);
+            bound.push((role, port, socket, addr, tls));
+        }
+        let targets: Arc<Vec<(FaultHost, SocketAddr)>> = Arc::new(
+            FaultHost::ALL
+                .iter()
+                .filter_map(|h| addrs.get(h.as_str()).map(|a| (*h, *a)))
+                .collect(),
+        );
+        let mut listeners = Vec::new();
+        for (role, port, socket, addr, tls) in bound {
+            let refused = FaultHost::of_role(role).is_some_and(|h| shared.faults.refused(h));
+            let socket = if refused {
+                serve::Socket::Reserved(socket)
+            } else {
+                serve::Socket::Listening(serve::listen(socket).map_err(bind_err(role, port))?)
+            };
             let app = match role {
                 Role::Webra2 => webra2::app(shared.clone()),
                 Role::Webra1 => webra1::app(shared.clone()),
                 Role::Repo1 => repository::repo1_app(shared.clone()),
                 Role::Repository => repository::repository_app(shared.clone()),
                 Role::Admin => admin::app(shared.clone()),
+                Role::Proxy => axum::Router::new(),
+            };
+            let serves = match role {
+                Role::Proxy => serve::Serves::Proxy {
+                    targets: targets.clone(),
+                },
+                _ => serve::Serves::Http { tls, app },
             };
             listeners.push(serve::Listener {
                 role,
-                listener,
-                tls,
-                app,
+                addr,
+                socket,
+                serves,
             });
         }
         let (shutdown, receiver) = watch::channel(false);
@@ -168,6 +207,7 @@ impl MockRaBuilder {
                 repo1: url("http", Role::Repo1),
                 repository: url("http", Role::Repository),
                 admin: url("http", Role::Admin),
+                proxy: url("http", Role::Proxy),
             },
             addrs: Role::ALL
                 .iter()
@@ -202,6 +242,7 @@ impl MockRa {
             world,
             ports: Ports::default(),
             admin_token: None,
+            fault_seed: None,
         }
     }
 
@@ -326,8 +367,38 @@ impl MockRa {
         self.shared.reissue(id)
     }
 
-    /// Back to the world as it started (accounts, ledger, tickets, clock);
-    /// the journal is emptied.
+    /// Every fault in force, with how many events each saw and acted on,
+    /// and the seed.
+    pub fn faults(&self) -> FaultsView {
+        self.shared.faults.view()
+    }
+
+    /// The seed of every fault's random draw (printed in the ready line).
+    pub fn fault_seed(&self) -> u64 {
+        self.shared.faults.seed()
+    }
+
+    /// Puts a fault in force from now on (its events count from now).
+    pub fn add_fault(&self, spec: FaultSpec) -> Result<FaultView, MockError> {
+        self.shared.faults.add(spec).map_err(MockError::Invalid)
+    }
+
+    /// Lifts the fault named `name`.
+    pub fn remove_fault(&self, name: &str) -> Result<(), MockError> {
+        if self.shared.faults.remove(name) {
+            Ok(())
+        } else {
+            Err(MockError::UnknownFault(name.to_owned()))
+        }
+    }
+
+    /// Lifts every fault; returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        self.shared.faults.clear()
+    }
+
+    /// Back to the world as it started (accounts, ledger, tickets, clock,
+    /// faults and their counters); the journal is emptied.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -340,17 +411,24 @@ impl MockRa {
     /// The `certrenew` arguments that point a client at this mock: the web
     /// root to trust, one `--connect-to` per host keeping the real names,
     /// the pinned root thumbprint, and `--now` when the clock is not real.
+    /// A host with an `unresolvable` fault in force is mapped to
+    /// `<host>.unresolvable.invalid`, a name that never resolves (RFC 6761).
     pub fn certrenew_args(&self, web_root_pem: &Path) -> Vec<String> {
         let mut args = vec!["--server-ca".to_owned(), web_root_pem.display().to_string()];
-        for (host, port, role) in [
-            (WEBRA2_HOST, 443, Role::Webra2),
-            (WEBRA1_HOST, 443, Role::Webra1),
-            (REPO1_HOST, 80, Role::Repo1),
-            (REPOSITORY_HOST, 80, Role::Repository),
-        ] {
-            let addr = self.addr(role);
+        for host in FaultHost::ALL {
+            let addr = self.addr(host.role());
+            let target = if self.shared.faults.unresolvable(host) {
+                unresolvable_name(host)
+            } else {
+                addr.ip().to_string()
+            };
             args.push("--connect-to".to_owned());
-            args.push(format!("{host}:{port}:{}:{}", addr.ip(), addr.port()));
+            args.push(format!(
+                "{}:{}:{target}:{}",
+                host.hostname(),
+                host.port(),
+                addr.port()
+            ));
         }
         args.push("--root-sha1".to_owned());
         args.push(certs_gen::info::sha1_hex(self.shared.pki.client_root.der()));
@@ -374,6 +452,12 @@ impl Drop for MockRa {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
     }
+}
+
+/// The name an `unresolvable` fault maps `host` to: under `.invalid`,
+/// which never resolves (RFC 6761 section 6.4), without touching any resolver.
+pub fn unresolvable_name(host: FaultHost) -> String {
+    format!("{}.unresolvable.invalid", host.as_str())
 }
 
 /// RFC 3339 with whole seconds, as everything here prints times.

@@ -35,12 +35,15 @@ enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// List every fault kind with its layer, parameters and what it does.
+    Faults,
 }
 
 #[derive(Debug, Args)]
 struct ServeArgs {
-    /// A case file: its world part (`[pki]`, `[clock]`, `[[account]]`, ...)
-    /// sets the mock up; `[case]`, `[[step]]` and `[[fault]]` are ignored.
+    /// A case file: its world part (`[pki]`, `[clock]`, `[[account]]`,
+    /// `[[fault]]`, ...) sets the mock up; `[case]`, `[client]` and
+    /// `[[step]]` are ignored.
     #[arg(long, value_name = "FILE", conflicts_with = "world")]
     scenario: Option<PathBuf>,
 
@@ -66,6 +69,11 @@ struct ServeArgs {
     #[arg(long, value_name = "TOKEN")]
     admin_token: Option<String>,
 
+    /// Seed of every fault's random draw, instead of the world's `[faults]
+    /// seed` [default: random; printed in the ready line as `fault_seed`].
+    #[arg(long, value_name = "N")]
+    fault_seed: Option<u64>,
+
     #[command(flatten)]
     ports: PortArgs,
 }
@@ -88,6 +96,9 @@ struct PortArgs {
     /// The admin API (HTTP).
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     admin_port: u16,
+    /// The forward proxy (HTTP, CONNECT).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    proxy_port: u16,
 }
 
 fn main() -> ExitCode {
@@ -95,6 +106,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { file } => check(&file),
+        Command::Faults => {
+            print!("{}", fault_kinds());
+            Ok(())
+        }
         Command::Serve(args) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -113,12 +128,53 @@ fn main() -> ExitCode {
 fn check(file: &Path) -> anyhow::Result<()> {
     let world = World::from_file(file)?;
     println!(
-        "{}: valid ({} accounts, {} identities outside accounts)",
+        "{}: valid ({} accounts, {} identities outside accounts, {} faults)",
         file.display(),
         world.accounts.len(),
-        world.identities.len()
+        world.identities.len(),
+        world.faults.len()
     );
     Ok(())
+}
+
+/// The `faults` listing: every kind, its layer, parameters and doc line.
+fn fault_kinds() -> String {
+    use mock_ra::faults::{FaultKind, Layer};
+    let mut out =
+        String::from("kind                    layer       parameters               what it does\n");
+    for kind in FaultKind::ALL {
+        let layer = match kind.layer() {
+            Layer::Listener => "listener",
+            Layer::Name => "name",
+            Layer::Connection => "connection",
+            Layer::Tls => "tls",
+            Layer::Http => "http",
+            Layer::Proxy => "proxy",
+        };
+        let params = kind
+            .params()
+            .iter()
+            .map(|(k, required)| {
+                if *required {
+                    (*k).to_owned()
+                } else {
+                    format!("[{k}]")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.push_str(&format!(
+            "{:<23} {layer:<11} {params:<24} {}\n",
+            kind.as_str(),
+            kind.doc()
+        ));
+    }
+    out.push_str(
+        "\nEvery fault names a `host` (webra2, webra1, repo1, repository); schedules: every event\n\
+         (default), `times = N`, `from`/`to` (1-based, inclusive), `probability` (seeded by\n\
+         `[faults] seed` or --fault-seed). refuse and unresolvable take no schedule.\n",
+    );
+    out
 }
 
 async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
@@ -142,9 +198,13 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
         repo1: p.repo1_port,
         repository: p.repository_port,
         admin: p.admin_port,
+        proxy: p.proxy_port,
     });
     if let Some(token) = args.admin_token {
         builder = builder.admin_token(token);
+    }
+    if let Some(seed) = args.fault_seed {
+        builder = builder.fault_seed(seed);
     }
     let mock = builder.start().await?;
     let (state_dir, temporary) = match args.state_dir {

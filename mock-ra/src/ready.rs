@@ -120,6 +120,8 @@ pub struct ReadyLine {
     pub repository: String,
     /// `http://127.0.0.1:P`
     pub admin: String,
+    /// `http://127.0.0.1:P`: the forward proxy (`certrenew --proxy URL`).
+    pub proxy: String,
     /// Bearer token of the admin API.
     pub admin_token: String,
     /// The client-CA root's SHA-1 in 8-digit groups (D4.5).
@@ -137,6 +139,11 @@ pub struct ReadyLine {
     pub clock: String,
     /// Milliseconds from process start to this line.
     pub startup_ms: u128,
+    /// The seed of every fault's random draw: give it back with
+    /// `--fault-seed` (or `[faults] seed`) to replay the same faults.
+    pub fault_seed: u64,
+    /// The faults in force at start, by name (`<host>-<kind>` unless named).
+    pub faults: Vec<String>,
     /// Arguments that point `certrenew` at this mock.
     pub certrenew_args: Vec<String>,
 }
@@ -157,6 +164,7 @@ impl ReadyLine {
             repo1: urls.repo1.clone(),
             repository: urls.repository.clone(),
             admin: urls.admin.clone(),
+            proxy: urls.proxy.clone(),
             admin_token: mock.admin_token().to_owned(),
             client_root_sha1: mock.client_root_sha1(),
             web_root_pem: files.web_root_pem.display().to_string(),
@@ -169,6 +177,8 @@ impl ReadyLine {
             demo,
             clock: crate::rfc3339(mock.now()),
             startup_ms,
+            fault_seed: mock.fault_seed(),
+            faults: mock.faults().faults.into_iter().map(|f| f.name).collect(),
             certrenew_args: mock.certrenew_args(&files.web_root_pem),
         }
     }
@@ -203,9 +213,16 @@ pub fn hint(line: &ReadyLine) -> String {
         line.webra2, line.webra1, line.repo1, line.repository, line.admin, line.admin_token
     ));
     out.push_str(&format!(
-        "  client-CA root SHA-1: {}\n  state: {}\n",
-        line.client_root_sha1, line.state_dir
+        "  proxy {} (certrenew --proxy {})\n  client-CA root SHA-1: {}\n  state: {}\n",
+        line.proxy, line.proxy, line.client_root_sha1, line.state_dir
     ));
+    if !line.faults.is_empty() {
+        out.push_str(&format!(
+            "  faults in force: {} (seed {}; admin GET /faults)\n",
+            line.faults.join(", "),
+            line.fault_seed
+        ));
+    }
     let (identity, password) = match &line.demo {
         Some(d) => (Some(d.identity.clone()), d.password.clone()),
         None => (line.identities.values().next().cloned(), "PASSWORD".into()),

@@ -105,7 +105,7 @@ mod tests {
 
     #[tokio::test]
     async fn serves_der_and_head_and_crl_numbers_increase() {
-        let s = Arc::new(Shared::new(&crate::World::demo(), "t".into()).unwrap());
+        let s = Arc::new(Shared::new(&crate::World::demo(), "t".into(), 1).unwrap());
         let path = s.pki.names.issuing_ca_cert_path();
         let resp = repo1_app(s.clone())
             .oneshot(Request::get(&path).body(Body::empty()).unwrap())

@@ -4,8 +4,11 @@
 //! certificate of each connection in every request (DEPENDENCIES), so each
 //! connection is accepted, its handshake finished, `peer_certificates()` read
 //! and inserted as a request extension, then served by hyper-util's auto
-//! (HTTP/1.1 or h2) builder.
+//! (HTTP/1.1 or h2) builder. The connection-level and TLS faults act here,
+//! before and below TLS; the HTTP faults are a middleware inside the
+//! journal's.
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,12 +20,15 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::CertificateDer;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::faults::http::FaultApplied;
+use crate::faults::stream::{FaultyStream, Shaping};
+use crate::faults::{ConnectionPlan, FaultHost, FaultKind};
 use crate::journal::{Cause, Class, Outcome, Record, Role};
 use crate::problem::InternalDetail;
 use crate::state::{Shared, presented};
@@ -37,12 +43,18 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long open connections get to finish after shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Wraps a role's router with the journal middleware.
+/// Wraps a role's router with the HTTP faults and, around them, the
+/// journal middleware.
 pub(crate) fn journaled(router: Router, shared: Arc<Shared>, role: Role) -> Router {
-    router.layer(axum::middleware::from_fn_with_state(
-        (shared, role),
-        record_request,
-    ))
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            (shared.clone(), role),
+            crate::faults::http::apply,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            (shared, role),
+            record_request,
+        ))
 }
 
 async fn record_request(
@@ -58,8 +70,20 @@ async fn record_request(
         .get::<PeerCertificate>()
         .and_then(|p| p.0.as_ref())
         .and_then(|der| presented(der));
+    let connection_faults = request
+        .extensions()
+        .get::<ConnectionFaults>()
+        .and_then(|f| f.0.clone());
     let response = next.run(request).await;
     let status = response.status();
+    let applied = response.extensions().get::<FaultApplied>();
+    let lost = applied.is_some_and(|f| f.lost);
+    let fault = match (connection_faults, applied) {
+        (None, None) => None,
+        (Some(c), None) => Some(c),
+        (None, Some(a)) => Some(a.name.clone()),
+        (Some(c), Some(a)) => Some(format!("{c},{}", a.name)),
+    };
     let outcome = response
         .extensions()
         .get::<Outcome>()
@@ -74,8 +98,9 @@ async fn record_request(
         method,
         path,
         certificate,
-        status: Some(status.as_u16()),
+        status: (!lost).then_some(status.as_u16()),
         outcome,
+        fault,
     });
     response
 }
@@ -97,39 +122,132 @@ fn fallback_outcome(status: u16) -> Outcome {
     }
 }
 
+/// A role's socket: listening, or (while `refuse` is in force) bound
+/// without listening, so the port stays ours and connections are refused.
+#[derive(Debug)]
+pub(crate) enum Socket {
+    /// Accepting connections.
+    Listening(TcpListener),
+    /// Bound, not listening: the kernel refuses connections.
+    Reserved(TcpSocket),
+    /// Neither (re-binding failed for a moment); retried shortly.
+    Gone,
+}
+
+/// Binds 127.0.0.1:`port` (0: any) without listening yet.
+pub(crate) fn bind(port: u16) -> std::io::Result<(TcpSocket, SocketAddr)> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+    let addr = socket.local_addr()?;
+    Ok((socket, addr))
+}
+
+/// Starts listening on a bound socket.
+pub(crate) fn listen(socket: TcpSocket) -> std::io::Result<TcpListener> {
+    socket.listen(1024)
+}
+
+/// Moves a socket to the state `refused` asks for.
+fn toggle(socket: Socket, refused: bool, port: u16) -> Socket {
+    match (socket, refused) {
+        (Socket::Listening(l), true) => {
+            drop(l);
+            bind(port).map_or(Socket::Gone, |(s, _)| Socket::Reserved(s))
+        }
+        (Socket::Reserved(s), false) => listen(s).map_or(Socket::Gone, Socket::Listening),
+        (Socket::Gone, true) => bind(port).map_or(Socket::Gone, |(s, _)| Socket::Reserved(s)),
+        (Socket::Gone, false) => bind(port)
+            .and_then(|(s, _)| listen(s))
+            .map_or(Socket::Gone, Socket::Listening),
+        (same, _) => same,
+    }
+}
+
+/// What a listener serves.
+pub(crate) enum Serves {
+    /// A host or the admin API: HTTP(S) through a router.
+    Http {
+        tls: Option<TlsAcceptor>,
+        app: Router,
+    },
+    /// The forward proxy, with the address of each host.
+    Proxy {
+        targets: Arc<Vec<(FaultHost, SocketAddr)>>,
+    },
+}
+
 /// One bound listener and what it serves.
 pub(crate) struct Listener {
     pub role: Role,
-    pub listener: TcpListener,
-    pub tls: Option<TlsAcceptor>,
-    pub app: Router,
+    pub addr: SocketAddr,
+    pub socket: Socket,
+    pub serves: Serves,
 }
 
 /// Accepts connections until `shutdown` turns true (or its sender goes),
-/// then lets open connections finish for a moment.
+/// then lets open connections finish for a moment. While a `refuse` fault
+/// is in force on the role's host, nothing listens.
 pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let host = FaultHost::of_role(l.role);
+    let mut changes = shared.faults.subscribe();
+    let mut socket = l.socket;
     let mut connections = JoinSet::new();
     loop {
+        let refused = host.is_some_and(|h| shared.faults.refused(h));
+        socket = toggle(socket, refused, l.addr.port());
+        let accept = async {
+            match &socket {
+                Socket::Listening(listener) => Some(listener.accept().await),
+                Socket::Reserved(_) => std::future::pending().await,
+                Socket::Gone => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    None
+                }
+            }
+        };
         tokio::select! {
-            accepted = l.listener.accept() => match accepted {
-                Ok((tcp, _)) => {
-                    connections.spawn(connection(
-                        tcp,
-                        l.tls.clone(),
-                        l.app.clone(),
-                        shared.clone(),
-                        l.role,
-                        shutdown.clone(),
-                    ));
+            accepted = accept => match accepted {
+                Some(Ok((tcp, _))) => {
+                    let shutdown = shutdown.clone();
+                    let shared = shared.clone();
+                    match &l.serves {
+                        Serves::Http { tls, app } => {
+                            connections.spawn(connection(
+                                tcp,
+                                tls.clone(),
+                                app.clone(),
+                                shared,
+                                l.role,
+                                shutdown,
+                            ));
+                        }
+                        Serves::Proxy { targets } => {
+                            connections.spawn(crate::proxy::connection(
+                                tcp,
+                                targets.clone(),
+                                shared,
+                                shutdown,
+                            ));
+                        }
+                    }
                 }
                 // Out of file descriptors and the like: back off a little.
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Some(Err(_)) => tokio::time::sleep(Duration::from_millis(20)).await,
+                None => {}
             },
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    // The faults are gone with the mock: only shutdown is left.
+                    let _ = shutdown.changed().await;
+                    break;
+                }
+            }
             _ = shutdown.changed() => break,
         }
         while connections.try_join_next().is_some() {}
     }
-    drop(l.listener);
+    drop(socket);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
         while connections.join_next().await.is_some() {}
     })
@@ -139,8 +257,12 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
     }
 }
 
+/// The faults acting on a connection, as a request extension for the journal.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnectionFaults(pub Option<String>);
+
 async fn connection(
-    tcp: tokio::net::TcpStream,
+    tcp: TcpStream,
     tls: Option<TlsAcceptor>,
     app: Router,
     shared: Arc<Shared>,
@@ -148,18 +270,65 @@ async fn connection(
     shutdown: watch::Receiver<bool>,
 ) {
     let _ = tcp.set_nodelay(true);
+    let plan = match FaultHost::of_role(role) {
+        Some(host) => shared.faults.on_connection(host),
+        None => ConnectionPlan::default(),
+    };
+    let mut names: Vec<String> = plan.shaping.iter().map(|a| a.name.clone()).collect();
+    let mut tls = tls;
+    let mut stall = false;
+    if let Some(terminal) = &plan.terminal {
+        names.insert(0, terminal.name.clone());
+        let label = names.join(",");
+        match terminal.spec.kind {
+            FaultKind::Hang => {
+                record_fault(&shared, role, label);
+                hold(tcp, shutdown).await;
+                return;
+            }
+            FaultKind::Reset => {
+                record_fault(&shared, role, label);
+                let _ = tcp.set_zero_linger();
+                drop(tcp);
+                return;
+            }
+            FaultKind::TlsStall => {
+                record_fault(&shared, role, label);
+                stall = true;
+            }
+            kind => match shared.fault_tls() {
+                Ok(configs) => {
+                    if let Some(acceptor) = configs.acceptor(role, kind) {
+                        tls = Some(acceptor);
+                    }
+                }
+                Err(e) => eprintln!("mock-ra: {}: fault {kind}: {e}", role.as_str()),
+            },
+        }
+    }
+    let label = (!names.is_empty()).then(|| names.join(","));
+    let io = FaultyStream::new(tcp, Shaping::new(&plan.shaping, stall));
     let Some(acceptor) = tls else {
-        serve_connection(TokioIo::new(tcp), app, PeerCertificate(None), shutdown).await;
+        serve_connection(
+            TokioIo::new(io),
+            app,
+            PeerCertificate(None),
+            ConnectionFaults(label),
+            shutdown,
+        )
+        .await;
         return;
     };
-    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
         Ok(Ok(stream)) => stream,
+        // A stall was journaled when it began.
+        _ if stall => return,
         Ok(Err(e)) => {
-            record_handshake_failure(&shared, role, handshake_cause(&e));
+            record_handshake_failure(&shared, role, handshake_cause(&e), label);
             return;
         }
         Err(_) => {
-            record_handshake_failure(&shared, role, Cause::TlsHandshakeFailed);
+            record_handshake_failure(&shared, role, Cause::TlsHandshakeFailed, label);
             return;
         }
     };
@@ -169,20 +338,72 @@ async fn connection(
         .peer_certificates()
         .and_then(|chain| chain.first())
         .map(|c| c.clone().into_owned());
-    serve_connection(TokioIo::new(stream), app, PeerCertificate(peer), shutdown).await;
+    serve_connection(
+        TokioIo::new(stream),
+        app,
+        PeerCertificate(peer),
+        ConnectionFaults(label),
+        shutdown,
+    )
+    .await;
 }
+
+/// `hang`: holds the connection, reading and dropping whatever comes,
+/// until the client gives up or the mock stops.
+async fn hold(mut tcp: TcpStream, mut shutdown: watch::Receiver<bool>) {
+    use tokio::io::AsyncReadExt;
+    let mut buf = [0u8; 4096];
+    loop {
+        tokio::select! {
+            read = tcp.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            },
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// The answer a `commit_then_lose` fault swallowed: hyper drops the
+/// connection instead of sending it.
+#[derive(Debug)]
+struct AnswerLost;
+
+impl std::fmt::Display for AnswerLost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("fault: the answer is lost")
+    }
+}
+
+impl std::error::Error for AnswerLost {}
 
 async fn serve_connection<I>(
     io: TokioIo<I>,
     app: Router,
     peer: PeerCertificate,
+    faults: ConnectionFaults,
     mut shutdown: watch::Receiver<bool>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = app.map_request(move |mut request: Request<hyper::body::Incoming>| {
+    let service = tower::service_fn(move |mut request: Request<hyper::body::Incoming>| {
         request.extensions_mut().insert(peer.clone());
-        request
+        request.extensions_mut().insert(faults.clone());
+        let app = app.clone();
+        async move {
+            let response = match app.oneshot(request).await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            };
+            if response
+                .extensions()
+                .get::<FaultApplied>()
+                .is_some_and(|f| f.lost)
+            {
+                return Err(AnswerLost);
+            }
+            Ok(response)
+        }
     });
     let builder = auto::Builder::new(TokioExecutor::new());
     let conn = builder.serve_connection(io, TowerToHyperService::new(service));
@@ -208,7 +429,7 @@ fn handshake_cause(e: &std::io::Error) -> Cause {
     }
 }
 
-fn record_handshake_failure(shared: &Shared, role: Role, cause: Cause) {
+fn record_handshake_failure(shared: &Shared, role: Role, cause: Cause, fault: Option<String>) {
     shared.journal.record(Record {
         time: shared.now(),
         role,
@@ -221,5 +442,11 @@ fn record_handshake_failure(shared: &Shared, role: Role, cause: Cause) {
             cause,
             account: None,
         },
+        fault,
     });
+}
+
+/// A fault that ended a connection before any request (hang, reset, stall).
+pub(crate) fn record_fault(shared: &Shared, role: Role, fault: String) {
+    record_handshake_failure(shared, role, Cause::Fault, Some(fault));
 }

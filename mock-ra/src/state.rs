@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use certs_gen::spec::Issuer;
 use certs_gen::{CertInfo, ClientSpec, Identity, Pki, PkiNames, RevocationReason};
@@ -16,8 +16,10 @@ use crate::accounts::{
 };
 use crate::clock::{Clock, ClockSetting};
 use crate::error::MockError;
+use crate::faults::Faults;
 use crate::issuance::{Ledger, LedgerEntry, Origin, Tickets};
 use crate::journal::Journal;
+use crate::tls::FaultTls;
 use crate::world::{AccountSpec, Policy, World};
 
 /// Accounts, ledger, tickets and identities: everything a reset restores.
@@ -37,6 +39,8 @@ pub(crate) struct Shared {
     pub clock: Clock,
     pub journal: Journal,
     pub admin_token: String,
+    pub faults: Faults,
+    fault_tls: OnceLock<Result<FaultTls, String>>,
     state: Mutex<State>,
     initial: State,
     initial_clock: ClockSetting,
@@ -79,8 +83,9 @@ mod double_option_rfc3339 {
 }
 
 impl Shared {
-    /// Builds the PKI, the accounts and the identities of `world`.
-    pub fn new(world: &World, admin_token: String) -> Result<Self, MockError> {
+    /// Builds the PKI, the accounts and the identities of `world`; its
+    /// faults draw from `fault_seed`.
+    pub fn new(world: &World, admin_token: String, fault_seed: u64) -> Result<Self, MockError> {
         world.validate()?;
         let clock = match world.clock.now {
             Some(now) => Clock::starting_at(now, world.clock.frozen),
@@ -126,12 +131,15 @@ impl Shared {
             state.identities.insert(entry.name.clone(), identity);
         }
         let initial_clock = clock.setting();
+        let faults = Faults::new(&world.faults, fault_seed).map_err(MockError::Invalid)?;
         Ok(Self {
             pki,
             policy: world.policy.clone(),
             clock,
             journal: Journal::default(),
             admin_token,
+            faults,
+            fault_tls: OnceLock::new(),
             initial: state.clone(),
             state: Mutex::new(state),
             initial_clock,
@@ -155,7 +163,16 @@ impl Shared {
     pub fn reset(&self) {
         *self.lock() = self.initial.clone();
         self.clock.restore(&self.initial_clock);
+        self.faults.reset();
         self.journal.clear();
+    }
+
+    /// The TLS faults' configurations, made on first use.
+    pub fn fault_tls(&self) -> Result<&FaultTls, &str> {
+        self.fault_tls
+            .get_or_init(|| FaultTls::new(&self.pki).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     /// A view of one account.

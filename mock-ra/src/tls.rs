@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use certs_gen::{Identity, Pki};
+use certs_gen::names::{WEBRA1_HOST, WEBRA2_HOST};
+use certs_gen::{KeyType, Pki, PkiNames};
+use rcgen::{CertificateParams, Issuer, KeyPair};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::CryptoProvider;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -15,9 +17,13 @@ use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore, ServerConfig,
     SignatureScheme,
 };
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use time::{Duration, OffsetDateTime};
+use tokio_rustls::TlsAcceptor;
 
 use crate::error::MockError;
+use crate::faults::FaultKind;
+use crate::journal::Role;
 
 /// The one crypto provider of the mock.
 pub fn provider() -> Arc<CryptoProvider> {
@@ -131,50 +137,263 @@ impl ClientCertVerifier for AnyValidityVerifier {
 /// client-CA root, D4.2) but optional; no session resumption, so that every
 /// login decides on the certificate of its own handshake.
 pub fn webra2_config(pki: &Pki) -> Result<Arc<ServerConfig>, MockError> {
-    let err = |e: Error| MockError::Tls {
-        role: "webra2",
-        message: e.to_string(),
-    };
-    let verifier = AnyValidityVerifier::new(
-        pki.client_root.der(),
-        vec![pki.issuing_ca.der().clone()],
-        false,
+    config_for(
+        pki,
+        Role::Webra2,
+        &pki.webra2_server.cert,
+        &pki.webra2_server.key,
+        None,
     )
-    .map_err(err)?;
-    let mut config = base(&pki.webra2_server, Arc::new(verifier)).map_err(err)?;
-    config.session_storage = Arc::new(NoServerSessionStorage {});
-    config.send_tls13_tickets = 0;
-    Ok(Arc::new(config))
 }
 
 /// webra1: client certificate required; session resumption on (tickets and
 /// a cache). On a resumed session rustls reports the certificate the
 /// session was first authenticated with: that is D6.11.
 pub fn webra1_config(pki: &Pki) -> Result<Arc<ServerConfig>, MockError> {
+    config_for(
+        pki,
+        Role::Webra1,
+        &pki.webra1_server.cert,
+        &pki.webra1_server.key,
+        None,
+    )
+}
+
+/// A role's configuration with a given server certificate and, when
+/// given, other CA names in its CertificateRequest.
+fn config_for(
+    pki: &Pki,
+    role: Role,
+    cert: &CertificateDer<'static>,
+    key: &PrivatePkcs8KeyDer<'static>,
+    hints: Option<Vec<DistinguishedName>>,
+) -> Result<Arc<ServerConfig>, MockError> {
     let err = |e: Error| MockError::Tls {
-        role: "webra1",
+        role: role.as_str(),
         message: e.to_string(),
     };
+    let mandatory = role == Role::Webra1;
     let verifier = AnyValidityVerifier::new(
         pki.client_root.der(),
         vec![pki.issuing_ca.der().clone()],
-        true,
+        mandatory,
     )
     .map_err(err)?;
-    let mut config = base(&pki.webra1_server, Arc::new(verifier)).map_err(err)?;
-    config.session_storage = ServerSessionMemoryCache::new(1024);
-    config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().map_err(err)?;
+    let verifier: Arc<dyn ClientCertVerifier> = match hints {
+        Some(hints) => Arc::new(OtherHints {
+            inner: Arc::new(verifier),
+            hints,
+        }),
+        None => Arc::new(verifier),
+    };
+    let mut config = base(cert, key, verifier).map_err(err)?;
+    if mandatory {
+        config.session_storage = ServerSessionMemoryCache::new(1024);
+        config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new().map_err(err)?;
+    } else {
+        config.session_storage = Arc::new(NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
     Ok(Arc::new(config))
 }
 
-fn base(server: &Identity, verifier: Arc<dyn ClientCertVerifier>) -> Result<ServerConfig, Error> {
+fn base(
+    cert: &CertificateDer<'static>,
+    key: &PrivatePkcs8KeyDer<'static>,
+    verifier: Arc<dyn ClientCertVerifier>,
+) -> Result<ServerConfig, Error> {
     let mut config = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(
-            vec![server.cert.clone()],
-            PrivateKeyDer::Pkcs8(server.key.clone_key()),
-        )?;
+        .with_single_cert(vec![cert.clone()], PrivateKeyDer::Pkcs8(key.clone_key()))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+/// A verifier that checks like its inner one but names other CAs in the
+/// CertificateRequest (`tls_foreign_ca_request`).
+#[derive(Debug)]
+struct OtherHints {
+    inner: Arc<dyn ClientCertVerifier>,
+    hints: Vec<DistinguishedName>,
+}
+
+impl ClientCertVerifier for OtherHints {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &self.hints
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        self.inner
+            .verify_client_cert(end_entity, intermediates, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// The name `tls_wrong_host`'s certificate is for.
+pub const WRONG_HOST: &str = "other-host.invalid";
+
+/// The TLS faults' configurations for webra2 and webra1: made once, on
+/// first use, from the world's PKI (the web root signs the expired and
+/// wrong-host certificates) and an unrelated PKI (the interceptor's CA and
+/// the foreign client CA).
+pub(crate) struct FaultTls {
+    acceptors: Vec<((Role, FaultKind), TlsAcceptor)>,
+}
+
+impl std::fmt::Debug for FaultTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultTls")
+            .field(
+                "faults",
+                &self.acceptors.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl FaultTls {
+    /// Builds every configuration.
+    pub fn new(pki: &Pki) -> Result<Self, MockError> {
+        let pki_err = |role: Role| {
+            move |e: String| MockError::Tls {
+                role: role.as_str(),
+                message: e,
+            }
+        };
+        let foreign = Pki::generate_named(PkiNames::foreign(), KeyType::P256, pki.now)?;
+        let foreign_hint = x509_parser::parse_x509_certificate(foreign.client_root.der())
+            .map(|(_, c)| DistinguishedName::from(c.subject().as_raw().to_vec()))
+            .map_err(|e| pki_err(Role::Webra2)(format!("foreign client root: {e}")))?;
+        let real_now = certs_gen::truncate_to_seconds(OffsetDateTime::now_utc());
+        let (early, late) = (real_now.min(pki.now), real_now.max(pki.now));
+        let mut acceptors = Vec::new();
+        for (role, own, theirs) in [
+            (Role::Webra2, &pki.webra2_server, &foreign.webra2_server),
+            (Role::Webra1, &pki.webra1_server, &foreign.webra1_server),
+        ] {
+            let host = match role {
+                Role::Webra2 => WEBRA2_HOST,
+                _ => WEBRA1_HOST,
+            };
+            let expired = server_cert(
+                pki,
+                &[host, "localhost", "127.0.0.1"],
+                early - Duration::days(366),
+                early - Duration::days(1),
+            )
+            .map_err(pki_err(role))?;
+            let wrong = server_cert(
+                pki,
+                &[WRONG_HOST],
+                early - Duration::days(400),
+                late + Duration::days(800),
+            )
+            .map_err(pki_err(role))?;
+            let configs = [
+                (
+                    FaultKind::TlsUnknownCa,
+                    config_for(pki, role, &theirs.cert, &theirs.key, None)?,
+                ),
+                (
+                    FaultKind::TlsExpired,
+                    config_for(pki, role, &expired.0, &expired.1, None)?,
+                ),
+                (
+                    FaultKind::TlsWrongHost,
+                    config_for(pki, role, &wrong.0, &wrong.1, None)?,
+                ),
+                (
+                    FaultKind::TlsForeignCaRequest,
+                    config_for(
+                        pki,
+                        role,
+                        &own.cert,
+                        &own.key,
+                        Some(vec![foreign_hint.clone()]),
+                    )?,
+                ),
+            ];
+            for (kind, config) in configs {
+                acceptors.push(((role, kind), TlsAcceptor::from(config)));
+            }
+        }
+        Ok(Self { acceptors })
+    }
+
+    /// The acceptor for a TLS fault on a role, if it changes the handshake.
+    pub fn acceptor(&self, role: Role, kind: FaultKind) -> Option<TlsAcceptor> {
+        self.acceptors
+            .iter()
+            .find(|(k, _)| *k == (role, kind))
+            .map(|(_, a)| a.clone())
+    }
+}
+
+/// A server certificate signed by the web root for `names`, valid between
+/// the given instants.
+fn server_cert(
+    pki: &Pki,
+    names: &[&str],
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), String> {
+    let e = |e: rcgen::Error| e.to_string();
+    let key = KeyPair::generate().map_err(e)?;
+    let mut params =
+        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .map_err(e)?;
+    let mut dn = rcgen::DistinguishedName::new();
+    dn.push(
+        rcgen::DnType::OrganizationName,
+        pki.names.organization.as_str(),
+    );
+    dn.push(rcgen::DnType::CommonName, names[0]);
+    params.distinguished_name = dn;
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params.serial_number = Some(rcgen::SerialNumber::from_slice(&certs_gen::random_serial()));
+    params.is_ca = rcgen::IsCa::ExplicitNoCa;
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    let issuer = Issuer::from_ca_cert_der(pki.web_root.der(), pki.web_root.key()).map_err(e)?;
+    let cert = params.signed_by(&key, &issuer).map_err(e)?;
+    Ok((
+        cert.der().clone(),
+        PrivatePkcs8KeyDer::from(key.serialize_der()),
+    ))
 }

@@ -320,7 +320,7 @@ mod tests {
 
     fn shared() -> Arc<Shared> {
         let world = crate::World::demo();
-        Arc::new(Shared::new(&world, "t".into()).unwrap())
+        Arc::new(Shared::new(&world, "t".into(), 1).unwrap())
     }
 
     async fn send(app: Router, req: Request<Body>) -> (StatusCode, serde_json::Value) {

@@ -36,12 +36,20 @@
 //! name = "stranger"
 //! expires = "+100d"
 //! ca = "foreign"                       # or "test" (default)
+//!
+//! [faults]                             # optional
+//! seed = 42                            # of every random draw; random when absent
+//!
+//! [[fault]]                            # any number; see the `faults` module
+//! host = "repo1"
+//! kind = "status"
+//! status = 503
+//! times = 2
 //! ```
 //!
-//! A case file puts these keys at top level next to `[case]`, `[client]`,
-//! `[[step]]` and `[[fault]]`; exactly those four are ignored here (they
-//! belong to the harness, and faults are not modelled yet), every other
-//! unknown key is an error naming `file:line:column`.
+//! A case file puts these keys at top level next to `[case]`, `[client]`
+//! and `[[step]]`; exactly those three are ignored here (they belong to the
+//! harness), every other unknown key is an error naming `file:line:column`.
 
 use std::collections::BTreeSet;
 
@@ -52,6 +60,7 @@ use serde::de::IgnoredAny;
 use time::{Duration, OffsetDateTime};
 
 use crate::accounts::{CertStatus, OrderState, Password};
+use crate::faults::{FaultSettings, FaultSpec};
 
 /// A world file that does not describe a world.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,9 +106,12 @@ pub struct World {
     /// A case file's `[[step]]`: the harness's, ignored here.
     #[serde(default, rename = "step")]
     _step: Option<IgnoredAny>,
-    /// A case file's `[[fault]]`: not modelled yet, ignored here.
+    /// `[[fault]]`: the faults in force from the start (the `faults` module).
     #[serde(default, rename = "fault")]
-    _fault: Option<IgnoredAny>,
+    pub faults: Vec<FaultSpec>,
+    /// `[faults]`: the seed of every random draw.
+    #[serde(default, rename = "faults")]
+    pub fault_settings: FaultSettings,
 }
 
 /// `[pki]`.
@@ -526,6 +538,16 @@ impl World {
             c.to_client_spec(OffsetDateTime::UNIX_EPOCH + Duration::days(20_000))
                 .map_err(|e| (at("expires"), e.to_string()))?;
         }
+        let mut fault_names = BTreeSet::new();
+        for (i, f) in self.faults.iter().enumerate() {
+            let at = |k: &str| vec![Seg::key("fault"), Seg::Index(i), Seg::key(k)];
+            f.check().map_err(|(key, m)| (at(key), m))?;
+            if let Some(n) = &f.name
+                && !fault_names.insert(n.clone())
+            {
+                return Err((at("name"), format!("fault name `{n}` is used twice")));
+            }
+        }
         Ok(())
     }
 }
@@ -621,11 +643,12 @@ ca = "foreign"
     }
 
     #[test]
-    fn case_step_and_fault_are_ignored_but_nothing_else() {
+    fn case_client_and_step_are_ignored_but_nothing_else() {
         let text = format!(
-            "[case]\nid = \"x\"\n[client]\nidentities = []\n[[step]]\nrun = \"renew\"\n[[fault]]\nhost = \"repo1\"\n{GOOD}"
+            "[case]\nid = \"x\"\n[client]\nidentities = []\n[[step]]\nrun = \"renew\"\n[[fault]]\nhost = \"repo1\"\nkind = \"hang\"\n{GOOD}"
         );
-        World::from_toml("c.toml", &text).unwrap();
+        let w = World::from_toml("c.toml", &text).unwrap();
+        assert_eq!(w.faults.len(), 1);
         let err = World::from_toml("c.toml", "[cases]\nid = 1\n")
             .unwrap_err()
             .to_string();
@@ -690,6 +713,78 @@ ca = "foreign"
         let text = "[[account]]\nid = \"a\"\npassword = \"p\"\n[[account.certificate]]\nexpires = \"-1d\"\nstatus = \"renewed\"\n";
         let err = World::from_toml("w.toml", text).unwrap_err().to_string();
         assert!(err.contains("0 current certificates"), "{err}");
+    }
+
+    #[test]
+    fn faults_parse_with_their_schedule_and_seed() {
+        let text = "[faults]\nseed = 42\n\n[[fault]]\nname = \"flaky\"\nhost = \"repo1\"\npath = \"/sppca/*\"\nkind = \"status\"\nstatus = 503\nretry_after = 1\nfrom = 2\nto = 3\nprobability = 0.5\n\n[[fault]]\nhost = \"webra2\"\nkind = \"commit_then_lose\"\n";
+        let w = World::from_toml("w.toml", text).unwrap();
+        assert_eq!(w.fault_settings.seed, Some(42));
+        assert_eq!(w.faults.len(), 2);
+        assert_eq!(w.faults[0].status, Some(503));
+        assert_eq!(w.faults[1].kind, crate::faults::FaultKind::CommitThenLose);
+    }
+
+    #[test]
+    fn bad_faults_name_file_line_and_column() {
+        let cases = [
+            // unknown key
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"hang\"\nhots = 1\n",
+                "w.toml:4:1: unknown field `hots`",
+            ),
+            // unknown kind
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"explode\"\n",
+                "w.toml:3:8: unknown variant `explode`",
+            ),
+            // unknown host
+            (
+                "[[fault]]\nhost = \"admin\"\nkind = \"hang\"\n",
+                "w.toml:2:8: unknown variant `admin`",
+            ),
+            // a parameter the kind does not take
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"hang\"\nms = 5\n",
+                "w.toml:4:6: hang does not take `ms`",
+            ),
+            // a missing parameter points at the kind
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"latency\"\n",
+                "w.toml:3:8: latency needs `ms`",
+            ),
+            // a TLS fault on a plain-HTTP host
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"tls_expired\"\n",
+                "w.toml:2:8: tls_expired needs an HTTPS host",
+            ),
+            // a schedule refuse cannot have
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"refuse\"\ntimes = 2\n",
+                "w.toml:4:9: refuse takes no schedule",
+            ),
+            // a bad probability
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"reset\"\nprobability = 2.0\n",
+                "w.toml:4:15: probability 2: expected",
+            ),
+            // a path where there are none
+            (
+                "[[fault]]\nhost = \"repo1\"\nkind = \"reset\"\npath = \"/x\"\n",
+                "w.toml:4:8: reset takes no `path`",
+            ),
+            // a bad seed
+            ("[faults]\nseed = \"x\"\n", "w.toml:2:8: invalid type"),
+            // two faults with one name
+            (
+                "[[fault]]\nname = \"a\"\nhost = \"repo1\"\nkind = \"reset\"\n[[fault]]\nname = \"a\"\nhost = \"repo1\"\nkind = \"hang\"\n",
+                "w.toml:6:8: fault name `a` is used twice",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = World::from_toml("w.toml", text).unwrap_err().to_string();
+            assert!(err.starts_with(want), "want {want}\n got {err}");
+        }
     }
 
     #[test]
