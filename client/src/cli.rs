@@ -108,6 +108,11 @@ pub struct Global {
     /// Send every request through this proxy [default: HTTPS_PROXY, HTTP_PROXY, NO_PROXY]
     #[arg(long, global = true, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Times a failed idempotent GET (access check, CA certificates, CRLs)
+    /// is tried again, waiting 0.25 s, then 0.5 s, ... (or a 503's
+    /// Retry-After up to --timeout); the issuance is never retried
+    #[arg(long, global = true, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
 }
 
 /// The commands.
@@ -322,7 +327,10 @@ fn net_config(g: &Global, env: &Environment) -> Result<NetConfig, Error> {
             http: env.http_proxy.clone(),
             no_proxy: env.no_proxy.clone(),
         },
-        retry: RetryPolicy::default(),
+        retry: RetryPolicy {
+            attempts: g.retries + 1,
+            ..RetryPolicy::default()
+        },
     })
 }
 

@@ -261,7 +261,10 @@ impl Browser {
         let failure = self.resolver.failure.lock().ok().and_then(|g| g.clone());
         let result = match (result, failure) {
             (Err(NotConfirmed::Unreachable(e)), Some(why))
-                if matches!(e.kind, NetErrorKind::Tls(_) | NetErrorKind::Connect(_)) =>
+                if matches!(
+                    e.kind,
+                    NetErrorKind::Tls(_) | NetErrorKind::Connect(_) | NetErrorKind::Dropped(_)
+                ) =>
             {
                 Err(NotConfirmed::NoIdentity {
                     host: net::WEBRA1_HOST.into(),

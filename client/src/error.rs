@@ -19,6 +19,11 @@ pub enum Error {
     /// A host did not answer, or not as the protocol says (D6.1).
     #[error(transparent)]
     Net(#[from] NetError),
+    /// The issuance request may have reached the RA, but no usable answer
+    /// came back: the certificate may be issued (the order consumed)
+    /// while nothing could be stored (D7.3). The old identity is kept.
+    #[error("the answer to the issuance request was lost: {0}")]
+    AnswerLost(NetError),
     /// The RA refused with one of the customer's classes (docs/protocol.md 2.5).
     #[error("{host} answered {status} {class}")]
     Refused {
@@ -80,7 +85,7 @@ impl Error {
     pub fn class(&self) -> Class {
         match self {
             Error::Usage(_) => Class::Usage,
-            Error::Net(_) => Class::E115,
+            Error::Net(_) | Error::AnswerLost(_) => Class::E115,
             Error::Refused { class, .. } => *class,
             Error::NoCertificate(_) => Class::NoCert,
             Error::Store(_) | Error::NotStored { .. } | Error::Input { .. } => Class::EImport,
@@ -117,6 +122,14 @@ impl Error {
                 ..
             } => {
                 o = net_lines(o, e, lang);
+            }
+            Error::AnswerLost(e) => {
+                o = net_lines(o, e, lang)
+                    .field("issuance_answer_lost", true)
+                    .line(match lang {
+                        Lang::Ja => "証明書の発行要求は送信しましたが、応答を受け取れませんでした。証明書は発行済みの可能性があります。お使いの証明書はそのまま残っています。再実行して「既に証明書を取得済み」(550) と表示された場合は、証明書の再発行を申請してください。".to_owned(),
+                        Lang::En => "the issuance request was sent but its answer never arrived: the certificate may have been issued. Your current certificate is untouched. If running again gives 550 (already obtained), apply for a reissue".to_owned(),
+                    });
             }
             Error::Refused { host, status, .. } => {
                 o = o.field("host", host.clone()).field("status", *status);
@@ -167,13 +180,20 @@ fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
         NetErrorKind::Tls(_) => "tls",
         NetErrorKind::Status(_) => "status",
         NetErrorKind::Body(_) => "body",
+        NetErrorKind::Dropped(_) => "dropped",
         NetErrorKind::Setup(_) => "setup",
     };
     o = o.field("failure", kind);
     if !e.host.is_empty() {
-        o = o.line(match lang {
-            Lang::Ja => format!("接続できなかった接続先: {}", e.host),
-            Lang::En => format!("host that failed: {}", e.host),
+        let answered = matches!(
+            e.kind,
+            NetErrorKind::Status(_) | NetErrorKind::Body(_) | NetErrorKind::Dropped(_)
+        );
+        o = o.line(match (lang, answered) {
+            (Lang::Ja, false) => format!("接続できなかった接続先: {}", e.host),
+            (Lang::Ja, true) => format!("正しい応答が得られなかった接続先: {}", e.host),
+            (Lang::En, false) => format!("host that failed: {}", e.host),
+            (Lang::En, true) => format!("host whose answer failed: {}", e.host),
         });
     }
     if let NetErrorKind::Tls(_) = e.kind {

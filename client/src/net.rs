@@ -3,7 +3,7 @@
 //! proxies, bounded retries of idempotent GETs, and the classification of
 //! every transport failure (all of which the customer sees as E115).
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,6 +53,10 @@ pub enum NetErrorKind {
     /// A body that could not be read or is not what the protocol says.
     #[error("unreadable answer: {0}")]
     Body(String),
+    /// The request went out, then the connection ended (closed or reset)
+    /// before a whole answer came back.
+    #[error("the connection dropped before the answer: {0}")]
+    Dropped(String),
     /// A request that could not even be built (bad URL, bad proxy).
     #[error("cannot send the request: {0}")]
     Setup(String),
@@ -66,7 +70,8 @@ pub struct ConnectTo {
     pub host: Option<String>,
     /// Port the URL names (`None`: any).
     pub port: Option<u16>,
-    /// Where to connect instead (IP address or name).
+    /// Where to connect instead (IP address or name; a name is resolved
+    /// when connecting, not when the flag is read).
     pub to_host: String,
     /// Port to connect to (`None`: the URL's).
     pub to_port: Option<u16>,
@@ -139,12 +144,16 @@ pub struct ProxySettings {
     pub no_proxy: Option<String>,
 }
 
-/// Bounded retries for idempotent GETs.
+/// Bounded retries for idempotent GETs: a failing host ends a GET within
+/// `attempts x --timeout` plus the waits between attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all (1: no retry).
     pub attempts: u32,
-    /// Wait before the second attempt; doubles each time.
+    /// Wait before the second attempt; doubles each time. A 503 or 429
+    /// with `Retry-After: SECS` waits that long instead, when it is no
+    /// longer than `--timeout`; a longer one is not waited for (the GET
+    /// fails at once).
     pub backoff: Duration,
 }
 
@@ -285,31 +294,24 @@ impl Net {
             .http1_only()
             .pool_max_idle_per_host(0)
             .user_agent(concat!("certrenew/", env!("CARGO_PKG_VERSION")));
-        if let Some(addr) = self.mapped(&host, port).map_err(|k| self.err(url, k))? {
-            b = b.resolve(&host, addr);
-        }
+        b = b.dns_resolver(Arc::new(Resolver {
+            host: host.clone(),
+            target: self.target(&host, port),
+            timeout: self.config.connect_timeout,
+        }));
         b = self.with_proxies(b).map_err(|k| self.err(url, k))?;
         b.build()
             .map_err(|e| self.err(url, NetErrorKind::Setup(error_chain(&e))))
     }
 
-    /// Where a mapping sends `host:port`, if any.
-    fn mapped(&self, host: &str, port: u16) -> Result<Option<SocketAddr>, NetErrorKind> {
-        let Some(m) = self.config.mappings.iter().find(|m| m.matches(host, port)) else {
-            return Ok(None);
-        };
-        let to_port = m.to_port.unwrap_or(port);
-        let mut addrs = (m.to_host.as_str(), to_port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                NetErrorKind::Connect(format!("--connect-to target {}:{to_port}: {e}", m.to_host))
-            })?;
-        addrs.next().map(Some).ok_or_else(|| {
-            NetErrorKind::Connect(format!(
-                "--connect-to target {}:{to_port}: no address",
-                m.to_host
-            ))
-        })
+    /// Where a mapping sends `host:port` (a name or an address, and a
+    /// port), if any. Nothing is resolved here.
+    fn target(&self, host: &str, port: u16) -> Option<(String, u16)> {
+        self.config
+            .mappings
+            .iter()
+            .find(|m| m.matches(host, port))
+            .map(|m| (m.to_host.clone(), m.to_port.unwrap_or(port)))
     }
 
     fn with_proxies(
@@ -385,34 +387,130 @@ impl Net {
         let attempts = self.config.retry.attempts.max(1);
         let mut attempt = 1;
         loop {
+            // (what failed, whether to retry, the server's Retry-After)
             let result = async {
                 let resp = client
                     .get(url.clone())
                     .send()
                     .await
-                    .map_err(|e| (classify(&e), true))?;
+                    .map_err(|e| (classify(&e), true, None))?;
                 let status = resp.status();
                 if !status.is_success() {
+                    let retry = status.is_server_error() || status.as_u16() == 429;
                     return Err((
                         NetErrorKind::Status(status.as_u16()),
-                        status.is_server_error(),
+                        retry,
+                        retry_after(resp.headers()),
                     ));
                 }
-                let body = resp.bytes().await.map_err(|e| (classify(&e), true))?;
-                parse(&body).map_err(|e| (NetErrorKind::Body(e), true))
+                let body = resp.bytes().await.map_err(|e| (classify(&e), true, None))?;
+                parse(&body).map_err(|e| (NetErrorKind::Body(e), true, None))
             }
             .await;
             match result {
                 Ok(v) => return Ok(v),
-                Err((kind, retry)) if retry && attempt < attempts => {
-                    let _ = kind;
-                    tokio::time::sleep(wait).await;
+                Err((kind, true, asked)) if attempt < attempts => {
+                    let pause = match asked {
+                        None => wait,
+                        // The server's wish, when it fits the time we allow a request.
+                        Some(secs) if secs <= self.config.timeout => secs.max(wait),
+                        Some(_) => return Err(self.err(url, kind)),
+                    };
+                    tokio::time::sleep(pause).await;
                     wait *= 2;
                     attempt += 1;
                 }
-                Err((kind, _)) => return Err(self.err(url, kind)),
+                Err((kind, _, _)) => return Err(self.err(url, kind)),
             }
         }
+    }
+}
+
+/// A `Retry-After` given in seconds (the HTTP-date form is not waited for).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Name resolution for one client: the `--connect-to` target of its host
+/// is looked up when a connection is made (so a name works as well as an
+/// address), names under `.invalid` fail at once as RFC 6761 (6.4) asks of
+/// resolver libraries, and every lookup is bounded by `--connect-timeout`.
+#[derive(Debug)]
+struct Resolver {
+    /// The host the client's URL names.
+    host: String,
+    /// Its mapping's target, if any.
+    target: Option<(String, u16)>,
+    /// How long a lookup may take.
+    timeout: Duration,
+}
+
+/// A name that did not resolve.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ResolveError(String);
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let asked = name.as_str().to_ascii_lowercase();
+        let (lookup, port, mapped) = match &self.target {
+            Some((to, port)) if asked == self.host => (to.clone(), *port, true),
+            _ => (asked, 0, false),
+        };
+        let timeout = self.timeout;
+        Box::pin(async move {
+            let addrs = resolve(&lookup, port, timeout).await.map_err(|e| {
+                let why = if mapped {
+                    format!("--connect-to target {e}")
+                } else {
+                    e.0
+                };
+                Box::new(ResolveError(why)) as Box<dyn std::error::Error + Send + Sync>
+            })?;
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Resolves `name` (an address is taken as is) for `port`, within `timeout`.
+pub async fn resolve(
+    name: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<Vec<SocketAddr>, ResolveError> {
+    let bare = name.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let lower = bare.trim_end_matches('.').to_ascii_lowercase();
+    if lower == "invalid" || lower.ends_with(".invalid") {
+        return Err(ResolveError(format!(
+            "{bare}: name not resolved (names under .invalid never resolve, RFC 6761)"
+        )));
+    }
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((bare, port))).await {
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(ResolveError(format!(
+                    "{bare}: name not resolved (no address)"
+                )))
+            } else {
+                Ok(addrs)
+            }
+        }
+        Ok(Err(e)) => Err(ResolveError(format!("{bare}: name not resolved ({e})"))),
+        Err(_) => Err(ResolveError(format!(
+            "{bare}: name not resolved within {} s",
+            timeout.as_secs_f64()
+        ))),
     }
 }
 
@@ -499,6 +597,8 @@ pub fn classify(e: &reqwest::Error) -> NetErrorKind {
         NetErrorKind::Connect(text)
     } else if e.is_body() || e.is_decode() {
         NetErrorKind::Body(text)
+    } else if e.is_request() {
+        NetErrorKind::Dropped(text)
     } else {
         NetErrorKind::Connect(text)
     }
@@ -550,17 +650,49 @@ mod tests {
     }
 
     #[test]
-    fn mappings_resolve_to_the_target() {
+    fn mappings_name_their_target_without_resolving_it() {
         let net = Net::new(NetConfig {
-            mappings: vec!["repo1.secomtrust.net:80:127.0.0.1:9".parse().unwrap()],
+            mappings: vec![
+                "repo1.secomtrust.net:80:127.0.0.1:9".parse().unwrap(),
+                "repository.secomtrust.net:80:repository.example.invalid:"
+                    .parse()
+                    .unwrap(),
+            ],
             server_roots: Some(vec![test_root()]),
             ..Default::default()
         })
         .unwrap();
         assert_eq!(
-            net.mapped("repo1.secomtrust.net", 80).unwrap(),
-            Some("127.0.0.1:9".parse().unwrap())
+            net.target("repo1.secomtrust.net", 80),
+            Some(("127.0.0.1".into(), 9))
         );
-        assert_eq!(net.mapped("repo1.secomtrust.net", 443).unwrap(), None);
+        assert_eq!(net.target("repo1.secomtrust.net", 443), None);
+        // A name target is taken as given; the port defaults to the URL's.
+        assert_eq!(
+            net.target("repository.secomtrust.net", 80),
+            Some(("repository.example.invalid".into(), 80))
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_names_fail_at_once_and_addresses_need_no_lookup() {
+        let t = Duration::from_secs(5);
+        let started = std::time::Instant::now();
+        let err = resolve("repo1.unresolvable.invalid", 80, t)
+            .await
+            .unwrap_err();
+        assert!(err.0.contains("RFC 6761"), "{err}");
+        assert!(resolve("INVALID.", 80, t).await.is_err());
+        assert!(started.elapsed() < Duration::from_millis(100));
+        assert_eq!(
+            resolve("127.0.0.1", 8080, t).await.unwrap(),
+            vec!["127.0.0.1:8080".parse().unwrap()]
+        );
+        assert_eq!(
+            resolve("[::1]", 80, t).await.unwrap(),
+            vec!["[::1]:80".parse().unwrap()]
+        );
+        let local = resolve("localhost", 80, t).await.unwrap();
+        assert!(local.iter().all(|a| a.ip().is_loopback()), "{local:?}");
     }
 }

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::cert::{CertFacts, KeyType, pem_certificates};
-use crate::chain;
+use crate::chain::{self, ChainError};
 use crate::clock::{Clock, rfc3339};
 use crate::error::Error;
 use crate::messages::{Class, Lang, Outcome, Success};
@@ -172,6 +172,14 @@ pub async fn renew(
         ctx.prompter,
         lang,
     )?;
+    // D3.1, D7.3: the selected identity's issuing CA and root, with their
+    // CRLs, are the ones the new certificate will name. A repository that
+    // cannot serve them stops the renewal here, before the one-shot
+    // issuance, rather than after it. (An identity without AIA or CRL
+    // URLs has nothing to check here; its chain is checked after.)
+    if let Err(ChainError::Net(e)) = chain::fetch(ctx.net, &old.cert).await {
+        return Err(Error::Net(e));
+    }
     let old_key = ctx.store.load_key(&old)?;
     let ck = net::certified_key(&old.cert.der, &old.chain_der(), &old_key)
         .map_err(|e| Error::Internal(format!("identity {}: {e}", old.id)))?;
@@ -211,11 +219,16 @@ pub async fn renew(
         csr: STANDARD.encode(&csr),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let issued: CertificateResponse = post_json(ctx.net, &client, &cert_url, body, 201).await?;
+    let issued = post_issuance(ctx.net, &client, &cert_url, body).await?;
     let new_der = pem_certificates(issued.certificate.as_bytes())
         .ok()
         .and_then(|v| v.into_iter().next())
-        .ok_or_else(|| bad_body(ctx.net, &cert_url, "no certificate in the answer".into()))?;
+        .ok_or_else(|| {
+            Error::AnswerLost(ctx.net.err(
+                &cert_url,
+                NetErrorKind::Body("no certificate in the answer".into()),
+            ))
+        })?;
     let key_der = rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
 
     // D7.3: on disk before anything else.
@@ -378,6 +391,45 @@ async fn post_json<T: DeserializeOwned>(
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.map_err(|e| net.classify(url, &e))?;
     interpret(net, url, status, &bytes, expected)
+}
+
+/// The one-shot issuance (2.4), never retried. When the request may have
+/// reached the RA but no usable answer came back (the connection dropped
+/// after sending, a timeout waiting, a 201 whose body cannot be read), the
+/// error says so: the order may be consumed (D7.3) even though nothing
+/// could be stored.
+async fn post_issuance(
+    net: &Net,
+    client: &reqwest::Client,
+    url: &Url,
+    body: Vec<u8>,
+) -> Result<CertificateResponse, Error> {
+    let resp = client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            let err = net.classify(url, &e);
+            // Not connected, or the handshake failed: nothing reached the RA.
+            if e.is_connect() || net::find_rustls_error(&e).is_some() {
+                Error::Net(err)
+            } else {
+                Error::AnswerLost(err)
+            }
+        })?;
+    let status = resp.status().as_u16();
+    let bytes = match resp.bytes().await {
+        Ok(b) => b,
+        Err(e) if status == 201 => return Err(Error::AnswerLost(net.classify(url, &e))),
+        Err(e) => return Err(Error::Net(net.classify(url, &e))),
+    };
+    match interpret(net, url, status, &bytes, 201) {
+        Err(Error::Net(e)) if status == 201 => Err(Error::AnswerLost(e)),
+        other => other,
+    }
 }
 
 fn interpret<T: DeserializeOwned>(

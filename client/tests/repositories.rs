@@ -261,3 +261,115 @@ async fn a_refused_connection_is_e115() {
     assert!(matches!(n.kind, NetErrorKind::Connect(_)), "{n:?}");
     assert_eq!(class_of(e), Class::E115);
 }
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_waited_for_then_retried() {
+    let w = world().await;
+    let flaky = w.pki.names.issuing_ca_crl_path();
+    w.mount_good_except(&flaky).await;
+    Mock::given(path(flaky.clone()))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&w.server)
+        .await;
+    let now = OffsetDateTime::now_utc();
+    Mock::given(path(flaky.clone()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(w.pki.issuing_crl(&[], now, 1).unwrap().to_vec()),
+        )
+        .with_priority(2)
+        .mount(&w.server)
+        .await;
+    let started = Instant::now();
+    chain::fetch(&w.net(Duration::from_secs(5)), &w.leaf)
+        .await
+        .unwrap();
+    // The server asked for one second; the backoff alone is 10 ms.
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(w.requests_to(&flaky).await, 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_timeout_is_not_waited_for() {
+    let w = world().await;
+    let broken = w.pki.names.issuing_ca_cert_path();
+    w.mount_good_except(&broken).await;
+    Mock::given(path(broken.clone()))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "3600"))
+        .mount(&w.server)
+        .await;
+    let started = Instant::now();
+    let e = chain::fetch(&w.net(Duration::from_secs(2)), &w.leaf)
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let ChainError::Net(ref n) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(n.kind, NetErrorKind::Status(503));
+    assert_eq!(w.requests_to(&broken).await, 1);
+    assert_eq!(class_of(e), Class::E115);
+}
+
+/// A `--connect-to` target may be a name; it is resolved when connecting.
+#[tokio::test]
+async fn a_mapping_to_a_name_is_resolved_when_connecting() {
+    let w = world().await;
+    w.mount_good_except("").await;
+    let port = w.server.address().port();
+    let net = Net::new(NetConfig {
+        mappings: vec![
+            format!("repo1.secomtrust.net:80:localhost:{port}")
+                .parse()
+                .unwrap(),
+            format!("repository.secomtrust.net:80:localhost:{port}")
+                .parse()
+                .unwrap(),
+        ],
+        server_roots: Some(vec![w.pki.web_root.der().clone()]),
+        ..Default::default()
+    })
+    .unwrap();
+    let chain = chain::fetch(&net, &w.leaf).await.unwrap();
+    assert_eq!(chain.cas.len(), 2);
+}
+
+/// A name under `.invalid` never resolves (RFC 6761): E115 at once, after
+/// the bounded retries, without asking any resolver.
+#[tokio::test]
+async fn an_unresolvable_target_is_e115_quickly() {
+    let w = world().await;
+    let net = Net::new(NetConfig {
+        mappings: vec![
+            "repo1.secomtrust.net:80:repo1.unresolvable.invalid:80"
+                .parse()
+                .unwrap(),
+        ],
+        server_roots: Some(vec![w.pki.web_root.der().clone()]),
+        retry: RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(10),
+        },
+        ..Default::default()
+    })
+    .unwrap();
+    let started = Instant::now();
+    let e = chain::fetch(&net, &w.leaf).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let ChainError::Net(ref n) = e else {
+        panic!("{e:?}")
+    };
+    assert!(matches!(n.kind, NetErrorKind::Connect(_)), "{n:?}");
+    assert!(n.to_string().contains("RFC 6761"), "{n}");
+    assert_eq!(class_of(e), Class::E115);
+}
