@@ -274,28 +274,52 @@ async fn connection(
         Some(host) => shared.faults.on_connection(host),
         None => ConnectionPlan::default(),
     };
+    if plan.terminal.is_none() && plan.shaping.is_empty() {
+        return handle(tcp, tls, app, shared, role, shutdown, plan).await;
+    }
+    // A faulted connection may be stuck on purpose (a delay, a stall): it
+    // ends with the mock, without the drain time well-behaved ones get.
+    let mut stop = shutdown.clone();
+    tokio::select! {
+        _ = handle(tcp, tls, app, shared, role, shutdown, plan) => {}
+        _ = stop.changed() => {}
+    }
+}
+
+async fn handle(
+    tcp: TcpStream,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    shared: Arc<Shared>,
+    role: Role,
+    shutdown: watch::Receiver<bool>,
+    plan: ConnectionPlan,
+) {
     let mut names: Vec<String> = plan.shaping.iter().map(|a| a.name.clone()).collect();
+    if let Some(terminal) = &plan.terminal {
+        names.insert(0, terminal.name.clone());
+    }
+    let label = (!names.is_empty()).then(|| names.join(","));
+    // A faulted connection is journaled once, when it is accepted (so the
+    // journal does not depend on when the client gives up); its requests
+    // carry the fault's name too.
+    if let Some(label) = &label {
+        record_fault(&shared, role, label.clone());
+    }
     let mut tls = tls;
     let mut stall = false;
     if let Some(terminal) = &plan.terminal {
-        names.insert(0, terminal.name.clone());
-        let label = names.join(",");
         match terminal.spec.kind {
             FaultKind::Hang => {
-                record_fault(&shared, role, label);
                 hold(tcp, shutdown).await;
                 return;
             }
             FaultKind::Reset => {
-                record_fault(&shared, role, label);
                 let _ = tcp.set_zero_linger();
                 drop(tcp);
                 return;
             }
-            FaultKind::TlsStall => {
-                record_fault(&shared, role, label);
-                stall = true;
-            }
+            FaultKind::TlsStall => stall = true,
             kind => match shared.fault_tls() {
                 Ok(configs) => {
                     if let Some(acceptor) = configs.acceptor(role, kind) {
@@ -306,7 +330,6 @@ async fn connection(
             },
         }
     }
-    let label = (!names.is_empty()).then(|| names.join(","));
     let io = FaultyStream::new(tcp, Shaping::new(&plan.shaping, stall));
     let Some(acceptor) = tls else {
         serve_connection(
@@ -321,14 +344,14 @@ async fn connection(
     };
     let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
         Ok(Ok(stream)) => stream,
-        // A stall was journaled when it began.
-        _ if stall => return,
+        // A faulted connection was journaled when it was accepted.
+        _ if label.is_some() => return,
         Ok(Err(e)) => {
-            record_handshake_failure(&shared, role, handshake_cause(&e), label);
+            record_handshake_failure(&shared, role, handshake_cause(&e), None);
             return;
         }
         Err(_) => {
-            record_handshake_failure(&shared, role, Cause::TlsHandshakeFailed, label);
+            record_handshake_failure(&shared, role, Cause::TlsHandshakeFailed, None);
             return;
         }
     };
@@ -446,7 +469,7 @@ fn record_handshake_failure(shared: &Shared, role: Role, cause: Cause, fault: Op
     });
 }
 
-/// A fault that ended a connection before any request (hang, reset, stall).
+/// A connection accepted under a connection-level or TLS fault.
 pub(crate) fn record_fault(shared: &Shared, role: Role, fault: String) {
     record_handshake_failure(shared, role, Cause::Fault, Some(fault));
 }

@@ -95,6 +95,7 @@ fn serve_prints_a_ready_line_and_answers_curl_then_stops_on_sigterm() {
         ("repo1", "http"),
         ("repository", "http"),
         ("admin", "http"),
+        ("proxy", "http"),
     ] {
         let url = l[role].as_str().unwrap();
         assert!(
@@ -300,9 +301,23 @@ certrenew = ["renew", "--yes"]
         case.to_str().unwrap(),
         "--state-dir",
         dir.path().join("state").to_str().unwrap(),
+        "--fault-seed",
+        "7",
     ]);
     let l = &served.line;
     assert_eq!(l["clock"], "2026-01-15T09:00:00Z");
+    // The case's fault is in force before the first connection.
+    assert_eq!(l["faults"], serde_json::json!(["webra2-refuse"]));
+    assert_eq!(l["fault_seed"], 7);
+    assert!(
+        l["proxy"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    let webra2 = l["webra2"].as_str().unwrap().trim_start_matches("https://");
+    let refused = std::net::TcpStream::connect(webra2).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
     assert!(l.get("demo").is_none());
     let args: Vec<&str> = l["certrenew_args"]
         .as_array()

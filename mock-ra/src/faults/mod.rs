@@ -439,6 +439,16 @@ impl FaultSpec {
         self
     }
 
+    /// The path it acts on: its own, or for `commit_then_lose` (which acts
+    /// on the issuance only) the issuance path.
+    pub fn effective_path(&self) -> Option<&str> {
+        match (&self.path, self.kind) {
+            (Some(p), _) => Some(p),
+            (None, FaultKind::CommitThenLose) => Some(crate::webra2::CERTIFICATE_PATH),
+            (None, _) => None,
+        }
+    }
+
     /// The label the journal and the admin API use when no name is given.
     pub fn default_name(&self) -> String {
         format!("{}-{}", self.host, self.kind)
@@ -828,7 +838,7 @@ impl Faults {
         for a in r.active.iter_mut().filter(|a| {
             a.spec.host == host
                 && a.spec.kind.layer() == layer
-                && path_matches(a.spec.path.as_deref(), path)
+                && path_matches(a.spec.effective_path(), path)
         }) {
             let Some(applied) = a.event(seed) else {
                 continue;
@@ -1020,6 +1030,17 @@ mod tests {
         let second = faults.on_request(FaultHost::Repo1, "/a").unwrap();
         assert_eq!(second.spec.kind, FaultKind::Empty);
         assert!(faults.on_request(FaultHost::Repository, "/a").is_none());
+        // commit_then_lose without a path acts on the issuance only.
+        let lose = Faults::new(
+            &[FaultSpec::new(FaultHost::Webra2, FaultKind::CommitThenLose)],
+            1,
+        )
+        .unwrap();
+        assert!(lose.on_request(FaultHost::Webra2, "/").is_none());
+        assert!(
+            lose.on_request(FaultHost::Webra2, crate::webra2::CERTIFICATE_PATH)
+                .is_some()
+        );
         let view = faults.view();
         assert_eq!(view.faults[0].name, "repo1-status");
         assert_eq!((view.faults[0].seen, view.faults[0].applied), (2, 1));
