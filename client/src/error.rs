@@ -116,11 +116,7 @@ impl Error {
         };
         o = o.line(detail);
         match self {
-            Error::Net(e)
-            | Error::Chain {
-                source: ChainError::Net(e),
-                ..
-            } => {
+            Error::Net(e) => {
                 o = net_lines(o, e, lang);
             }
             Error::AnswerLost(e) => {
@@ -153,7 +149,10 @@ impl Error {
                     .field("recovery_file", p.display().to_string())
                     .field("serial", serial.clone());
             }
-            Error::Chain { serial, .. } => {
+            Error::Chain { serial, source } => {
+                if let ChainError::Net(e) = source {
+                    o = net_lines(o, e, lang);
+                }
                 o = o.field("serial", serial.clone()).line(match lang {
                     Lang::Ja => "新しい証明書と秘密鍵はストアに保存済みです。接続を確認して certrenew renew を再度実行すると、証明書チェーンの取得から再開します。".to_owned(),
                     Lang::En => "the new certificate and key are already in the store; once the hosts answer, run certrenew renew again to fetch the chain (no new issuance)".to_owned(),

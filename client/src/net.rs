@@ -591,7 +591,12 @@ pub fn classify(e: &reqwest::Error) -> NetErrorKind {
     let text = error_chain(e);
     if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
         NetErrorKind::Timeout(text)
-    } else if find_rustls_error(e).is_some() {
+    } else if find_rustls_error(e).is_some()
+        // The connector boxes its cause out of reach of a downcast; rustls'
+        // own words still say what it was.
+        || text.contains("invalid peer certificate")
+        || text.contains("received fatal alert")
+    {
         NetErrorKind::Tls(text)
     } else if e.is_connect() {
         NetErrorKind::Connect(text)
