@@ -1,7 +1,7 @@
 //! The case-file model: metadata, the client's setup, and the steps with what
 //! must follow each. The world part of a case file (`pki`, `clock`, `policy`,
-//! `account`, `identity`, `fault`) is mock-ra's own configuration and is
-//! validated by `mock_ra::World`; this module checks everything else.
+//! `account`, `identity`, `fault`, `faults`) is mock-ra's own configuration
+//! and is validated by `mock_ra::World`; this module checks everything else.
 //!
 //! The format is documented for people in `scenarios/README.md`.
 
@@ -205,6 +205,18 @@ pub enum Admin {
         /// The new password.
         password: String,
     },
+    /// Put a fault in force from now on (a `[[fault]]` table inline).
+    AddFault {
+        /// The fault.
+        fault: mock_ra::FaultSpec,
+    },
+    /// Lift one fault by its name (`<host>-<kind>` unless it was named).
+    RemoveFault {
+        /// The fault's name.
+        name: String,
+    },
+    /// Lift every fault.
+    ClearFaults,
 }
 
 /// `request = { host = "webra2", path = "...", ... }`.
@@ -256,12 +268,20 @@ pub struct Expect {
     /// The server-side causes the journal recorded during the step, in order.
     #[serde(default)]
     pub causes: Option<Spanned<Vec<String>>>,
+    /// Substrings that must each appear in some journal line of the step
+    /// (`role METHOD path -> status class cause (account) [fault NAME]`).
+    #[serde(default)]
+    pub journal: Vec<Spanned<String>>,
     /// A request step's HTTP status.
     #[serde(default)]
     pub status: Option<Spanned<u16>>,
     /// A request step's problem class (`E550A`, ...).
     #[serde(default)]
     pub class: Option<Spanned<String>>,
+    /// certrenew must finish within this time (`"5s"`): a fault must end in
+    /// a bounded time, never a hang.
+    #[serde(default)]
+    pub within: Option<Spanned<Offset>>,
     /// The client's store afterwards.
     #[serde(default)]
     pub store: Option<Spanned<StoreExpect>>,
@@ -334,6 +354,8 @@ struct RawCase {
     identity: Option<toml::Value>,
     #[serde(default)]
     fault: Option<toml::Value>,
+    #[serde(default)]
+    faults: Option<toml::Value>,
 }
 
 /// A case file that is not a valid case: always names `file:line:column`.
@@ -385,6 +407,10 @@ impl Case {
                 )));
             }
         }
+        for arg in &raw.client.args {
+            check_placeholders(arg)
+                .map_err(|e| CaseError(format!("{shown}: [client] args: {e}")))?;
+        }
         if raw.step.is_empty() {
             return Err(CaseError(format!(
                 "{shown}: a case needs at least one [[step]]"
@@ -397,6 +423,7 @@ impl Case {
             &raw.account,
             &raw.identity,
             &raw.fault,
+            &raw.faults,
         );
         let mut steps = Vec::new();
         for (i, spanned) in raw.step.into_iter().enumerate() {
@@ -433,7 +460,31 @@ impl Case {
                     i + 1
                 )));
             }
+            if let Some(Admin::AddFault { fault }) = &step.admin
+                && let Err((key, why)) = fault.check()
+            {
+                return Err(CaseError(format!(
+                    "{where_}: step {}: admin add_fault: {key}: {why}",
+                    i + 1
+                )));
+            }
             let expect = &step.expect;
+            if let Some(within) = &expect.within
+                && within.get_ref().duration().whole_seconds() <= 0
+            {
+                return Err(CaseError(format!(
+                    "{}: step {}: within = `{}`: expected a positive time such as \"5s\"",
+                    at(within.span().start),
+                    i + 1,
+                    within.get_ref()
+                )));
+            }
+            if expect.within.is_some() && step.kind() != StepKind::Certrenew {
+                return Err(CaseError(format!(
+                    "{where_}: step {}: `within` applies to certrenew steps only",
+                    i + 1
+                )));
+            }
             let texts = step
                 .certrenew
                 .iter()
@@ -471,8 +522,8 @@ impl Case {
 /// Placeholders that certrenew arguments and expected output may hold:
 /// `{serial:NAME}` (a world identity's serial, lowercase hex), `{pem:NAME}`
 /// (the path of its certificate PEM), `{client_root_pem}` (the path of the
-/// client-CA root PEM) and `{client_root_sha1}` (its SHA-1 in the manual's
-/// 8-digit groups).
+/// client-CA root PEM), `{client_root_sha1}` (its SHA-1 in the manual's
+/// 8-digit groups) and `{proxy}` (the mock's forward proxy URL).
 pub fn check_placeholders(arg: &str) -> Result<(), String> {
     let mut rest = arg;
     while let Some(start) = rest.find('{') {
@@ -482,11 +533,12 @@ pub fn check_placeholders(arg: &str) -> Result<(), String> {
         let inner = &rest[start + 1..start + len];
         let ok = inner == "client_root_pem"
             || inner == "client_root_sha1"
+            || inner == "proxy"
             || inner.strip_prefix("serial:").is_some_and(|n| !n.is_empty())
             || inner.strip_prefix("pem:").is_some_and(|n| !n.is_empty());
         if !ok {
             return Err(format!(
-                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}})"
+                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}}, {{proxy}})"
             ));
         }
         rest = &rest[start + len + 1..];

@@ -3,5 +3,6 @@
 
 pub mod case;
 pub mod catalogue;
+pub mod matrix;
 pub mod report;
 pub mod runner;

@@ -46,6 +46,27 @@ enum Cmd {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Run the fault matrix: every fault kind on every host it applies to,
+    /// each cell a real certrenew run against a fresh mock with that fault,
+    /// checked for its class, its time bound and the renewal order
+    Matrix {
+        /// Only cells whose name (`<fault>@<host>`) contains this
+        #[arg(long, value_name = "TEXT")]
+        only: Option<String>,
+        /// Print the cells and what each expects, without running them
+        #[arg(long)]
+        list: bool,
+        /// Also write JUnit XML here (for CI systems)
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Also write a self-contained HTML report here (for QA)
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Cells run at the same time; most of a cell is waiting for a
+        /// timeout, so more than the CPUs [default: 4 x the number of CPUs]
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+    },
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -61,6 +82,8 @@ Examples:
   harness run scenarios/e550a-password-locked.toml
   harness run --junit report.xml --html report.html
   harness list
+  harness matrix                                # every fault kind x every host
+  harness matrix --only @repo1 --html matrix.html
   CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
 
 fn main() -> ExitCode {
@@ -75,6 +98,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Cmd::Matrix {
+            only,
+            list,
+            junit,
+            html,
+            jobs,
+        } => matrix(only, list, junit, html, jobs),
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
             print!("{}", cat.listing());
@@ -153,6 +183,86 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+fn matrix(
+    only: Option<String>,
+    list: bool,
+    junit: Option<PathBuf>,
+    html: Option<PathBuf>,
+    jobs: Option<usize>,
+) -> anyhow::Result<ExitCode> {
+    use harness::matrix;
+    let cells: Vec<matrix::Cell> = matrix::cells()
+        .into_iter()
+        .filter(|c| only.as_deref().is_none_or(|o| c.name().contains(o)))
+        .collect();
+    if list {
+        for c in &cells {
+            println!(
+                "{:<40} {:<8} exit {}  order {}  {}",
+                c.name(),
+                c.expected.as_str(),
+                c.expected.exit(),
+                if c.order_consumed { "consumed" } else { "kept" },
+                c.why
+            );
+        }
+        println!("{} cells", cells.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let started = Instant::now();
+    let runner = Runner::locate()?;
+    let jobs = jobs
+        .or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .map(|n| n.get() * 4)
+        })
+        .unwrap_or(8)
+        .max(1);
+    eprintln!(
+        "harness: fault matrix, {} cells, {jobs} at a time, certrenew = {}",
+        cells.len(),
+        runner.certrenew.display()
+    );
+    let mut selected = Vec::new();
+    for c in &cells {
+        selected.push(match matrix::case(c) {
+            Ok(case) => Selected::Run(Box::new(case)),
+            Err(e) => anyhow::bail!("{}: the generated case is invalid: {e}", c.name()),
+        });
+    }
+    let mut reports = run_all(&runner, selected, jobs);
+    for (r, c) in reports.iter_mut().zip(&cells) {
+        r.name = c.name();
+    }
+    let total = started.elapsed();
+    for r in reports.iter().filter(|r| r.failed()) {
+        eprintln!("\n== {} (FAILED)\n{}", r.name, r.failure_text());
+        for s in &r.steps {
+            for line in s.stdout.lines().chain(s.stderr.lines()) {
+                eprintln!("    | {line}");
+            }
+            for j in &s.journal {
+                eprintln!("    journal: {j}");
+            }
+        }
+    }
+    print!("{}", matrix::grid(&cells, &reports, total));
+    if let Some(path) = junit {
+        std::fs::write(&path, report::junit(&reports, total))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = html {
+        std::fs::write(&path, report::html(&reports, total))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if reports.iter().any(CaseReport::failed) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// What to run: each argument a case file or a directory; pending cases
 /// (from the directory's `pending.toml`) become pending reports.
 enum Selected {
@@ -205,6 +315,7 @@ fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
                     steps: Vec::new(),
                     elapsed: std::time::Duration::ZERO,
                     redactions: Default::default(),
+                    faults: Default::default(),
                 })),
             });
         }
@@ -239,6 +350,7 @@ fn pending_report(case: &Case, reason: &str) -> CaseReport {
         steps: Vec::new(),
         elapsed: std::time::Duration::ZERO,
         redactions: Default::default(),
+        faults: Default::default(),
     }
 }
 

@@ -106,6 +106,22 @@ pub struct CaseReport {
     /// Values of this run to redact from transcripts.
     #[serde(skip)]
     pub redactions: Redactions,
+    /// The faults the case's world put in force, and their seed.
+    pub faults: FaultSummary,
+}
+
+/// The faults of a case's world, for reports.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FaultSummary {
+    /// Faults in force at the start, by name.
+    pub names: Vec<String>,
+    /// The seed of their random draws (when there are faults or a seed).
+    pub seed: Option<u64>,
+    /// The seed is written in the case file (so transcripts may show it).
+    pub seed_in_file: bool,
+    /// Some fault draws at random (a probability or jitter): the seed
+    /// decides what happened, so reports print it.
+    pub random: bool,
 }
 
 impl CaseReport {
@@ -173,9 +189,13 @@ pub fn table(reports: &[CaseReport], total: Duration) -> String {
         if id_text.chars().count() > ids_w {
             id_text = id_text.chars().take(ids_w - 1).collect::<String>() + "…";
         }
+        let seed = match (r.faults.random, r.faults.seed) {
+            (true, Some(seed)) => format!("  seed {seed}"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{:<name_w$}  {:<ids_w$}  {:<7}  {:>5}ms",
+            "{:<name_w$}  {:<ids_w$}  {:<7}  {:>5}ms{seed}",
             r.name,
             id_text,
             r.result_word(),
@@ -227,6 +247,13 @@ pub fn junit(reports: &[CaseReport], total: Duration) -> String {
             xml(&r.name),
             r.elapsed.as_secs_f64()
         );
+        if let Some(seed) = r.faults.seed {
+            let _ = write!(
+                out,
+                "<properties><property name=\"fault_seed\" value=\"{seed}\"/><property name=\"faults\" value=\"{}\"/></properties>",
+                xml(&r.faults.names.join(","))
+            );
+        }
         match &r.outcome {
             Outcome::Passed => {}
             Outcome::Pending { reason } => {
@@ -256,6 +283,14 @@ pub fn junit(reports: &[CaseReport], total: Duration) -> String {
 
 fn transcript_text(r: &CaseReport) -> String {
     let mut t = format!("{}\nreproduces: {}\n", r.story, r.reproduces.join(", "));
+    if !r.faults.names.is_empty() {
+        let _ = writeln!(t, "faults: {}", r.faults.names.join(", "));
+    }
+    if r.faults.seed_in_file
+        && let Some(seed) = r.faults.seed
+    {
+        let _ = writeln!(t, "fault seed: {seed}");
+    }
     for (i, s) in r.steps.iter().enumerate() {
         let _ = writeln!(t, "\n[step {}] {}", i + 1, s.step);
         if let Some(c) = &s.command {
@@ -343,6 +378,14 @@ pub fn html(reports: &[CaseReport], total: Duration) -> String {
                 .map(|m| format!(" · manual {}", xml(m)))
                 .unwrap_or_default()
         );
+        if let Some(seed) = r.faults.seed {
+            let _ = writeln!(
+                out,
+                "<p>faults: {} · fault seed {seed} · {} ms</p>",
+                xml(&r.faults.names.join(", ")),
+                r.elapsed.as_millis()
+            );
+        }
         let failure = r.failure_text();
         if !failure.is_empty() {
             let _ = writeln!(
@@ -420,6 +463,12 @@ mod tests {
                 steps: vec![step],
                 elapsed: Duration::from_millis(12),
                 redactions: Redactions::default(),
+                faults: FaultSummary {
+                    names: vec!["repo1-hang".into()],
+                    seed: Some(42),
+                    seed_in_file: false,
+                    random: true,
+                },
             },
             CaseReport {
                 name: "b".into(),
@@ -432,6 +481,7 @@ mod tests {
                 steps: vec![],
                 elapsed: Duration::ZERO,
                 redactions: Redactions::default(),
+                faults: FaultSummary::default(),
             },
         ]
     }
@@ -467,6 +517,10 @@ mod tests {
         );
         assert!(x.contains("&lt;&amp;&gt;") && !x.contains('\u{1}'), "{x}");
         assert!(x.contains("scenarios/a.toml:12: step 1: exit"), "{x}");
+        assert!(
+            x.contains("<property name=\"fault_seed\" value=\"42\"/>"),
+            "{x}"
+        );
     }
 
     #[test]
@@ -474,6 +528,7 @@ mod tests {
         let t = table(&sample(), Duration::from_millis(20));
         assert!(t.contains("FAILED") && t.contains("pending"), "{t}");
         assert!(t.contains("2 cases: 0 passed, 1 failed, 1 pending"), "{t}");
+        assert!(t.contains("12ms  seed 42"), "{t}");
         let h = html(&sample(), Duration::from_millis(20));
         assert!(
             h.contains("<h2 id=\"a\">") && h.contains("wrong_password") && h.contains("s &amp; t")

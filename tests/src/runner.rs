@@ -14,7 +14,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::case::{Admin, Case, Expect, Host, Request, Step, StepKind};
-use crate::report::{CaseReport, Failure, Outcome, StepRecord};
+use crate::report::{CaseReport, Failure, FaultSummary, Outcome, StepRecord};
 
 /// How long one certrenew run may take before the harness kills it.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -104,6 +104,7 @@ impl Runner {
             steps: Vec::new(),
             elapsed: Duration::ZERO,
             redactions: Default::default(),
+            faults: Default::default(),
         };
         match self.run_inner(case, &mut report) {
             Ok(failures) if failures.is_empty() => {}
@@ -122,9 +123,21 @@ impl Runner {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+        let seed_in_file = world.fault_settings.seed.is_some();
+        let random = world
+            .faults
+            .iter()
+            .any(|f| f.probability.is_some() || f.jitter_ms.is_some_and(|j| j > 0));
         let mock = rt
             .block_on(MockRa::start(world))
             .map_err(|e| format!("{shown}: mock-ra did not start: {e}"))?;
+        let names: Vec<String> = mock.faults().faults.into_iter().map(|f| f.name).collect();
+        report.faults = FaultSummary {
+            seed: (!names.is_empty() || seed_in_file).then(|| mock.fault_seed()),
+            names,
+            seed_in_file,
+            random,
+        };
         let work = tempfile::Builder::new()
             .prefix("certrenew-case-")
             .tempdir()
@@ -201,8 +214,8 @@ struct Context<'a> {
     rt: &'a tokio::runtime::Runtime,
     work: PathBuf,
     store: PathBuf,
+    web_root: PathBuf,
     client_root: PathBuf,
-    base_args: Vec<String>,
     baseline: Vec<String>,
 }
 
@@ -219,15 +232,6 @@ impl<'a> Context<'a> {
         write(&web_root, mock.pki().web_root.pem().as_bytes())?;
         write(&client_root, mock.pki().client_root.pem().as_bytes())?;
         let store = work.join("store");
-        let mut base_args = mock.certrenew_args(&web_root);
-        base_args.extend(["--store".to_owned(), store.display().to_string()]);
-        // A flag the case gives replaces the harness's own.
-        for flag in case.client.args.iter().filter(|a| a.starts_with("--")) {
-            if let Some(i) = base_args.iter().position(|a| a == flag) {
-                base_args.drain(i..(i + 2).min(base_args.len()));
-            }
-        }
-        base_args.extend(case.client.args.iter().cloned());
         Ok(Self {
             runner,
             case,
@@ -235,10 +239,28 @@ impl<'a> Context<'a> {
             rt,
             work: work.to_path_buf(),
             store,
+            web_root,
             client_root,
-            base_args,
             baseline: Vec::new(),
         })
+    }
+
+    /// The arguments every certrenew run starts with: the mock's own (asked
+    /// afresh each time, so a fault lifted since, e.g. `unresolvable`, is
+    /// gone), the store, then the case's `[client] args` (a flag the case
+    /// gives replaces the harness's own).
+    fn base_args(&self) -> Vec<String> {
+        let mut base = self.mock.certrenew_args(&self.web_root);
+        base.extend(["--store".to_owned(), self.store.display().to_string()]);
+        for flag in self.case.client.args.iter().filter(|a| a.starts_with("--")) {
+            if let Some(i) = base.iter().position(|a| a == flag) {
+                base.drain(i..(i + 2).min(base.len()));
+            }
+        }
+        for arg in &self.case.client.args {
+            base.push(self.substitute(arg).unwrap_or_else(|_| arg.clone()));
+        }
+        base
     }
 
     /// Installs the case's identities and, if asked, trusts the root, all
@@ -327,6 +349,8 @@ impl<'a> Context<'a> {
             let inner = &rest[start + 1..start + len];
             let value = if inner == "client_root_pem" {
                 self.client_root.display().to_string()
+            } else if inner == "proxy" {
+                self.mock.urls().proxy.clone()
             } else if inner == "client_root_sha1" {
                 self.mock.client_root_sha1()
             } else if let Some(name) = inner.strip_prefix("serial:") {
@@ -385,6 +409,7 @@ impl<'a> Context<'a> {
                 record.stdout = run.stdout.clone();
                 record.stderr = run.stderr.clone();
                 output = format!("{}{}", run.stdout, run.stderr);
+                record.elapsed = run.elapsed;
                 if run.timed_out {
                     check.fail(
                         None,
@@ -392,6 +417,19 @@ impl<'a> Context<'a> {
                         format!("within {}s", STEP_TIMEOUT.as_secs()),
                         "killed after the timeout",
                     );
+                }
+                if let Some(within) = &step.expect.within {
+                    let bound = Duration::from_secs(
+                        u64::try_from(within.get_ref().duration().whole_seconds()).unwrap_or(0),
+                    );
+                    if run.elapsed > bound {
+                        check.fail(
+                            Some(within.span()),
+                            "certrenew finished in time",
+                            format!("within {}", within.get_ref()),
+                            format!("{:.2} s", run.elapsed.as_secs_f64()),
+                        );
+                    }
                 }
             }
             StepKind::Clock => {
@@ -432,7 +470,9 @@ impl<'a> Context<'a> {
             .collect();
         record.journal = journal_lines(&journal);
         self.check(&step.expect, &record, &output, &journal, check);
-        record.elapsed = started.elapsed();
+        if record.elapsed.is_zero() {
+            record.elapsed = started.elapsed();
+        }
         record
     }
 
@@ -510,6 +550,20 @@ impl<'a> Context<'a> {
                     "journal causes",
                     format!("{:?}", causes.get_ref()),
                     format!("{got:?}"),
+                );
+            }
+        }
+        for want in &expect.journal {
+            if !record
+                .journal
+                .iter()
+                .any(|l| l.contains(want.get_ref().as_str()))
+            {
+                check.fail(
+                    Some(want.span()),
+                    "a journal line contains",
+                    want.get_ref().clone(),
+                    record.journal.join("\n"),
                 );
             }
         }
@@ -809,6 +863,12 @@ impl<'a> Context<'a> {
             Admin::ChangePassword { account, password } => {
                 self.mock.change_password(account, password)
             }
+            Admin::AddFault { fault } => self.mock.add_fault(fault.clone()).map(drop),
+            Admin::RemoveFault { name } => self.mock.remove_fault(name),
+            Admin::ClearFaults => {
+                self.mock.clear_faults();
+                Ok(())
+            }
         }
         .map_err(|e| e.to_string())
     }
@@ -900,7 +960,7 @@ impl<'a> Context<'a> {
         unreachable: &[Host],
         disk_full: bool,
     ) -> Run {
-        let mut full = self.base_args.clone();
+        let mut full = self.base_args();
         for host in unreachable {
             let prefix = format!("{}:{}:", host.name(), host.port());
             let dead = dead_port();
@@ -973,6 +1033,7 @@ struct Run {
     stdout: String,
     stderr: String,
     timed_out: bool,
+    elapsed: Duration,
 }
 
 fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Run {
@@ -1028,11 +1089,13 @@ fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) ->
             Err(_) => break None,
         }
     };
+    let elapsed = started.elapsed();
     Run {
         exit: status.and_then(|s| s.code()),
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
         timed_out,
+        elapsed,
     }
 }
 
@@ -1054,13 +1117,18 @@ fn role_of(host: Host) -> Role {
 }
 
 /// The journal as transcripts show it. The client's access checks run
-/// concurrently, so a run of consecutive page fetches has no defined order:
-/// it is sorted to keep transcripts stable.
+/// concurrently, so a run of consecutive page fetches (and of the faults,
+/// failed handshakes and proxy requests met on the way) has no defined
+/// order: it is sorted to keep transcripts stable.
 fn journal_lines(entries: &[JournalEntry]) -> Vec<String> {
     let mut lines = Vec::new();
     let mut run: Vec<String> = Vec::new();
     for e in entries {
-        if e.cause == Cause::Page {
+        if e.cause == Cause::Page
+            || e.cause == Cause::Fault
+            || e.status.is_none()
+            || e.role == Role::Proxy
+        {
             run.push(journal_line(e));
             continue;
         }
@@ -1073,10 +1141,11 @@ fn journal_lines(entries: &[JournalEntry]) -> Vec<String> {
     lines
 }
 
-/// `role METHOD path -> status class cause`, as transcripts show it.
+/// `role METHOD path -> status class cause (account) [fault NAME]`, as
+/// transcripts show it.
 pub fn journal_line(e: &JournalEntry) -> String {
     format!(
-        "{} {} {} -> {} {} {}{}",
+        "{} {} {} -> {} {} {}{}{}",
         e.role.as_str(),
         if e.method.is_empty() { "-" } else { &e.method },
         if e.path.is_empty() { "-" } else { &e.path },
@@ -1088,6 +1157,10 @@ pub fn journal_line(e: &JournalEntry) -> String {
         e.account
             .as_deref()
             .map(|a| format!(" ({a})"))
+            .unwrap_or_default(),
+        e.fault
+            .as_deref()
+            .map(|f| format!(" [fault {f}]"))
             .unwrap_or_default(),
     )
 }
