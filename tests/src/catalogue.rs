@@ -231,6 +231,83 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example_is_a_valid_case() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        let cat = Catalogue::load(&root).unwrap();
+        let known: BTreeSet<String> = cat.behaviours.keys().cloned().collect();
+        let readme = include_str!("../../scenarios/README.md");
+        let start = readme.find("```toml\n[case]").unwrap() + "```toml\n".len();
+        let end = start + readme[start..].find("```").unwrap();
+        let text = readme[start..end].to_owned();
+        let case = Case::parse(
+            Path::new("scenarios/e550a-password-locked.toml"),
+            text.clone(),
+            &known,
+        )
+        .unwrap();
+        assert_eq!(case.steps.len(), 4);
+        mock_ra::World::from_toml("README.md", &text).unwrap();
+    }
+
+    #[test]
+    fn fault_tables_and_steps_are_checked_with_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("behaviours.toml"),
+            "[behaviour]\n\"E115\" = \"x\"\n",
+        )
+        .unwrap();
+        let head = |name: &str| {
+            format!("[case]\nname = \"{name}\"\nstory = \"s\"\nreproduces = [\"E115\"]\n")
+        };
+        std::fs::write(
+            dir.path().join("bad-add.toml"),
+            format!(
+                "{}[[step]]\nadmin = {{ action = \"add_fault\", fault = {{ host = \"repo1\", kind = \"latency\" }} }}\n",
+                head("bad-add")
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("bad-within.toml"),
+            format!(
+                "{}[[step]]\nclock = \"+1d\"\n[step.expect]\nwithin = \"5s\"\n",
+                head("bad-within")
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("bad-key.toml"),
+            format!(
+                "{}[[step]]\nadmin = {{ action = \"add_fault\", fault = {{ host = \"repo1\", kind = \"hang\", tims = 1 }} }}\n",
+                head("bad-key")
+            ),
+        )
+        .unwrap();
+        let cat = Catalogue::load(dir.path()).unwrap();
+        let errors: Vec<String> = cat
+            .cases
+            .iter()
+            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
+            .collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0]
+                .contains("bad-add.toml:5:1: step 1: admin add_fault: kind: latency needs `ms`"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].contains("bad-key.toml:6:"), "{}", errors[1]);
+        assert!(errors[1].contains("unknown field `tims`"), "{}", errors[1]);
+        assert!(
+            errors[2]
+                .contains("bad-within.toml:5:1: step 1: `within` applies to certrenew steps only"),
+            "{}",
+            errors[2]
+        );
+    }
+
+    #[test]
     fn case_errors_name_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(

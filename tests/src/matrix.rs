@@ -496,4 +496,15 @@ mod tests {
         }
         assert!(cells.len() >= 90, "{}", cells.len());
     }
+
+    #[test]
+    fn the_scenarios_readme_names_every_kind() {
+        let readme = include_str!("../../scenarios/README.md");
+        for kind in FaultKind::ALL {
+            assert!(
+                readme.contains(&format!("| `{kind}` |")),
+                "scenarios/README.md has no row for {kind}"
+            );
+        }
+    }
 }

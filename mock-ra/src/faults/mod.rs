@@ -133,13 +133,14 @@ pub enum Layer {
 pub enum FaultKind {
     /// Nothing listens on the host's port: connections are refused.
     Refuse,
-    /// The connection is accepted and then nothing is read or written.
+    /// The connection is accepted and never answered.
     Hang,
     /// The connection is accepted and reset (RST) at once.
     Reset,
     /// The server's bytes flow until `bytes` were sent, then a reset (RST).
     ResetAfter,
-    /// Every flight of server bytes waits `ms` (± `jitter_ms`, seeded).
+    /// Each answer (the server's first write after the client spoke)
+    /// waits `ms` (± `jitter_ms`, seeded).
     Latency,
     /// The server sends at most `bytes_per_sec`.
     Bandwidth,
@@ -252,15 +253,13 @@ impl FaultKind {
         use FaultKind::*;
         match self {
             Refuse => "nothing listens on the host's port: every connection is refused",
-            Hang => {
-                "the connection is accepted, then nothing is read or written (the client must time out)"
-            }
+            Hang => "the connection is accepted, then never answered (the client must time out)",
             Reset => "the connection is accepted, then reset (RST) at once",
             ResetAfter => {
                 "the server's bytes flow until `bytes` were sent, then the connection is reset (RST)"
             }
             Latency => {
-                "every flight of the server's bytes waits `ms`, plus or minus `jitter_ms` (seeded)"
+                "each answer (the first write after the client spoke) waits `ms` plus or minus `jitter_ms` (seeded)"
             }
             Bandwidth => "the server sends at most `bytes_per_sec` bytes a second",
             CloseAfter => {
@@ -1093,6 +1092,17 @@ mod tests {
             assert!(!k.doc().is_empty());
             let json = serde_json::to_string(&k).unwrap();
             assert_eq!(json, format!("\"{}\"", k.as_str()));
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_kind() {
+        let readme = include_str!("../../README.md");
+        for k in FaultKind::ALL {
+            assert!(
+                readme.contains(&format!("| `{}` |", k.as_str())),
+                "mock-ra/README.md has no row for {k}"
+            );
         }
     }
 
