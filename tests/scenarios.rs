@@ -14,7 +14,12 @@ use harness::runner::Runner;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 fn main() -> std::process::ExitCode {
-    let args = Arguments::from_args();
+    let mut args = Arguments::from_args();
+    // Some cases wait on a fault's timeouts: run two to a core unless told.
+    if args.test_threads.is_none() {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        args.test_threads = Some(cpus * 2);
+    }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let catalogue = match Catalogue::load(&dir) {
         Ok(c) => c,

@@ -425,6 +425,9 @@ impl Case {
             &raw.fault,
             &raw.faults,
         );
+        // The world part is mock-ra's: checked here too, so a bad account
+        // or fault table shows in `harness list`, not only when run.
+        mock_ra::World::from_toml(&shown, &text).map_err(|e| CaseError(e.to_string()))?;
         let mut steps = Vec::new();
         for (i, spanned) in raw.step.into_iter().enumerate() {
             let where_ = at(spanned.span().start);

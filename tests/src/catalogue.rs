@@ -269,6 +269,14 @@ mod tests {
         )
         .unwrap();
         std::fs::write(
+            dir.path().join("bad-world.toml"),
+            format!(
+                "{}[[fault]]\nhost = \"repo1\"\nkind = \"hang\"\nbytes = 3\n[[step]]\nclock = \"+1d\"\n",
+                head("bad-world")
+            ),
+        )
+        .unwrap();
+        std::fs::write(
             dir.path().join("bad-within.toml"),
             format!(
                 "{}[[step]]\nclock = \"+1d\"\n[step.expect]\nwithin = \"5s\"\n",
@@ -290,7 +298,12 @@ mod tests {
             .iter()
             .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
             .collect();
-        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(
+            errors[3].contains("bad-world.toml:8:9: hang does not take `bytes`"),
+            "{}",
+            errors[3]
+        );
         assert!(
             errors[0]
                 .contains("bad-add.toml:5:1: step 1: admin add_fault: kind: latency needs `ms`"),

@@ -39,7 +39,8 @@ enum Cmd {
         /// Also write a self-contained HTML report here (for QA)
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
-        /// Cases run at the same time [default: the number of CPUs]
+        /// Cases run at the same time; some wait on a fault's timeouts, so more
+        /// than the CPUs [default: 2 x the number of CPUs]
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
         /// Print each case's transcript, not only the failures
@@ -126,7 +127,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let selected = select(&cases)?;
             let runner = Runner::locate()?;
             let jobs = jobs
-                .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+                .or_else(|| {
+                    std::thread::available_parallelism()
+                        .ok()
+                        .map(|n| n.get() * 2)
+                })
                 .unwrap_or(2)
                 .max(1);
             eprintln!(
