@@ -130,6 +130,19 @@ impl MockRaBuilder {
             .or(self.world.fault_settings.seed)
             .unwrap_or_else(faults::random_seed);
         let shared = Arc::new(state::Shared::new(&self.world, token, seed)?);
+        // The TLS faults' certificates are made now when the world has any
+        // (otherwise on the first one the admin API adds).
+        if self
+            .world
+            .faults
+            .iter()
+            .any(|f| f.kind.layer() == faults::Layer::Tls)
+        {
+            shared.fault_tls().map_err(|e| MockError::Tls {
+                role: "faults",
+                message: e.to_owned(),
+            })?;
+        }
         let webra2_tls = TlsAcceptor::from(tls::webra2_config(&shared.pki)?);
         let webra1_tls = TlsAcceptor::from(tls::webra1_config(&shared.pki)?);
         let plan = [
@@ -168,19 +181,19 @@ impl MockRaBuilder {
             } else {
                 serve::Socket::Listening(serve::listen(socket).map_err(bind_err(role, port))?)
             };
-            let app = match role {
-                Role::Webra2 => webra2::app(shared.clone()),
-                Role::Webra1 => webra1::app(shared.clone()),
-                Role::Repo1 => repository::repo1_app(shared.clone()),
-                Role::Repository => repository::repository_app(shared.clone()),
-                Role::Admin => admin::app(shared.clone()),
-                Role::Proxy => axum::Router::new(),
+            let http = |app| serve::Serves::Http {
+                tls: tls.clone(),
+                app,
             };
             let serves = match role {
+                Role::Webra2 => http(webra2::app(shared.clone())),
+                Role::Webra1 => http(webra1::app(shared.clone())),
+                Role::Repo1 => http(repository::repo1_app(shared.clone())),
+                Role::Repository => http(repository::repository_app(shared.clone())),
+                Role::Admin => http(admin::app(shared.clone())),
                 Role::Proxy => serve::Serves::Proxy {
                     targets: targets.clone(),
                 },
-                _ => serve::Serves::Http { tls, app },
             };
             listeners.push(serve::Listener {
                 role,

@@ -254,12 +254,15 @@ fn matrix(
     }
     print!("{}", matrix::grid(&cells, &reports, total));
     if let Some(path) = junit {
-        std::fs::write(&path, report::junit(&reports, total))
+        std::fs::write(&path, report::junit_suite("matrix", &reports, total))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = html {
-        std::fs::write(&path, report::html(&reports, total))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(
+            &path,
+            report::html_titled("certrenew fault matrix", &reports, total),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(if reports.iter().any(CaseReport::failed) {
         ExitCode::FAILURE

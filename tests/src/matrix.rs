@@ -417,6 +417,9 @@ pub fn grid(cells: &[Cell], reports: &[CaseReport], total: Duration) -> String {
     out.push('\n');
     let _ = writeln!(out, "{}", "-".repeat(row_w + (col_w + 2) * 4));
     for variant in variants() {
+        if !cells.iter().any(|c| c.variant.name == variant.name) {
+            continue;
+        }
         let _ = write!(out, "{:<row_w$}", variant.name);
         for host in FaultHost::ALL {
             let found = cells

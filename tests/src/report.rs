@@ -222,6 +222,12 @@ pub fn table(reports: &[CaseReport], total: Duration) -> String {
 /// JUnit XML: one testsuite, one testcase per case; pending cases are
 /// `<skipped>` with their reason.
 pub fn junit(reports: &[CaseReport], total: Duration) -> String {
+    junit_suite("scenarios", reports, total)
+}
+
+/// [`junit`] under another suite name (`matrix` for the fault matrix).
+pub fn junit_suite(suite: &str, reports: &[CaseReport], total: Duration) -> String {
+    let suite = xml(suite);
     let failures = reports.iter().filter(|r| r.failed()).count();
     let skipped = reports
         .iter()
@@ -230,20 +236,20 @@ pub fn junit(reports: &[CaseReport], total: Duration) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"scenarios\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        "<testsuites name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">",
         reports.len(),
         total.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{:.3}\">",
+        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{:.3}\">",
         reports.len(),
         total.as_secs_f64()
     );
     for r in reports {
         let _ = write!(
             out,
-            "    <testcase classname=\"scenarios\" name=\"{}\" time=\"{:.3}\">",
+            "    <testcase classname=\"{suite}\" name=\"{}\" time=\"{:.3}\">",
             xml(&r.name),
             r.elapsed.as_secs_f64()
         );
@@ -336,20 +342,26 @@ pub fn xml(s: &str) -> String {
 /// A self-contained HTML report (no scripts, no network): each case's story,
 /// result, what differed, the client's output and the journal with causes.
 pub fn html(reports: &[CaseReport], total: Duration) -> String {
+    html_titled("certrenew scenarios", reports, total)
+}
+
+/// [`html`] under another title (the fault matrix's).
+pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> String {
+    let title = xml(title);
     let passed = reports.iter().filter(|r| r.passed()).count();
     let failed = reports.iter().filter(|r| r.failed()).count();
     let pending = reports.len() - passed - failed;
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>certrenew scenarios</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}\
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}\
          .passed{{color:#070}}.FAILED,.INVALID{{color:#b00;font-weight:bold}}.pending{{color:#a60}}\
          pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}details{{margin:.5em 0}}</style></head><body>\n"
     );
     let _ = writeln!(
         out,
-        "<h1>certrenew scenarios</h1><p>{} cases: {passed} passed, {failed} failed, {pending} pending, in {:.2}s.</p>",
+        "<h1>{title}</h1><p>{} cases: {passed} passed, {failed} failed, {pending} pending, in {:.2}s.</p>",
         reports.len(),
         total.as_secs_f64()
     );
