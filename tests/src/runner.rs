@@ -952,6 +952,16 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// A loopback port that refuses connections: a socket bound to it but
+    /// not listening. The port stays taken while the socket lives.
+    fn dead_port(&self) -> Option<(tokio::net::TcpSocket, u16)> {
+        let _runtime = self.rt.enter();
+        let socket = tokio::net::TcpSocket::new_v4().ok()?;
+        socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).ok()?;
+        let port = socket.local_addr().ok()?.port();
+        Some((socket, port))
+    }
+
     /// Runs the real binary with the harness's arguments first.
     fn certrenew(
         &self,
@@ -961,9 +971,17 @@ impl<'a> Context<'a> {
         disk_full: bool,
     ) -> Run {
         let mut full = self.base_args();
+        // Held until the run ends, so no other case's listener can take the port.
+        let mut reserved = Vec::new();
         for host in unreachable {
             let prefix = format!("{}:{}:", host.name(), host.port());
-            let dead = dead_port();
+            let Some((socket, dead)) = self.dead_port() else {
+                return Run {
+                    stderr: "harness: cannot reserve a loopback port".into(),
+                    ..Run::default()
+                };
+            };
+            reserved.push(socket);
             for a in full.iter_mut().filter(|a| a.starts_with(&prefix)) {
                 *a = format!("{prefix}127.0.0.1:{dead}");
             }
@@ -1097,14 +1115,6 @@ fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) ->
         timed_out,
         elapsed,
     }
-}
-
-/// A loopback port where nothing listens: bound, then released.
-fn dead_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(9)
 }
 
 fn role_of(host: Host) -> Role {
