@@ -68,6 +68,15 @@ enum Cmd {
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
     },
+    /// Measure what the README quotes: mock-ra start-up (in-process and
+    /// as a process, with its idle memory) and a complete renewal by the real
+    /// certrenew binary. Use a release build for release figures:
+    /// `cargo run --release -p harness -- bench`
+    Bench {
+        /// Repetitions of each measurement
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        runs: usize,
+    },
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -106,6 +115,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             html,
             jobs,
         } => matrix(only, list, junit, html, jobs),
+        Cmd::Bench { runs } => {
+            print!("{}", harness::bench::run(runs)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
             print!("{}", cat.listing());

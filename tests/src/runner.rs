@@ -42,53 +42,7 @@ impl Runner {
     /// newer than every source of the client (as after `cargo test
     /// --workspace`); else builds it with the cargo that runs us.
     pub fn locate() -> Result<Self, RunnerError> {
-        if let Some(bin) = std::env::var_os("CERTRENEW_BIN") {
-            let bin = PathBuf::from(bin);
-            if !bin.is_file() {
-                return Err(RunnerError(format!(
-                    "CERTRENEW_BIN={} is not a file",
-                    bin.display()
-                )));
-            }
-            return Ok(Self { certrenew: bin });
-        }
-        if let Some(bin) = fresh_sibling_binary() {
-            return Ok(Self { certrenew: bin });
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "-p",
-            "certrenew",
-            "--bin",
-            "certrenew",
-            "--message-format=json",
-        ]);
-        if std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release"))
-        {
-            cmd.arg("--release");
-        }
-        let out = cmd.stderr(Stdio::inherit()).output().map_err(|e| {
-            RunnerError(format!(
-                "cannot run cargo to build certrenew: {e} (set CERTRENEW_BIN instead)"
-            ))
-        })?;
-        if !out.status.success() {
-            return Err(RunnerError("building certrenew failed (see above)".into()));
-        }
-        let exe = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["target"]["name"] == "certrenew")
-            .find_map(|v| v["executable"].as_str().map(PathBuf::from));
-        match exe {
-            Some(certrenew) => Ok(Self { certrenew }),
-            None => Err(RunnerError(
-                "cargo built certrenew but did not say where".into(),
-            )),
-        }
+        locate_binary("certrenew", "client", "CERTRENEW_BIN").map(|certrenew| Self { certrenew })
     }
 
     /// Runs one case to its report. Never panics on a bad case or a failing
@@ -1013,21 +967,73 @@ impl<'a> Context<'a> {
     }
 }
 
-/// `target/<profile>/certrenew` beside the running executable (the harness
-/// binary, or a test in `deps/`), if it is newer than the client's sources
+/// Finds a workspace binary: `$ENV_VAR` if set; else the one cargo built
+/// next to us when it is newer than every source of its crate (`folder`)
+/// and the lock file; else builds it with the cargo that runs us (release
+/// when we are a release build).
+pub fn locate_binary(bin: &str, folder: &str, env_var: &str) -> Result<PathBuf, RunnerError> {
+    if let Some(path) = std::env::var_os(env_var) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            return Err(RunnerError(format!(
+                "{env_var}={} is not a file",
+                path.display()
+            )));
+        }
+        return Ok(path);
+    }
+    if let Some(path) = fresh_sibling_binary(bin, folder) {
+        return Ok(path);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "build",
+        "--quiet",
+        "-p",
+        bin,
+        "--bin",
+        bin,
+        "--message-format=json",
+    ]);
+    if std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release")) {
+        cmd.arg("--release");
+    }
+    let out = cmd.stderr(Stdio::inherit()).output().map_err(|e| {
+        RunnerError(format!(
+            "cannot run cargo to build {bin}: {e} (set {env_var} instead)"
+        ))
+    })?;
+    if !out.status.success() {
+        return Err(RunnerError(format!("building {bin} failed (see above)")));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["target"]["name"] == bin)
+        .find_map(|v| v["executable"].as_str().map(PathBuf::from))
+        .ok_or_else(|| RunnerError(format!("cargo built {bin} but did not say where")))
+}
+
+/// `target/<profile>/<bin>` beside the running executable (the harness
+/// binary, or a test in `deps/`), if it is newer than its crate's sources
 /// and the lock file.
-fn fresh_sibling_binary() -> Option<PathBuf> {
+fn fresh_sibling_binary(bin: &str, folder: &str) -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     let mut dir = exe.parent()?;
     if dir.ends_with("deps") {
         dir = dir.parent()?;
     }
-    let bin = dir.join(format!("certrenew{}", std::env::consts::EXE_SUFFIX));
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok()?;
+    let path = dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    let built = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    let newest_source =
-        newest_mtime(&workspace.join("client"))?.max(newest_mtime(&workspace.join("Cargo.lock"))?);
-    (built >= newest_source).then_some(bin)
+    let mut newest_source =
+        newest_mtime(&workspace.join(folder))?.max(newest_mtime(&workspace.join("Cargo.lock"))?);
+    // mock-ra is built on certs-gen: its sources count too.
+    if folder == "mock-ra" {
+        newest_source = newest_source.max(newest_mtime(&workspace.join("certs-gen"))?);
+    }
+    (built >= newest_source).then_some(path)
 }
 
 fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {

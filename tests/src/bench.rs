@@ -1,0 +1,260 @@
+//! `harness bench`: the figures the README quotes, measured rather than
+//! asserted (speed is a feature, not a timed test).
+//!
+//! - mock-ra start-up in-process (`MockRa::start`, P-256 world);
+//! - `mock-ra serve` as a process: start to ready line, and resident memory
+//!   once idle;
+//! - a complete renewal by the real certrenew binary, process start to exit,
+//!   one fresh account and store per run.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mock_ra::{MockRa, World};
+
+use crate::runner::{RunnerError, locate_binary};
+
+/// Summary of repeated measurements.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    /// Number of samples.
+    pub n: usize,
+    /// Fastest.
+    pub min: Duration,
+    /// Median.
+    pub median: Duration,
+    /// 95th percentile (nearest rank).
+    pub p95: Duration,
+}
+
+impl Stats {
+    /// Summarises `samples` (at least one).
+    pub fn of(mut samples: Vec<Duration>) -> Option<Self> {
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort();
+        let n = samples.len();
+        let rank = |q: f64| samples[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Some(Self {
+            n,
+            min: samples[0],
+            median: rank(0.5),
+            p95: rank(0.95),
+        })
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        write!(
+            f,
+            "median {:7.1} ms   min {:7.1} ms   p95 {:7.1} ms   (n={})",
+            ms(self.median),
+            ms(self.min),
+            ms(self.p95),
+            self.n
+        )
+    }
+}
+
+/// Runs every measurement `runs` times and prints a table.
+pub fn run(runs: usize) -> Result<String, RunnerError> {
+    let runs = runs.max(1);
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let mut out = format!("harness bench ({profile} build, {runs} runs each)\n");
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| RunnerError(format!("tokio runtime: {e}")))?;
+    let mut starts = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let mock = rt
+            .block_on(MockRa::start(World::demo()))
+            .map_err(|e| RunnerError(format!("mock-ra did not start: {e}")))?;
+        starts.push(t.elapsed());
+        rt.block_on(mock.shutdown());
+    }
+    push(
+        &mut out,
+        "mock-ra start, in-process (P-256 demo world)",
+        Stats::of(starts),
+    );
+
+    let mock_ra = locate_binary("mock-ra", "mock-ra", "MOCK_RA_BIN")?;
+    let mut ready = Vec::new();
+    let mut rss = Vec::new();
+    for _ in 0..runs {
+        let (elapsed, kib) = serve_once(&mock_ra)?;
+        ready.push(elapsed);
+        if let Some(k) = kib {
+            rss.push(k);
+        }
+    }
+    push(
+        &mut out,
+        "mock-ra serve: process start to ready line",
+        Stats::of(ready),
+    );
+    if let Some(max) = rss.iter().max() {
+        out.push_str(&format!(
+            "  {:<46} max {:.1} MiB (VmRSS, 300 ms after the ready line)\n",
+            "mock-ra serve: resident memory when idle",
+            *max as f64 / 1024.0
+        ));
+    }
+
+    let certrenew = locate_binary("certrenew", "client", "CERTRENEW_BIN")?;
+    let renewals = renewals(&rt, &certrenew, runs)?;
+    push(
+        &mut out,
+        "certrenew renew: process start to exit (P-256)",
+        Stats::of(renewals),
+    );
+    Ok(out)
+}
+
+fn push(out: &mut String, what: &str, stats: Option<Stats>) {
+    if let Some(s) = stats {
+        out.push_str(&format!("  {what:<46} {s}\n"));
+    }
+}
+
+/// Starts `mock-ra serve`, times the ready line, reads its resident memory
+/// a moment later, and stops it.
+fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
+    let state = tempfile::tempdir().map_err(|e| RunnerError(e.to_string()))?;
+    let t = Instant::now();
+    let mut child = Command::new(bin)
+        .args(["serve", "--state-dir"])
+        .arg(state.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| RunnerError(format!("cannot start {}: {e}", bin.display())))?;
+    let mut line = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+    }
+    let elapsed = t.elapsed();
+    std::thread::sleep(Duration::from_millis(300));
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        });
+    let _ = child.kill();
+    let _ = child.wait();
+    if !line.contains("\"event\":\"ready\"") {
+        return Err(RunnerError(format!(
+            "mock-ra serve printed no ready line: {line:?}"
+        )));
+    }
+    Ok((elapsed, rss))
+}
+
+/// `runs` renewals, each with its own account, store and process.
+fn renewals(
+    rt: &tokio::runtime::Runtime,
+    certrenew: &Path,
+    runs: usize,
+) -> Result<Vec<Duration>, RunnerError> {
+    let mut world = String::new();
+    for i in 0..runs {
+        world.push_str(&format!(
+            "[[account]]\nid = \"bench{i}\"\npassword = \"bench-pass\"\n[[account.certificate]]\nexpires = \"-10d\"\n"
+        ));
+    }
+    let world = World::from_toml("bench world", &world).map_err(|e| RunnerError(e.to_string()))?;
+    let mock = rt
+        .block_on(MockRa::start(world))
+        .map_err(|e| RunnerError(e.to_string()))?;
+    let work = tempfile::tempdir().map_err(|e| RunnerError(e.to_string()))?;
+    let web_root = work.path().join("web-root.pem");
+    std::fs::write(&web_root, mock.pki().web_root.pem()).map_err(|e| RunnerError(e.to_string()))?;
+    let args = mock.certrenew_args(&web_root);
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let name = format!("bench{i}");
+        let id = mock
+            .identity(&name)
+            .ok_or_else(|| RunnerError(format!("no identity {name}")))?;
+        let dir = work.path().join(&name);
+        std::fs::create_dir_all(&dir).map_err(|e| RunnerError(e.to_string()))?;
+        for (file, text) in [
+            ("cert.pem", id.cert_pem()),
+            ("key.pem", id.key_pem()),
+            ("chain.pem", id.chain_pem()),
+        ] {
+            std::fs::write(dir.join(file), text).map_err(|e| RunnerError(e.to_string()))?;
+        }
+        let store = dir.join("store");
+        let status = Command::new(certrenew)
+            .args(&args)
+            .arg("--store")
+            .arg(&store)
+            .arg("import")
+            .arg("--cert")
+            .arg(dir.join("cert.pem"))
+            .arg("--key")
+            .arg(dir.join("key.pem"))
+            .arg("--chain")
+            .arg(dir.join("chain.pem"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| RunnerError(e.to_string()))?;
+        if !status.success() {
+            return Err(RunnerError(format!("import for {name} failed: {status}")));
+        }
+        let t = Instant::now();
+        let mut child = Command::new(certrenew)
+            .args(&args)
+            .arg("--store")
+            .arg(&store)
+            .args(["renew", "--password-stdin", "--yes"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| RunnerError(e.to_string()))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write;
+            let _ = stdin.write_all(b"bench-pass\n");
+        }
+        let status = child.wait().map_err(|e| RunnerError(e.to_string()))?;
+        times.push(t.elapsed());
+        if !status.success() {
+            return Err(RunnerError(format!("renewal of {name} failed: {status}")));
+        }
+    }
+    rt.block_on(mock.shutdown());
+    Ok(times)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_use_nearest_rank() {
+        let ms = |v: u64| Duration::from_millis(v);
+        let s = Stats::of((1..=20).map(ms).collect()).unwrap();
+        assert_eq!((s.min, s.median, s.p95, s.n), (ms(1), ms(10), ms(19), 20));
+        let s = Stats::of(vec![ms(7)]).unwrap();
+        assert_eq!((s.min, s.median, s.p95), (ms(7), ms(7), ms(7)));
+        assert!(Stats::of(Vec::new()).is_none());
+    }
+}
