@@ -1,7 +1,6 @@
 //! The command line: flags (clap derive), and running a command to its
 //! [`Outcome`]. `main` only parses, calls [`run`] and renders.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use crate::env::Environment;
 use crate::error::Error;
 use crate::messages::{Class, Lang, Outcome, OutputFormat, Success};
 use crate::net::{self, ConnectTo, Net, NetConfig, ProxySettings, RetryPolicy};
-use crate::prompt::{Prompter, Secret, read_secret_line};
+use crate::prompt::{Prompter, Secret};
 use crate::renewal::{self, Context};
 use crate::selection::{self, CaNames, Choice};
 use crate::store::{Access, Meta, Store, StoreError, StoredIdentity};
@@ -272,12 +271,7 @@ pub struct ExportArgs {
 }
 
 /// Runs the command and returns its outcome; never panics on input.
-pub fn run(
-    cli: &Cli,
-    env: &Environment,
-    prompter: &mut dyn Prompter,
-    stdin: &mut dyn BufRead,
-) -> Outcome {
+pub fn run(cli: &Cli, env: &Environment, prompter: &mut dyn Prompter) -> Outcome {
     let lang = cli.global.lang;
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -286,7 +280,7 @@ pub fn run(
         Ok(rt) => rt,
         Err(e) => return Error::Internal(format!("async runtime: {e}")).to_outcome(lang),
     };
-    match rt.block_on(dispatch(cli, env, prompter, stdin)) {
+    match rt.block_on(dispatch(cli, env, prompter)) {
         Ok(o) => o,
         Err(e) => e.to_outcome(lang),
     }
@@ -342,7 +336,6 @@ async fn dispatch(
     cli: &Cli,
     env: &Environment,
     prompter: &mut dyn Prompter,
-    stdin: &mut dyn BufRead,
 ) -> Result<Outcome, Error> {
     let g = &cli.global;
     let lang = g.lang;
@@ -354,7 +347,6 @@ async fn dispatch(
                 "--password-stdin",
                 lang.pick("ログインパスワード: ", "login password: "),
                 prompter,
-                stdin,
             )?;
             if password.expose().is_empty() {
                 return Err(Error::Usage("the password is empty".into()));
@@ -394,8 +386,8 @@ async fn dispatch(
             Ok(crate::access::outcome(&report, lang))
         }
         Command::Verify(a) => verify(g, env, a).await,
-        Command::Import(a) => import(g, env, a, prompter, stdin),
-        Command::Export(a) => export(g, env, a, prompter, stdin),
+        Command::Import(a) => import(g, env, a, prompter),
+        Command::Export(a) => export(g, env, a, prompter),
         Command::Roots(RootsArgs { action: None }) => roots(g, env),
         Command::Roots(RootsArgs {
             action: Some(RootsAction::Add { file, yes }),
@@ -408,10 +400,11 @@ fn read_secret(
     flag: &str,
     prompt: &str,
     prompter: &mut dyn Prompter,
-    stdin: &mut dyn BufRead,
 ) -> Result<Secret, Error> {
     if from_stdin {
-        return read_secret_line(stdin).map_err(|e| Error::Usage(format!("reading stdin: {e}")));
+        return prompter
+            .stdin_line()
+            .map_err(|e| Error::Usage(format!("reading stdin: {e}")));
     }
     if !prompter.interactive() {
         return Err(Error::Usage(format!(
@@ -516,6 +509,9 @@ impl Prompter for NoPrompt {
     fn interactive(&self) -> bool {
         false
     }
+    fn stdin_line(&mut self) -> std::io::Result<Secret> {
+        Err(std::io::Error::other("no input"))
+    }
     fn secret(&mut self, _: &str) -> std::io::Result<Secret> {
         Err(std::io::Error::other("no terminal"))
     }
@@ -609,7 +605,6 @@ fn import(
     env: &Environment,
     a: &ImportArgs,
     prompter: &mut dyn Prompter,
-    stdin: &mut dyn BufRead,
 ) -> Result<Outcome, Error> {
     let lang = g.lang;
     let (source, key, certs) = if let Some(p12) = &a.p12 {
@@ -619,7 +614,6 @@ fn import(
             "--passphrase-stdin",
             lang.pick("PKCS#12 のパスフレーズ: ", "PKCS#12 passphrase: "),
             prompter,
-            stdin,
         )?;
         let bad = |reason: String| Error::Input {
             path: p12.clone(),
@@ -748,7 +742,6 @@ fn export(
     env: &Environment,
     a: &ExportArgs,
     prompter: &mut dyn Prompter,
-    stdin: &mut dyn BufRead,
 ) -> Result<Outcome, Error> {
     let lang = g.lang;
     let store = Store::open(&store_dir(g, env)?, Access::Read)?;
@@ -769,7 +762,6 @@ fn export(
         "--passphrase-stdin",
         lang.pick("PKCS#12 のパスフレーズ: ", "PKCS#12 passphrase: "),
         prompter,
-        stdin,
     )?;
     let key = store.load_key(id)?;
     let internal = |e: p12_keystore::error::Error| Error::Internal(format!("PKCS#12: {e}"));

@@ -29,10 +29,10 @@ fn real_main() -> anyhow::Result<ExitCode> {
         }
     };
     let env = Environment::from_process();
+    // Standard input is read through the prompter only, one locked read at
+    // a time (a lock held here would block every question asked later).
     let mut prompter = Terminal::detect();
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let outcome = cli::run(&cli, &env, &mut prompter, &mut input);
+    let outcome = cli::run(&cli, &env, &mut prompter);
     let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
     outcome.render(cli.global.lang, cli.global.output, &mut out, &mut err)?;
     Ok(ExitCode::from(outcome.exit_code()))

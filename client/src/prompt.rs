@@ -1,6 +1,11 @@
 //! Talking to the person at the terminal: the password without echo (D4.1),
-//! yes/no questions (D4.5), picking from a list (その他, D4.2). Prompts go to
-//! stderr so that stdout carries only results.
+//! yes/no questions (D4.5), picking from a list (その他, D4.2), and the one
+//! line a script writes on stdin (`--password-stdin`). Prompts go to stderr
+//! so that stdout carries only results.
+//!
+//! Standard input is read only through a [`Prompter`], and never under a
+//! lock held across calls: each read takes and releases std's stdin lock, so
+//! a later question reads the same stream (and the same buffer) again.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
@@ -42,6 +47,9 @@ pub fn read_secret_line(input: &mut dyn BufRead) -> io::Result<Secret> {
 pub trait Prompter {
     /// Whether a person can answer (stdin is a terminal).
     fn interactive(&self) -> bool;
+    /// Reads one line of standard input (without its ending), terminal or
+    /// not: the `--password-stdin` / `--passphrase-stdin` way.
+    fn stdin_line(&mut self) -> io::Result<Secret>;
     /// Asks for a secret without echo.
     fn secret(&mut self, prompt: &str) -> io::Result<Secret>;
     /// Asks a yes/no question; only `y`/`yes` is yes.
@@ -71,11 +79,14 @@ impl Terminal {
     }
 
     fn ask_line(&self, question: &str) -> io::Result<String> {
-        let mut err = io::stderr().lock();
-        write!(err, "{question}")?;
-        err.flush()?;
+        {
+            let mut err = io::stderr().lock();
+            write!(err, "{question}")?;
+            err.flush()?;
+        }
+        // `Stdin::read_line` locks stdin for this one read only.
         let mut line = String::new();
-        io::stdin().lock().read_line(&mut line)?;
+        io::stdin().read_line(&mut line)?;
         Ok(line.trim().to_owned())
     }
 }
@@ -83,6 +94,10 @@ impl Terminal {
 impl Prompter for Terminal {
     fn interactive(&self) -> bool {
         self.interactive
+    }
+
+    fn stdin_line(&mut self) -> io::Result<Secret> {
+        read_secret_line(&mut io::stdin().lock())
     }
 
     fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
@@ -150,6 +165,9 @@ impl Scripted {
 impl Prompter for Scripted {
     fn interactive(&self) -> bool {
         true
+    }
+    fn stdin_line(&mut self) -> io::Result<Secret> {
+        self.next("(stdin)").map(Secret::new)
     }
     fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
         self.next(prompt).map(Secret::new)

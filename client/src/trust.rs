@@ -192,6 +192,9 @@ mod tests {
         fn interactive(&self) -> bool {
             false
         }
+        fn stdin_line(&mut self) -> std::io::Result<crate::prompt::Secret> {
+            unreachable!()
+        }
         fn secret(&mut self, _: &str) -> std::io::Result<crate::prompt::Secret> {
             unreachable!()
         }

@@ -1,0 +1,254 @@
+//! The interactive paths through a real pseudo-terminal: the password typed
+//! without echo (D4.1), the その他 list answered by number (D4.2) and the
+//! root question answered y (D4.5). python3's `pty` module runs the built
+//! binary as the session leader of a new terminal, waits for each prompt
+//! and types the answer; everything the binary writes comes back through
+//! the terminal. A run that stops answering is killed at a deadline, so a
+//! prompt that never returns fails the test instead of hanging it.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+/// Runs `argv` on a new pseudo-terminal; for each `(prompt, answer)` in
+/// order, waits until `prompt` has been written and then types `answer`.
+/// An answer to a prompt ending in a password marker is typed only once
+/// the terminal's echo is off (as a person would see no echo), so an
+/// echoed password would show in the output.
+/// Prints one JSON object: the exit code (or `null`), everything written
+/// to the terminal, how many prompts were answered, and whether the
+/// deadline killed the run.
+const PTY_DRIVER: &str = r#"
+import json, os, pty, select, signal, sys, termios, time
+cfg = json.loads(sys.argv[1])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(cfg["argv"][0], cfg["argv"])
+out = b""
+seen = 0
+answered = 0
+timed_out = False
+deadline = time.time() + cfg["timeout"]
+while True:
+    if answered < len(cfg["steps"]):
+        prompt, answer = cfg["steps"][answered]
+        at = out.find(prompt.encode(), seen)
+        quiet = not prompt.endswith(cfg["secret_marker"]) or not (termios.tcgetattr(fd)[3] & termios.ECHO)
+        if at >= 0 and quiet:
+            seen = at + len(prompt.encode())
+            os.write(fd, answer.encode())
+            answered += 1
+            continue
+    left = deadline - time.time()
+    if left <= 0:
+        timed_out = True
+        os.kill(pid, signal.SIGKILL)
+        break
+    ready, _, _ = select.select([fd], [], [], min(left, 0.2))
+    if ready:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+_, status = os.waitpid(pid, 0)
+code = None if timed_out else os.waitstatus_to_exitcode(status)
+print(json.dumps({"exit": code, "output": out.decode("utf-8", "replace"),
+                  "answered": answered, "timed_out": timed_out}))
+"#;
+
+struct PtyRun {
+    exit: Option<i32>,
+    output: String,
+    answered: usize,
+    timed_out: bool,
+}
+
+async fn on_a_terminal(args: Vec<String>, steps: &[(&str, &str)], limit: Duration) -> PtyRun {
+    let mut argv = vec![env!("CARGO_BIN_EXE_certrenew").to_owned()];
+    argv.extend(args);
+    let cfg = serde_json::json!({
+        "argv": argv,
+        "steps": steps,
+        "timeout": limit.as_secs_f64(),
+        "secret_marker": "パスワード: ",
+    })
+    .to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .arg("-c")
+            .arg(PTY_DRIVER)
+            .arg(cfg)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("HTTP_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("http_proxy")
+            .stdin(Stdio::null())
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "the pty driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    PtyRun {
+        exit: v["exit"].as_i64().map(|c| c as i32),
+        output: v["output"].as_str().unwrap_or_default().to_owned(),
+        answered: v["answered"].as_u64().unwrap_or(0) as usize,
+        timed_out: v["timed_out"].as_bool().unwrap_or(true),
+    }
+}
+
+/// A second identity of the same PKI that expired 5 days ago: the newer
+/// notBefore, so the dialog's default; it belongs to no account.
+async fn import_newer(ra: &MiniRa, store: &Path) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let other = ra
+        .pki
+        .issue_client(&certs_gen::ClientSpec::ending(
+            "user02",
+            now,
+            -time::Duration::days(5),
+        ))
+        .unwrap();
+    let (cert, key, chain) = (
+        ra.path("user02-cert.pem"),
+        ra.path("user02-key.pem"),
+        ra.path("user02-chain.pem"),
+    );
+    std::fs::write(&cert, certs_gen::pem::certificate(&other.cert)).unwrap();
+    std::fs::write(&key, other.key_pem()).unwrap();
+    std::fs::write(&chain, other.chain_pem()).unwrap();
+    let out = certrenew(
+        &cmd(
+            ra,
+            store,
+            &[
+                "import",
+                "--cert",
+                &cert.display().to_string(),
+                "--key",
+                &key.display().to_string(),
+                "--chain",
+                &chain.display().to_string(),
+            ],
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    other.info().unwrap().serial
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let p12 = ra.path("old.p12").display().to_string();
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["import", "--p12", &p12, "--passphrase-stdin"],
+        ),
+        &format!("{P12_PASS}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    let newer = import_newer(&ra, &store).await;
+    let old = ra.old.info().unwrap().serial;
+
+    // No --password-stdin, no --yes, no --select: every question is asked.
+    let password_line = format!("{PASSWORD}\n");
+    let run = on_a_terminal(
+        cmd(&ra, &store, &["renew", "--all"]),
+        &[
+            ("ログインパスワード: ", &password_line),
+            ("(1-2): ", "2\n"),
+            ("(y/N): ", "y\n"),
+        ],
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(
+        !run.timed_out,
+        "certrenew stopped answering after {} of 3 prompts:\n{}",
+        run.answered, run.output
+    );
+    assert_eq!(run.answered, 3, "{}", run.output);
+    assert_eq!(run.exit, Some(0), "{}", run.output);
+    // The list showed both, the newer one first (the default).
+    let first = run.output.find(&format!("[1] シリアル番号 {newer}"));
+    let second = run.output.find(&format!("[2] シリアル番号 {old}"));
+    assert!(first.is_some() && second.is_some(), "{}", run.output);
+    // The thumbprint was shown in the manual's groups.
+    let grouped =
+        certrenew::cert::group_thumbprint(&certs_gen::info::sha1_hex(ra.pki.client_root.der()))
+            .unwrap();
+    assert!(
+        run.output.contains(&format!("拇印 (sha1): {grouped}")),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output
+            .contains("証明書の更新とインポートが完了しました。"),
+        "{}",
+        run.output
+    );
+    // Typed without echo: the password never shows on the terminal.
+    assert!(!run.output.contains(PASSWORD), "{}", run.output);
+    // The one chosen (number 2, the account's) logged in and was renewed.
+    {
+        let s = ra.state.lock().unwrap();
+        assert_eq!((s.logins, s.issuances), (1, 1));
+        assert_eq!(s.order, Order::Fetched);
+    }
+    assert_eq!(identity_dirs(&store).len(), 3);
+    assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answering_no_on_a_terminal_trusts_nothing() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    let p12 = ra.path("old.p12").display().to_string();
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["import", "--p12", &p12, "--passphrase-stdin"],
+        ),
+        &format!("{P12_PASS}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    let password_line = format!("{PASSWORD}\n");
+    let run = on_a_terminal(
+        cmd(&ra, &store, &["renew"]),
+        &[("ログインパスワード: ", &password_line), ("(y/N): ", "n\n")],
+        Duration::from_secs(60),
+    )
+    .await;
+    assert!(!run.timed_out, "stopped answering:\n{}", run.output);
+    assert_eq!(run.exit, Some(7), "{}", run.output);
+    assert!(
+        run.output
+            .contains("ルート証明書を信頼できないため、処理を中止しました。"),
+        "{}",
+        run.output
+    );
+    assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 0);
+}
