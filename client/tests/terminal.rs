@@ -6,6 +6,9 @@
 //! the terminal. A run that stops answering is killed at a deadline, so a
 //! prompt that never returns fails the test instead of hanging it.
 
+// Test support: a panic here is a failed test, which is what an unwrap means.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::Path;
