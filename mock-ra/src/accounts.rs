@@ -95,6 +95,9 @@ pub struct AccountCertificate {
     /// Identity name when the mock holds its key (world and reissued
     /// certificates; a renewal's key stays with the customer).
     pub identity: Option<String>,
+    /// Its notAfter (the renewal order of the current one opens
+    /// `password_reference` before it).
+    pub not_after: OffsetDateTime,
 }
 
 /// Passwords with the time each came into force.
@@ -154,8 +157,12 @@ pub struct Account {
     pub locked: bool,
     /// When the password expires (D6.7).
     pub password_expires: Option<OffsetDateTime>,
-    /// The renewal order.
-    pub order: OrderState,
+    /// The renewal order as set (by the world, the admin API, the library
+    /// or an issuance); `None`: decided by the clock, see [`Account::order_at`].
+    pub order: Option<OrderState>,
+    /// How long before the current certificate's notAfter its renewal
+    /// order opens by itself (the policy's `password_reference`, D8.1).
+    pub order_opens_before: time::Duration,
     /// Key type of its certificates (reissues keep it).
     pub key_type: certs_gen::KeyType,
     /// Certificates, oldest first.
@@ -165,11 +172,29 @@ pub struct Account {
 impl Account {
     /// The current certificate's serial.
     pub fn current_serial(&self) -> Option<&str> {
+        self.current().map(|c| c.serial.as_str())
+    }
+
+    /// The current certificate.
+    pub fn current(&self) -> Option<&AccountCertificate> {
         self.certificates
             .iter()
             .rev()
             .find(|c| c.status == CertStatus::Current)
-            .map(|c| c.serial.as_str())
+    }
+
+    /// The renewal order at `now`: as set when it was set; otherwise
+    /// `ready` once `now >= notAfter - order_opens_before` of the current
+    /// certificate, `not_created` before (D8.1, D6.10). Worked out at each
+    /// decision, so an order opens as the (virtual) clock moves.
+    pub fn order_at(&self, now: OffsetDateTime) -> OrderState {
+        if let Some(set) = self.order {
+            return set;
+        }
+        match self.current() {
+            Some(c) if now >= c.not_after - self.order_opens_before => OrderState::Ready,
+            _ => OrderState::NotCreated,
+        }
     }
 
     /// The status of the certificate with `serial`.
@@ -207,7 +232,8 @@ pub struct AccountView {
     pub password_expires: Option<OffsetDateTime>,
     /// When the password was changed (times only).
     pub password_changes: Vec<String>,
-    /// The renewal order.
+    /// The renewal order as it stands at the virtual now (set, or worked
+    /// out from the clock: [`Account::order_at`]).
     pub order: OrderState,
     /// Its certificates, oldest first.
     pub certificates: Vec<CertificateView>,

@@ -16,6 +16,7 @@ use crate::accounts::{AccountCertificate, CertStatus, OrderState};
 use crate::journal::{Cause, Class};
 use crate::problem::ApiError;
 use crate::state::State;
+use crate::world::Policy;
 
 /// How a certificate came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,26 +311,50 @@ pub struct Issued {
     pub info: CertInfo,
 }
 
-/// The one atomic step (run under the state lock): use the ticket, find the
-/// order still `ready`, sign, mark it `fetched`, record the certificate.
+/// The one atomic step (run under the state lock): use the ticket, decide
+/// again what the login decided (the world may have moved since: the
+/// clock, a reissue, a lock, a revocation), find the order still `ready`,
+/// sign, mark it `fetched`, record the certificate.
 pub(crate) fn issue(
     state: &mut State,
     pki: &Pki,
+    policy: &Policy,
     token: &str,
     presented_serial: Option<&str>,
     csr: &CheckedCsr,
     now: OffsetDateTime,
-    lifetime: Duration,
 ) -> Result<Issued, ApiError> {
     let ticket = state
         .tickets
         .consume(token, presented_serial, now)
         .map_err(ApiError::BadTicket)?;
-    let account = state
-        .accounts
+    let State {
+        accounts, ledger, ..
+    } = state;
+    let account = accounts
         .get_mut(&ticket.account)
         .ok_or_else(|| ApiError::BadTicket("ticket: its account no longer exists".into()))?;
-    match account.order {
+    let refuse = |class, cause, id: &str| ApiError::refused(class, cause, Some(id));
+    // The login's decisions, again, in the login's order (protocol 2.6).
+    let presented = ledger
+        .get(&ticket.serial)
+        .ok_or_else(|| ApiError::BadTicket("ticket: its certificate is unknown".into()))?;
+    if now - presented.info.not_after >= policy.renewal_window.duration() {
+        return Err(refuse(Class::ENOCERT, Cause::ExpiredTooLong, &account.id));
+    }
+    if account.status_of(&ticket.serial) == Some(CertStatus::Reissued) {
+        return Err(refuse(Class::E550A, Cause::Reissued, &account.id));
+    }
+    if presented.revoked_at(now) {
+        return Err(refuse(Class::E550A, Cause::Revoked, &account.id));
+    }
+    if account.locked {
+        return Err(refuse(Class::E550A, Cause::PasswordLocked, &account.id));
+    }
+    if account.password_expires.is_some_and(|at| now >= at) {
+        return Err(refuse(Class::E550A, Cause::PasswordExpired, &account.id));
+    }
+    match account.order_at(now) {
         OrderState::Ready => {}
         OrderState::Fetched => {
             return Err(ApiError::refused(
@@ -347,6 +372,7 @@ pub(crate) fn issue(
         }
     }
     let not_before = certs_gen::truncate_to_seconds(now);
+    let lifetime = policy.issued_lifetime.duration();
     let der = pki
         .sign_client_csr(
             &csr.der,
@@ -368,10 +394,11 @@ pub(crate) fn issue(
         serial: info.serial.clone(),
         status: CertStatus::Current,
         identity: None,
+        not_after: info.not_after,
     });
-    account.order = OrderState::Fetched;
+    account.order = Some(OrderState::Fetched);
     let account_id = account.id.clone();
-    state.ledger.add(LedgerEntry {
+    ledger.add(LedgerEntry {
         serial: info.serial.clone(),
         der: der.clone(),
         info: info.clone(),

@@ -119,6 +119,9 @@ pub enum Cause {
     ForeignCertificate,
     /// The certificate was superseded by a reissue (D6.8).
     Reissued,
+    /// The certificate is revoked (the world's `revoked = true`; a
+    /// reissued one is `reissued`).
+    Revoked,
     /// The account is locked (D6.6).
     PasswordLocked,
     /// Not the password in force at notAfter - 28 days (D6.4, D2.1).
@@ -190,6 +193,7 @@ impl Cause {
             Cause::ExpiredTooLong => "expired_too_long",
             Cause::ForeignCertificate => "foreign_certificate",
             Cause::Reissued => "reissued",
+            Cause::Revoked => "revoked",
             Cause::PasswordLocked => "password_locked",
             Cause::WrongPassword => "wrong_password",
             Cause::PasswordExpired => "password_expired",

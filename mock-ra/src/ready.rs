@@ -22,31 +22,55 @@ pub struct StateFiles {
     pub identities: BTreeMap<String, PathBuf>,
 }
 
-/// Writes a file of the state directory, creating its directory; secrets
-/// are created 0600. No fsync: the directory lives as long as the mock, and
-/// nobody reads it before the ready line.
-fn write_file(path: &Path, bytes: &[u8], secret: bool) -> Result<(), certs_gen::Error> {
+/// Writes a file of the state directory atomically: the bytes go to a new
+/// temporary file beside it (created 0600 when `secret`, so a key is never
+/// readable by others, not even for a moment), which is then renamed over
+/// `path`. A reader sees the old file or the new one, never half of one;
+/// an existing file with looser permissions is replaced, not reused. No
+/// fsync: the directory lives as long as the mock.
+fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), certs_gen::Error> {
     use std::io::Write;
     let io = |source| certs_gen::Error::Io {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    if secret {
+    {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(if secret { 0o600 } else { 0o644 });
     }
     #[cfg(not(unix))]
     let _ = secret;
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(bytes))
-        .map_err(io)
+    // A fresh name each attempt; create_new never follows or reuses a file.
+    let (temp, mut file) = {
+        let mut attempt = 0;
+        loop {
+            let suffix = &crate::issuance::random_token()[..12];
+            let temp = dir.join(format!(".{name}.{suffix}.tmp"));
+            match options.open(&temp) {
+                Ok(f) => break (temp, f),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 8 => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+    };
+    let written = file.write_all(bytes).and_then(|()| file.flush());
+    drop(file);
+    let done = written.and_then(|()| std::fs::rename(&temp, path));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    done.map_err(io)
 }
 
 /// Writes into `dir`: `web-root.pem`, `client-root.pem`, and every identity
@@ -63,7 +87,6 @@ pub fn write_state_dir(mock: &MockRa, dir: &Path) -> Result<StateFiles, MockErro
             },
         }
     };
-    let write_atomic = write_file;
     let pki = mock.pki();
     let web_root_pem = dir.join("web-root.pem");
     write_atomic(&web_root_pem, pki.web_root.pem().as_bytes(), false).map_err(io(&web_root_pem))?;
@@ -255,6 +278,37 @@ pub fn hint(line: &ReadyLine) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn secrets_are_replaced_atomically_and_are_0600_from_the_start() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id").join("key.pem");
+        std::fs::create_dir_all(key.parent().unwrap()).unwrap();
+        std::fs::write(&key, "old, world-readable").unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let before = std::fs::metadata(&key).unwrap();
+        write_atomic(&key, b"new secret", true).unwrap();
+        let after = std::fs::metadata(&key).unwrap();
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "new secret");
+        assert_eq!(after.permissions().mode() & 0o777, 0o600);
+        // Renamed into place: a new file, not the old one rewritten.
+        use std::os::unix::fs::MetadataExt;
+        assert_ne!(before.ino(), after.ino());
+        let left: Vec<_> = std::fs::read_dir(key.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["key.pem"], "no temporary file is left behind");
+        let cert = dir.path().join("cert.pem");
+        write_atomic(&cert, b"public", false).unwrap();
+        assert_eq!(
+            std::fs::metadata(&cert).unwrap().permissions().mode() & 0o077 & !0o044,
+            0,
+            "a public file is at most 0644"
+        );
+    }
 
     #[test]
     fn quoting_leaves_plain_words_alone() {

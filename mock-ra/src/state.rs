@@ -247,7 +247,7 @@ impl Shared {
             .get_mut(id)
             .ok_or_else(|| MockError::UnknownAccount(id.to_owned()))?;
         if let Some(order) = patch.order {
-            account.order = order;
+            account.order = Some(order);
         }
         if let Some(failures) = patch.failures {
             account.failures = failures;
@@ -313,7 +313,13 @@ impl Shared {
             serial: info.serial.clone(),
             status: CertStatus::Current,
             identity: Some(name.clone()),
+            not_after: info.not_after,
         });
+        // The old certificate's renewal is moot: the order now belongs to
+        // the new, valid certificate, and opens by itself 28 days before
+        // it expires (not_created until then). A login with the old one
+        // gets E550A `reissued` anyway.
+        account.order = None;
         state.ledger.add(LedgerEntry {
             serial: info.serial.clone(),
             der: identity.cert.clone(),
@@ -390,6 +396,7 @@ fn add_account(
             serial: info.serial.clone(),
             status,
             identity: Some(name.clone()),
+            not_after: info.not_after,
         });
         state.ledger.add(LedgerEntry {
             serial: info.serial.clone(),
@@ -406,16 +413,6 @@ fn add_account(
     for change in &spec.password_change {
         passwords.change(now + change.at.duration(), change.password.clone());
     }
-    let current_not_after = spec
-        .certificate
-        .iter()
-        .zip(&statuses)
-        .find(|(_, s)| **s == CertStatus::Current)
-        .map(|(c, _)| c.window(now).1);
-    let order = spec.order.unwrap_or(match current_not_after {
-        Some(na) if now >= na - policy.password_reference.duration() => OrderState::Ready,
-        _ => OrderState::NotCreated,
-    });
     let locked = spec.locked || spec.failures >= policy.lock_threshold;
     state.accounts.insert(
         spec.id.clone(),
@@ -427,7 +424,8 @@ fn add_account(
             lock_threshold: policy.lock_threshold,
             locked,
             password_expires: spec.password_expires.map(|o| now + o.duration()),
-            order,
+            order: spec.order,
+            order_opens_before: policy.password_reference.duration(),
             key_type,
             certificates,
         },
@@ -458,7 +456,7 @@ fn view(state: &State, a: &Account, now: OffsetDateTime) -> AccountView {
             .iter()
             .map(|t| crate::rfc3339(*t))
             .collect(),
-        order: a.order,
+        order: a.order_at(now),
         certificates: a
             .certificates
             .iter()

@@ -172,10 +172,9 @@ fn decide_login(
         tickets,
         ..
     } = &mut *guard;
-    let owner = ledger
-        .get(&info.serial)
-        .filter(|e| e.der == *der)
-        .and_then(|e| e.account.clone());
+    let entry = ledger.get(&info.serial).filter(|e| e.der == *der);
+    let owner = entry.and_then(|e| e.account.clone());
+    let revoked = entry.is_some_and(|e| e.revoked_at(now));
     // 2. Expired 90 days ago or more (D7.1).
     if now - info.not_after >= policy.renewal_window.duration() {
         return Err(ApiError::refused(
@@ -198,28 +197,32 @@ fn decide_login(
         Some(_) => {}
         None => return Err(foreign(Some(&account_id))),
     }
-    // 5. Locked (D6.6): whatever the password.
+    // 5. Revoked for another reason (the world's `revoked = true`).
+    if revoked {
+        return Err(refuse(Class::E550A, Cause::Revoked));
+    }
+    // 6. Locked (D6.6): whatever the password.
     if account.locked {
         return Err(refuse(Class::E550A, Cause::PasswordLocked));
     }
-    // 6. The password in force at notAfter - 28 days (D6.4, D2.1).
+    // 7. The password in force at notAfter - 28 days (D6.4, D2.1).
     let reference = info.not_after - policy.password_reference.duration();
     if !account.passwords.at(reference).matches(password.expose()) {
         account.record_failure();
         return Err(refuse(Class::E550A, Cause::WrongPassword));
     }
     account.failures = 0;
-    // 7. Password expired (D6.7).
+    // 8. Password expired (D6.7).
     if account.password_expires.is_some_and(|at| now >= at) {
         return Err(refuse(Class::E550A, Cause::PasswordExpired));
     }
-    // 8. The order (D6.10, D6.9).
-    match account.order {
+    // 9. The order (D6.10, D6.9), as it stands now.
+    match account.order_at(now) {
         OrderState::NotCreated => return Err(refuse(Class::E550F, Cause::NotCreated)),
         OrderState::Fetched => return Err(refuse(Class::E550F, Cause::AlreadyFetched)),
         OrderState::Ready => {}
     }
-    // 9. A ticket.
+    // 10. A ticket.
     let (ticket, expires_at) =
         tickets.issue(&account_id, &info.serial, now, policy.ticket_ttl.duration());
     Ok((
@@ -274,11 +277,11 @@ async fn certificate(
         issuance::issue(
             &mut state,
             &shared.pki,
+            &shared.policy,
             &request.ticket,
             presented.as_deref(),
             &csr,
             shared.now(),
-            shared.policy.issued_lifetime.duration(),
         )?
     };
     let body = IssueResponse {

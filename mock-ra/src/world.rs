@@ -127,12 +127,67 @@ pub struct PkiSection {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClockSection {
-    /// The virtual "now" at start-up (RFC 3339 string); the real time when absent.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    /// The virtual "now" at start-up: an RFC 3339 string, or a TOML
+    /// offset date-time written without quotes; the real time when absent.
+    #[serde(default, deserialize_with = "clock_now")]
     pub now: Option<OffsetDateTime>,
     /// Whether the clock stands still until moved.
     #[serde(default)]
     pub frozen: bool,
+}
+
+/// `[clock] now`: `"2026-11-25T00:00:00Z"` (a string, RFC 3339) or
+/// `2026-11-25T00:00:00Z` (a TOML offset date-time). A local date-time or a
+/// date alone has no offset to place it in time: refused, saying so.
+fn clock_now<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<OffsetDateTime>, D::Error> {
+    use serde::de::{Error, MapAccess, Visitor};
+    use time::format_description::well_known::Rfc3339;
+
+    struct Now;
+
+    fn parse<E: Error>(text: &str) -> Result<OffsetDateTime, E> {
+        OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+            E::custom(format!(
+                "clock.now `{text}`: expected an RFC 3339 date-time with an offset, \
+                 e.g. 2026-11-25T00:00:00Z or 2026-11-25T09:00:00+09:00"
+            ))
+        })
+    }
+
+    impl<'de> Visitor<'de> for Now {
+        type Value = OffsetDateTime;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a date-time with an offset, e.g. 2026-11-25T00:00:00Z")
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            parse(v)
+        }
+
+        // A TOML date-time reaches serde as a one-entry map (toml's
+        // private encoding); toml's own type reads it back.
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let datetime = toml::value::Datetime::deserialize(
+                serde::de::value::MapAccessDeserializer::new(map),
+            )?;
+            if datetime.offset.is_none() {
+                let example = match (datetime.date, datetime.time) {
+                    (Some(d), Some(t)) => format!("{d}T{t}Z"),
+                    (Some(d), None) => format!("{d}T00:00:00Z"),
+                    (None, Some(t)) => format!("2026-11-25T{t}Z"),
+                    (None, None) => "2026-11-25T00:00:00Z".to_owned(),
+                };
+                return Err(A::Error::custom(format!(
+                    "clock.now `{datetime}` has no UTC offset, so it is no instant: \
+                     write e.g. {example}"
+                )));
+            }
+            parse(&datetime.to_string())
+        }
+    }
+
+    d.deserialize_any(Now).map(Some)
 }
 
 /// `[policy]`: the server's settings.
@@ -785,6 +840,49 @@ ca = "foreign"
             let err = World::from_toml("w.toml", text).unwrap_err().to_string();
             assert!(err.starts_with(want), "want {want}\n got {err}");
         }
+    }
+
+    #[test]
+    fn clock_now_may_be_a_toml_date_time_or_a_string() {
+        let want = time::macros::datetime!(2026-11-25 00:00:00 UTC);
+        for text in [
+            "[clock]\nnow = 2026-11-25T00:00:00Z\n",
+            "[clock]\nnow = \"2026-11-25T00:00:00Z\"\n",
+            "[clock]\nnow = 2026-11-25T09:00:00+09:00\nfrozen = true\n",
+        ] {
+            let w = World::from_toml("w.toml", text).unwrap();
+            assert_eq!(w.clock.now, Some(want), "{text}");
+        }
+        // No offset: no instant. The error names the place and the fix.
+        for (text, shown) in [
+            (
+                "[clock]\nnow = 2026-11-25T00:00:00\n",
+                "2026-11-25T00:00:00",
+            ),
+            ("[clock]\nnow = 2026-11-25\n", "2026-11-25"),
+        ] {
+            let err = World::from_toml("w.toml", text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "w.toml:2:7: clock.now `{shown}` has no UTC offset"
+                )),
+                "{err}"
+            );
+        }
+        let err = World::from_toml("w.toml", "[clock]\nnow = \"yesterday\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("w.toml:2:7: clock.now `yesterday`: expected an RFC 3339"),
+            "{err}"
+        );
+        let err = World::from_toml("w.toml", "[clock]\nnow = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("w.toml:2:7: invalid type: integer"),
+            "{err}"
+        );
     }
 
     #[test]
