@@ -820,10 +820,7 @@ fn roots_add(
     let policy = Policy::new(&g.root_sha1, yes)
         .ok_or_else(|| Error::Usage("--root-sha1: not 40 hex digits".into()))?;
     let store = Store::open(&store_dir(g, env)?, Access::Write)?;
-    let decision = trust::decide(&store, &root, &policy, prompter, lang).map_err(|e| match e {
-        trust::TrustError::Refused(r) => Error::Root(r),
-        trust::TrustError::Store(s) => Error::Store(s),
-    })?;
+    let decision = trust::decide(&store, &root, &policy, prompter, lang)?;
     let grouped = cert::group_thumbprint(&root.sha1).unwrap_or_default();
     Ok(Outcome::success(Success::RootAdded)
         .line(match (decision, lang) {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::chain::ChainError;
-use crate::messages::{Class, Lang, Outcome};
+use crate::messages::{Class, Lang, Outcome, Text};
 use crate::net::{NetError, NetErrorKind};
 use crate::selection::NoCertificate;
 use crate::store::StoreError;
@@ -69,15 +69,33 @@ pub enum Error {
         /// What went wrong.
         source: ChainError,
     },
-    /// The root was not trusted (D4.5).
+    /// The root was not trusted (D4.5), before anything was issued.
     #[error(transparent)]
     Root(#[from] crate::trust::RootRefused),
+    /// The root was not trusted, but only once the new certificate had
+    /// been issued and stored (its root could not be known before).
+    #[error("the new certificate {serial} is issued and stored, but {refused}")]
+    RootAfterIssuance {
+        /// The new certificate's serial.
+        serial: String,
+        /// Why the root was not trusted.
+        refused: crate::trust::RootRefused,
+    },
     /// The confirmation page did not confirm (D5.1, D6.11).
     #[error(transparent)]
     Confirm(#[from] crate::confirm::NotConfirmed),
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<crate::trust::TrustError> for Error {
+    fn from(e: crate::trust::TrustError) -> Self {
+        match e {
+            crate::trust::TrustError::Refused(r) => Error::Root(r),
+            crate::trust::TrustError::Store(s) => Error::Store(s),
+        }
+    }
 }
 
 impl Error {
@@ -94,7 +112,7 @@ impl Error {
                 ChainError::Net(_) => Class::E115,
                 _ => Class::EImport,
             },
-            Error::Root(_) => Class::RootNotTrusted,
+            Error::Root(_) | Error::RootAfterIssuance { .. } => Class::RootNotTrusted,
             Error::Confirm(_) => Class::EConfirm,
             Error::Internal(_) => Class::Internal,
         }
@@ -160,6 +178,13 @@ impl Error {
             }
             Error::Root(r) => {
                 o = r.lines(o, lang);
+            }
+            Error::RootAfterIssuance { serial, refused } => {
+                o = refused
+                    .lines(o, lang)
+                    .field("serial", serial.clone())
+                    .field("issued_and_stored", true)
+                    .line(Text::IssuedAndStored { serial }.render(lang));
             }
             Error::Confirm(c) => {
                 o = c.lines(o, lang);

@@ -12,6 +12,9 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod text;
+pub use text::Text;
+
 /// The language of the messages (`--lang`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Lang {

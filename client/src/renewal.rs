@@ -16,12 +16,12 @@ use crate::cert::{CertFacts, KeyType, pem_certificates};
 use crate::chain::{self, ChainError};
 use crate::clock::{Clock, rfc3339};
 use crate::error::Error;
-use crate::messages::{Class, Lang, Outcome, Success};
+use crate::messages::{Class, Lang, Outcome, Success, Text};
 use crate::net::{self, FixedClientCert, Net, NetErrorKind};
 use crate::prompt::{Prompter, Secret};
 use crate::selection::{self, Choice};
 use crate::store::{Meta, Store, StoredIdentity};
-use crate::trust::{self, Decision, Policy, TrustError};
+use crate::trust::{self, Approval, Decision, Policy, TrustError};
 
 /// The login path on webra2 (docs/protocol.md 2.3).
 pub const LOGIN_PATH: &str = "/scira/api/v1/renewal/login";
@@ -75,15 +75,6 @@ struct Problem {
     class: String,
     #[serde(default)]
     detail: Option<String>,
-}
-
-impl Error {
-    fn from_trust(e: TrustError) -> Self {
-        match e {
-            TrustError::Refused(r) => Error::Root(r),
-            TrustError::Store(s) => Error::Store(s),
-        }
-    }
 }
 
 /// What `renew` is asked to do.
@@ -145,24 +136,6 @@ pub async fn renew(
 
     let (ids, _unreadable) = ctx.store.identities()?;
 
-    // D7.3: a renewal stored earlier without its chain is completed first;
-    // the order is already consumed, so logging in again could only fail.
-    if let Some(pending) = ids
-        .iter()
-        .filter(|i| !i.has_chain())
-        .filter(|i| i.meta.as_ref().is_some_and(|m| m.origin == "renewed"))
-        .max_by_key(|i| i.cert.not_before)
-    {
-        let o = complete(ctx, pending, opts).await?;
-        return Ok(o
-            .line(lang.pick(
-                "前回発行された証明書のインポートを完了しました (新たな発行は行っていません)。",
-                "completed the import of the certificate issued earlier (nothing new was issued)",
-            ))
-            .field("completed_earlier_issuance", true)
-            .pipe(|o| timing(o, started, lang)));
-    }
-
     // D4.2
     let old = selection::select(
         &ids,
@@ -172,14 +145,51 @@ pub async fn renew(
         ctx.prompter,
         lang,
     )?;
+
+    // D7.3: a renewal of the selected identity that an earlier run stored
+    // without its chain is completed instead: its order is consumed, so a
+    // login could only fail. Pending renewals of other identities are left
+    // alone (they are completed when their identity is selected).
+    if let Some(pending) = pending_renewal_of(&ids, &old) {
+        let o = complete(ctx, pending, opts, None).await?;
+        return Ok(timing(
+            o.line(Text::CompletedEarlierIssuance.render(lang))
+                .field("completed_earlier_issuance", true),
+            started,
+            lang,
+        ));
+    }
+    let others = other_pending_renewals(&ids, &old, lang);
+
     // D3.1, D7.3: the selected identity's issuing CA and root, with their
     // CRLs, are the ones the new certificate will name. A repository that
     // cannot serve them stops the renewal here, before the one-shot
     // issuance, rather than after it. (An identity without AIA or CRL
     // URLs has nothing to check here; its chain is checked after.)
-    if let Err(ChainError::Net(e)) = chain::fetch(ctx.net, &old.cert).await {
-        return Err(Error::Net(e));
-    }
+    let preflight = match chain::fetch(ctx.net, &old.cert).await {
+        Ok(chain) => Some(chain),
+        Err(ChainError::Net(e)) => return Err(Error::Net(e)),
+        Err(_) => None,
+    };
+    // D4.5, before the login: the root is known already (from the
+    // repository, else the identity's stored chain), so a root that will
+    // not be trusted (another thumbprint, declined, or no terminal and no
+    // --yes) stops the renewal while the order is still unused.
+    let root = preflight
+        .as_ref()
+        .and_then(|c| c.root().cloned())
+        .or_else(|| old.chain.last().filter(|c| c.is_self_issued()).cloned());
+    let approval = match &root {
+        Some(root) => Some(trust::approve(
+            ctx.store,
+            root,
+            &opts.trust,
+            ctx.prompter,
+            lang,
+        )?),
+        None => None,
+    };
+
     let old_key = ctx.store.load_key(&old)?;
     let ck = net::certified_key(&old.cert.der, &old.chain_der(), &old_key)
         .map_err(|e| Error::Internal(format!("identity {}: {e}", old.id)))?;
@@ -252,37 +262,78 @@ pub async fn renew(
             });
         }
     };
-    let o = complete(ctx, &stored, opts).await?;
-    Ok(o.field("renewed_from", old.cert.serial.clone())
-        .field("key_type", key_type.as_str())
-        .line(match lang {
-            Lang::Ja => format!("更新前の証明書: シリアル番号 {}", old.cert.serial),
-            Lang::En => format!("previous certificate: serial {}", old.cert.serial),
-        })
-        .pipe(|o| timing(o, started, lang)))
+    let mut o = complete(ctx, &stored, opts, approval.as_ref()).await?;
+    for line in others {
+        o = o.line(line);
+    }
+    Ok(timing(
+        o.field("renewed_from", old.cert.serial.clone())
+            .field("key_type", key_type.as_str())
+            .line(
+                Text::PreviousCertificate {
+                    serial: &old.cert.serial,
+                }
+                .render(lang),
+            ),
+        started,
+        lang,
+    ))
 }
 
-trait Pipe: Sized {
-    fn pipe(self, f: impl FnOnce(Self) -> Self) -> Self {
-        f(self)
-    }
+/// Whether `id` is a renewal stored without its chain (steps 7-9 to do).
+fn is_pending(id: &StoredIdentity) -> bool {
+    !id.has_chain() && id.meta.as_ref().is_some_and(|m| m.origin == "renewed")
 }
-impl Pipe for Outcome {}
+
+/// The renewal of `old` that an earlier run stored without its chain.
+fn pending_renewal_of<'a>(
+    ids: &'a [StoredIdentity],
+    old: &StoredIdentity,
+) -> Option<&'a StoredIdentity> {
+    ids.iter()
+        .filter(|i| is_pending(i))
+        .filter(|i| i.meta.as_ref().and_then(|m| m.renewed_from.as_deref()) == Some(&old.id))
+        .max_by_key(|i| i.cert.not_before)
+}
+
+/// A warning line for every other identity's pending renewal, saying how
+/// to complete it.
+fn other_pending_renewals(ids: &[StoredIdentity], old: &StoredIdentity, lang: Lang) -> Vec<String> {
+    ids.iter()
+        .filter(|i| is_pending(i))
+        .filter_map(|i| {
+            let from = i.meta.as_ref()?.renewed_from.as_deref()?;
+            (from != old.id).then(|| {
+                let from_serial = ids
+                    .iter()
+                    .find(|o| o.id == from)
+                    .map(|o| o.cert.serial.clone())
+                    .unwrap_or_else(|| from.rsplit('-').next().unwrap_or(from).to_owned());
+                Text::PendingRenewal {
+                    serial: &i.cert.serial,
+                    from_serial: &from_serial,
+                }
+                .render(lang)
+            })
+        })
+        .collect()
+}
 
 fn timing(o: Outcome, started: Instant, lang: Lang) -> Outcome {
     let secs = started.elapsed().as_secs_f64();
     o.field("elapsed_ms", (secs * 1000.0) as u64)
-        .line(match lang {
-            Lang::Ja => format!("所要時間: {secs:.2} 秒"),
-            Lang::En => format!("took {secs:.2} s"),
-        })
+        .line(Text::Elapsed { secs }.render(lang))
 }
 
-/// Steps 7-9: chain, validation, trust, chain stored.
+/// Steps 7-9 for a new identity already in the store: chain, validation,
+/// trust, chain stored. `approval` is the trust decision taken before the
+/// login, if the root was known then. Every failure here comes after the
+/// issuance, so each says the new certificate is issued and stored.
 async fn complete(
     ctx: &mut Context<'_>,
     stored: &StoredIdentity,
     opts: &Options,
+    approval: Option<&Approval>,
 ) -> Result<Outcome, Error> {
     let lang = ctx.lang;
     let serial = stored.cert.serial.clone();
@@ -293,13 +344,30 @@ async fn complete(
     let chain = chain::fetch(ctx.net, &stored.cert)
         .await
         .map_err(chain_err)?;
-    chain::validate(&stored.cert, &chain, ctx.clock.now()).map_err(chain_err)?;
+    // The RA's clock decides when the certificate starts: one a little
+    // ahead of ours gives a notBefore in our future. Validating at that
+    // instant then accepts the certificate the RA just issued, and still
+    // checks everything else (signatures, EKU, revocation, expiry).
+    let at = ctx.clock.now().max(stored.cert.not_before);
+    chain::validate(&stored.cert, &chain, at).map_err(chain_err)?;
     let root = chain
         .root()
         .ok_or_else(|| Error::Internal("validated chain without a root".into()))?
         .clone();
-    let decision = trust::decide(ctx.store, &root, &opts.trust, ctx.prompter, lang)
-        .map_err(Error::from_trust)?;
+    let decision = match approval.filter(|a| a.root.der == root.der) {
+        Some(a) => trust::install(ctx.store, a)?,
+        None => {
+            trust::decide(ctx.store, &root, &opts.trust, ctx.prompter, lang).map_err(
+                |e| match e {
+                    TrustError::Refused(refused) => Error::RootAfterIssuance {
+                        serial: serial.clone(),
+                        refused,
+                    },
+                    TrustError::Store(s) => Error::Store(s),
+                },
+            )?
+        }
+    };
     let done = ctx.store.add_chain(stored, &chain.ders())?;
     let c = &done.cert;
     let grouped = crate::cert::group_thumbprint(&root.sha1).unwrap_or_default();
@@ -312,40 +380,15 @@ async fn complete(
         .field("identity_dir", done.dir.display().to_string())
         .field("root_sha1", grouped.clone())
         .field("root_installed", matches!(decision, Decision::Installed))
-        .line(match lang {
-            Lang::Ja => format!(
-                "新しい証明書: シリアル番号 {}  発行先 {}  発行者 {}  有効期間 {} - {}",
-                c.serial,
-                c.subject,
-                c.issuer,
-                rfc3339(c.not_before),
-                rfc3339(c.not_after)
-            ),
-            Lang::En => format!(
-                "new certificate: serial {}  subject {}  issuer {}  valid {} - {}",
-                c.serial,
-                c.subject,
-                c.issuer,
-                rfc3339(c.not_before),
-                rfc3339(c.not_after)
-            ),
-        })
-        .line(match lang {
-            Lang::Ja => format!("保存先: {}", done.dir.display()),
-            Lang::En => format!("stored in {}", done.dir.display()),
-        })
-        .line(match (decision, lang) {
-            (Decision::Installed, Lang::Ja) => {
-                format!("ルート証明書をインストールしました (拇印 {grouped})。")
+        .line(Text::NewCertificate { cert: c }.render(lang))
+        .line(Text::StoredIn { dir: &done.dir }.render(lang))
+        .line(
+            match decision {
+                Decision::Installed => Text::RootInstalled { sha1: &grouped },
+                Decision::AlreadyTrusted => Text::RootAlreadyInstalled { sha1: &grouped },
             }
-            (Decision::Installed, Lang::En) => format!("root certificate installed ({grouped})"),
-            (Decision::AlreadyTrusted, Lang::Ja) => {
-                format!("ルート証明書はインストール済みです (拇印 {grouped})。")
-            }
-            (Decision::AlreadyTrusted, Lang::En) => {
-                format!("root certificate already installed ({grouped})")
-            }
-        }))
+            .render(lang),
+        ))
 }
 
 /// The new key's type: `--key-type` if the RA signs it; else the old key's

@@ -4,7 +4,7 @@
 //! than the pinned one is refused whatever the flags say.
 
 use crate::cert::{CertFacts, group_thumbprint, normalize_thumbprint};
-use crate::messages::{Lang, Outcome};
+use crate::messages::{Lang, Outcome, Text};
 use crate::prompt::Prompter;
 use crate::store::{Store, StoreError};
 
@@ -127,16 +127,32 @@ pub enum TrustError {
     Store(#[from] StoreError),
 }
 
-/// Decides on `root` (D4.5) and records an acceptance in the trust list.
-pub fn decide(
+/// A root the customer accepted (or had accepted before), possibly before
+/// the certificate that chains to it exists: the renewal asks before it
+/// logs in, so that a refusal never consumes the order, and records the
+/// root in the trust list only once the new chain has validated.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// The root.
+    pub root: CertFacts,
+    /// Whether it was in the trust list already.
+    pub decision: Decision,
+}
+
+/// Decides on `root` (D4.5) without recording anything: already trusted;
+/// else the pinned thumbprint, then `--yes` or the person's answer.
+pub fn approve(
     store: &Store,
     root: &CertFacts,
     policy: &Policy,
     prompter: &mut dyn Prompter,
     lang: Lang,
-) -> Result<Decision, TrustError> {
+) -> Result<Approval, TrustError> {
     if store.is_trusted(&root.der)? {
-        return Ok(Decision::AlreadyTrusted);
+        return Ok(Approval {
+            root: root.clone(),
+            decision: Decision::AlreadyTrusted,
+        });
     }
     let got = group_thumbprint(&root.sha1).unwrap_or_default();
     let expected = group_thumbprint(&policy.pinned_sha1).unwrap_or_default();
@@ -151,16 +167,11 @@ pub fn decide(
     let accepted = if policy.yes {
         true
     } else if prompter.interactive() {
-        let q = match lang {
-            Lang::Ja => format!(
-                "発行者 {} のルート証明書をインストールしようとしています。\n拇印 (sha1): {got}\nこの証明書をインストールしますか? (y/N): ",
-                root.subject
-            ),
-            Lang::En => format!(
-                "about to install the root certificate of {}\nthumbprint (sha1): {got}\ninstall this certificate? (y/N): ",
-                root.subject
-            ),
-        };
+        let q = Text::RootQuestion {
+            subject: &root.subject,
+            sha1: &got,
+        }
+        .render(lang);
         prompter.confirm(&q).unwrap_or(false)
     } else {
         return Err(RootRefused::NotAsked {
@@ -176,8 +187,31 @@ pub fn decide(
         }
         .into());
     }
-    store.trust_root(&root.der)?;
-    Ok(Decision::Installed)
+    Ok(Approval {
+        root: root.clone(),
+        decision: Decision::Installed,
+    })
+}
+
+/// Records an approved root in the trust list (nothing to do when it was
+/// trusted already).
+pub fn install(store: &Store, approval: &Approval) -> Result<Decision, StoreError> {
+    if approval.decision == Decision::Installed {
+        store.trust_root(&approval.root.der)?;
+    }
+    Ok(approval.decision)
+}
+
+/// Decides on `root` (D4.5) and records an acceptance in the trust list.
+pub fn decide(
+    store: &Store,
+    root: &CertFacts,
+    policy: &Policy,
+    prompter: &mut dyn Prompter,
+    lang: Lang,
+) -> Result<Decision, TrustError> {
+    let approval = approve(store, root, policy, prompter, lang)?;
+    Ok(install(store, &approval)?)
 }
 
 #[cfg(test)]

@@ -323,7 +323,7 @@ async fn expired_ninety_days_ago_is_no_certificate() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_root_with_another_thumbprint_is_refused_and_the_certificate_kept() {
+async fn a_root_with_another_thumbprint_is_refused_before_the_login() {
     let ra = MiniRa::start(10).await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
@@ -339,11 +339,16 @@ async fn a_root_with_another_thumbprint_is_refused_and_the_certificate_kept() {
         err.contains("40A6C237 3D05322D 64087065 04F141D0 0775CD57"),
         "{err}"
     );
-    // D7.3: the new certificate is on disk, nothing is trusted.
-    assert_eq!(identity_dirs(&store).len(), 2);
+    // The root came from the repository preflight: refused before the
+    // login, so the order is unused and nothing was issued or trusted.
+    {
+        let s = ra.state.lock().unwrap();
+        assert_eq!((s.logins, s.issuances), (0, 0));
+        assert_eq!(s.order, Order::Ready);
+    }
+    assert_eq!(identity_dirs(&store).len(), 1);
     assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 0);
-    assert_eq!(ra.order(), Order::Fetched);
-    // Run again with the right pin: completed without a second issuance.
+    // With the right pin the renewal goes through.
     let out = certrenew(
         &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
         &format!("{PASSWORD}\n"),
@@ -355,6 +360,84 @@ async fn a_root_with_another_thumbprint_is_refused_and_the_certificate_kept() {
     assert_eq!((s.logins, s.issuances), (1, 1));
     drop(s);
     assert_eq!(identity_dirs(&store).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_terminal_or_yes_the_root_is_refused_before_the_login() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["--output", "json", "renew", "--password-stdin"],
+        ),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["class"], "EROOT");
+    assert!(v["details"].get("issued_and_stored").is_none(), "{v}");
+    let s = ra.state.lock().unwrap();
+    assert_eq!((s.logins, s.issuances), (0, 0));
+    assert_eq!(s.order, Order::Ready);
+    drop(s);
+    assert_eq!(identity_dirs(&store).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_the_issuance_says_the_certificate_is_issued_and_stored() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    // repo1 serves the access check and the preflight (3 requests), then
+    // fails: the new certificate is stored without its chain.
+    ra.state.lock().unwrap().repo1_down_from = Some(3);
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(identity_dirs(&store).len(), 2);
+    ra.state.lock().unwrap().repo1_down_from = None;
+    // Completing it without --yes and without a terminal: the root can only
+    // be decided now, after the issuance, and the refusal says so.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let issued = certrenew::cert::CertFacts::parse(&ra.state.lock().unwrap().issued[0])
+        .unwrap()
+        .serial;
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "新しい証明書 (シリアル番号 {issued}) は発行済みで"
+        )),
+        "{err}"
+    );
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["--output", "json", "renew", "--password-stdin"],
+        ),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["details"]["issued_and_stored"], true, "{v}");
+    assert_eq!(v["details"]["serial"], issued.as_str(), "{v}");
+    let s = ra.state.lock().unwrap();
+    assert_eq!((s.logins, s.issuances), (1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -254,4 +254,8 @@ async fn answering_no_on_a_terminal_trusts_nothing() {
         run.output
     );
     assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 0);
+    // Asked before the login: declining leaves the order unused.
+    let s = ra.state.lock().unwrap();
+    assert_eq!((s.logins, s.issuances), (0, 0));
+    assert_eq!(s.order, Order::Ready);
 }

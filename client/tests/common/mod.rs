@@ -48,6 +48,8 @@ pub struct State {
     pub repo_requests: Vec<String>,
     /// When true, repo1 answers 503 to everything.
     pub repo1_down: bool,
+    /// repo1 answers 503 once it has served this many requests.
+    pub repo1_down_from: Option<usize>,
     /// Serial of the next issued certificate (random when `None`).
     pub next_serial: Option<Vec<u8>>,
 }
@@ -256,6 +258,7 @@ impl MiniRa {
             issuances: 0,
             repo_requests: Vec::new(),
             repo1_down: false,
+            repo1_down_from: None,
             next_serial: None,
         }));
         let dir = tempfile::tempdir().unwrap();
@@ -489,7 +492,14 @@ fn repo_handle(
     s.repo_requests.push(format!("{host}{path}"));
     let names = &pki.names;
     let now = OffsetDateTime::now_utc();
-    if s.repo1_down && host == "repo1.secomtrust.net" {
+    let repo1_served = s
+        .repo_requests
+        .iter()
+        .filter(|r| r.starts_with("repo1.secomtrust.net/"))
+        .count();
+    if host == "repo1.secomtrust.net"
+        && (s.repo1_down || s.repo1_down_from.is_some_and(|n| repo1_served > n))
+    {
         return (503, "text/plain", b"down".to_vec());
     }
     if path == "/" {
