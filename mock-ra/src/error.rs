@@ -21,12 +21,12 @@ pub enum MockError {
         message: String,
     },
     /// A listener could not be bound.
-    #[error("cannot listen for {role} on 127.0.0.1:{port}: {source}")]
+    #[error("cannot listen for {role} on {addr}: {source}")]
     Bind {
-        /// The role.
+        /// The role (`https`, `http` for the shared ports of virtual hosting).
         role: &'static str,
-        /// The port asked for (0: any).
-        port: u16,
+        /// The address asked for (port 0: any).
+        addr: std::net::SocketAddr,
         /// What the OS said.
         source: std::io::Error,
     },

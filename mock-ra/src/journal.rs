@@ -22,20 +22,30 @@ pub enum Role {
     Admin,
     /// The forward proxy (HTTP; CONNECT for HTTPS), as on a corporate network.
     Proxy,
+    /// Virtual hosting: the shared HTTPS port (webra2 and webra1 by SNI),
+    /// for what happens before the host is known (an unknown or missing
+    /// SNI, a handshake that never got that far).
+    Https,
+    /// Virtual hosting: the shared HTTP port (repo1 and repository by
+    /// `Host`), for requests that name neither.
+    Http,
 }
 
 impl Role {
     /// Every role, in the ready line's order.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 8] = [
         Role::Webra2,
         Role::Webra1,
         Role::Repo1,
         Role::Repository,
         Role::Admin,
         Role::Proxy,
+        Role::Https,
+        Role::Http,
     ];
 
-    /// `webra2`, `webra1`, `repo1`, `repository`, `admin`.
+    /// `webra2`, `webra1`, `repo1`, `repository`, `admin`, `proxy`,
+    /// `https`, `http`.
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Webra2 => "webra2",
@@ -44,6 +54,8 @@ impl Role {
             Role::Repository => "repository",
             Role::Admin => "admin",
             Role::Proxy => "proxy",
+            Role::Https => "https",
+            Role::Http => "http",
         }
     }
 }
@@ -181,6 +193,9 @@ pub enum Cause {
     Proxied,
     /// The forward proxy could not reach the host asked for (502).
     ProxyBadGateway,
+    /// Virtual hosting: the SNI (HTTPS) or `Host` (HTTP) names none of the
+    /// hosts of the shared port, or there is none.
+    UnknownHost,
     /// The mock failed itself.
     Internal,
 }
@@ -222,6 +237,7 @@ impl Cause {
             Cause::Fault => "fault",
             Cause::Proxied => "proxied",
             Cause::ProxyBadGateway => "proxy_bad_gateway",
+            Cause::UnknownHost => "unknown_host",
             Cause::Internal => "internal",
         }
     }

@@ -31,12 +31,13 @@ pub mod repository;
 mod serve;
 mod state;
 pub mod tls;
+mod vhost;
 pub mod webra1;
 pub mod webra2;
 pub mod world;
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -56,7 +57,8 @@ pub use serve::PeerCertificate;
 pub use state::AccountPatch;
 pub use world::{AccountSpec, CertificateSpec, Policy, World, WorldError};
 
-/// The base URL of every role.
+/// The base URL of every role. With virtual hosting webra2 and webra1
+/// share one URL, repo1 and repository another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Urls {
     /// `https://127.0.0.1:P`
@@ -95,14 +97,35 @@ pub struct Ports {
 pub struct MockRaBuilder {
     world: World,
     ports: Ports,
+    bind: IpAddr,
+    vhost: Option<(u16, u16)>,
     admin_token: Option<String>,
     fault_seed: Option<u64>,
 }
 
 impl MockRaBuilder {
-    /// Fixed ports instead of ephemeral ones.
+    /// Fixed ports instead of ephemeral ones. With [`Self::vhost`] only
+    /// `admin` and `proxy` are used.
     pub fn ports(mut self, ports: Ports) -> Self {
         self.ports = ports;
+        self
+    }
+
+    /// The address every listener binds (default 127.0.0.1). Anything but
+    /// loopback exposes the hosts *and the admin API* to that network:
+    /// only on a network you trust (a compose network, a lab).
+    pub fn bind(mut self, addr: impl Into<IpAddr>) -> Self {
+        self.bind = addr.into();
+        self
+    }
+
+    /// Virtual hosting: webra2 and webra1 on one HTTPS port, picked by
+    /// SNI, each with its own TLS policy; repo1 and repository on one HTTP
+    /// port, picked by `Host` (0: a free port). As the vendor's four names
+    /// resolving to one address need (containers, a hosts file). Faults
+    /// stay per host; see the README's "Virtual hosting".
+    pub fn vhost(mut self, https_port: u16, http_port: u16) -> Self {
+        self.vhost = Some((https_port, http_port));
         self
     }
 
@@ -145,27 +168,43 @@ impl MockRaBuilder {
         }
         let webra2_tls = TlsAcceptor::from(tls::webra2_config(&shared.pki)?);
         let webra1_tls = TlsAcceptor::from(tls::webra1_config(&shared.pki)?);
-        let plan = [
-            (Role::Webra2, self.ports.webra2, Some(webra2_tls)),
-            (Role::Webra1, self.ports.webra1, Some(webra1_tls)),
-            (Role::Repo1, self.ports.repo1, None),
-            (Role::Repository, self.ports.repository, None),
-            (Role::Admin, self.ports.admin, None),
-            (Role::Proxy, self.ports.proxy, None),
-        ];
-        let bind_err = |role: Role, port: u16| {
-            move |source| MockError::Bind {
-                role: role.as_str(),
-                port,
-                source,
-            }
+        let plan = match self.vhost {
+            None => vec![
+                (Role::Webra2, self.ports.webra2),
+                (Role::Webra1, self.ports.webra1),
+                (Role::Repo1, self.ports.repo1),
+                (Role::Repository, self.ports.repository),
+                (Role::Admin, self.ports.admin),
+                (Role::Proxy, self.ports.proxy),
+            ],
+            Some((https, http)) => vec![
+                (Role::Https, https),
+                (Role::Http, http),
+                (Role::Admin, self.ports.admin),
+                (Role::Proxy, self.ports.proxy),
+            ],
+        };
+        // The hosts each listener serves.
+        let hosts_of = |role: Role| match role {
+            Role::Https => vec![FaultHost::Webra2, FaultHost::Webra1],
+            Role::Http => vec![FaultHost::Repo1, FaultHost::Repository],
+            other => FaultHost::of_role(other).into_iter().collect(),
         };
         let mut bound = Vec::new();
+        // Where each role (and each host of a shared port) is reached.
         let mut addrs = BTreeMap::new();
-        for (role, port, tls) in plan {
-            let (socket, addr) = serve::bind(port).map_err(bind_err(role, port))?;
-            addrs.insert(role.as_str(), addr);
-            bound.push((role, port, socket, addr, tls));
+        for (role, port) in plan {
+            let wanted = SocketAddr::new(self.bind, port);
+            let (socket, addr) = serve::bind(wanted).map_err(|source| MockError::Bind {
+                role: role.as_str(),
+                addr: wanted,
+                source,
+            })?;
+            addrs.insert(role.as_str(), reachable(addr));
+            for host in hosts_of(role) {
+                addrs.insert(host.as_str(), reachable(addr));
+            }
+            bound.push((role, wanted, socket, addr));
         }
         let targets: Arc<Vec<(FaultHost, SocketAddr)>> = Arc::new(
             FaultHost::ALL
@@ -174,29 +213,64 @@ impl MockRaBuilder {
                 .collect(),
         );
         let mut listeners = Vec::new();
-        for (role, port, socket, addr, tls) in bound {
-            let refused = FaultHost::of_role(role).is_some_and(|h| shared.faults.refused(h));
+        for (role, wanted, socket, addr) in bound {
+            let hosts = hosts_of(role);
+            let refused = !hosts.is_empty() && hosts.iter().all(|h| shared.faults.refused(*h));
             let socket = if refused {
                 serve::Socket::Reserved(socket)
             } else {
-                serve::Socket::Listening(serve::listen(socket).map_err(bind_err(role, port))?)
+                serve::Socket::Listening(serve::listen(socket).map_err(|source| {
+                    MockError::Bind {
+                        role: role.as_str(),
+                        addr: wanted,
+                        source,
+                    }
+                })?)
             };
-            let http = |app| serve::Serves::Http {
-                tls: tls.clone(),
+            let http = |tls: Option<&TlsAcceptor>, app| serve::Serves::Http {
+                tls: tls.cloned(),
                 app,
             };
             let serves = match role {
-                Role::Webra2 => http(webra2::app(shared.clone())),
-                Role::Webra1 => http(webra1::app(shared.clone())),
-                Role::Repo1 => http(repository::repo1_app(shared.clone())),
-                Role::Repository => http(repository::repository_app(shared.clone())),
-                Role::Admin => http(admin::app(shared.clone())),
+                Role::Webra2 => http(Some(&webra2_tls), webra2::app(shared.clone())),
+                Role::Webra1 => http(Some(&webra1_tls), webra1::app(shared.clone())),
+                Role::Repo1 => http(None, repository::repo1_app(shared.clone())),
+                Role::Repository => http(None, repository::repository_app(shared.clone())),
+                Role::Admin => http(None, admin::app(shared.clone())),
                 Role::Proxy => serve::Serves::Proxy {
                     targets: targets.clone(),
+                },
+                Role::Https => serve::Serves::VhostTls {
+                    sites: Arc::new(vec![
+                        serve::TlsSite {
+                            host: FaultHost::Webra2,
+                            tls: webra2_tls.clone(),
+                            app: webra2::app(shared.clone()),
+                        },
+                        serve::TlsSite {
+                            host: FaultHost::Webra1,
+                            tls: webra1_tls.clone(),
+                            app: webra1::app(shared.clone()),
+                        },
+                    ]),
+                },
+                Role::Http => serve::Serves::VhostHttp {
+                    hosts: Arc::new(hosts.clone()),
+                    app: vhost::app(
+                        shared.clone(),
+                        vec![
+                            (FaultHost::Repo1, repository::repo1_app(shared.clone())),
+                            (
+                                FaultHost::Repository,
+                                repository::repository_app(shared.clone()),
+                            ),
+                        ],
+                    ),
                 },
             };
             listeners.push(serve::Listener {
                 role,
+                hosts,
                 addr,
                 socket,
                 serves,
@@ -213,7 +287,11 @@ impl MockRaBuilder {
                 .map(|a| format!("{scheme}://{a}"))
                 .unwrap_or_default()
         };
+        let vhost = self
+            .vhost
+            .and_then(|_| Some((addr(Role::Https)?, addr(Role::Http)?)));
         Ok(MockRa {
+            vhost,
             urls: Urls {
                 webra2: url("https", Role::Webra2),
                 webra1: url("https", Role::Webra1),
@@ -239,6 +317,7 @@ pub struct MockRa {
     shared: Arc<state::Shared>,
     urls: Urls,
     addrs: Vec<(Role, SocketAddr)>,
+    vhost: Option<(SocketAddr, SocketAddr)>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -254,6 +333,8 @@ impl MockRa {
         MockRaBuilder {
             world,
             ports: Ports::default(),
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            vhost: None,
             admin_token: None,
             fault_seed: None,
         }
@@ -264,7 +345,16 @@ impl MockRa {
         &self.urls
     }
 
-    /// The loopback address a role listens on.
+    /// With virtual hosting, the shared HTTPS port's address (webra2 and
+    /// webra1) and the shared HTTP port's (repo1 and repository).
+    pub fn vhost(&self) -> Option<(SocketAddr, SocketAddr)> {
+        self.vhost
+    }
+
+    /// The address a role is reached at (with virtual hosting, a host's is
+    /// its shared port's; `Role::Https` and `Role::Http` are the shared
+    /// ports). A listener bound to every address (`0.0.0.0`, `::`) is
+    /// reached on loopback.
     pub fn addr(&self, role: Role) -> SocketAddr {
         self.addrs
             .iter()
@@ -464,6 +554,20 @@ impl MockRa {
 impl Drop for MockRa {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+    }
+}
+
+/// The address a client on this machine reaches a listener bound to
+/// `addr` at: loopback for an unspecified address (`0.0.0.0`, `::`).
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 error (world file,
 //! bind, state directory), 2 usage.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -26,8 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Start every host on 127.0.0.1, print the ready line (JSON) on stdout
-    /// and a hint on stderr, and run until SIGINT/SIGTERM.
+    /// Start every host (on 127.0.0.1 unless --bind), print the ready line
+    /// (JSON) on stdout and a hint on stderr, and run until SIGINT/SIGTERM.
     Serve(ServeArgs),
     /// Check a world or case file and exit (0: valid, 1: the error).
     Check {
@@ -75,25 +76,73 @@ struct ServeArgs {
     fault_seed: Option<u64>,
 
     #[command(flatten)]
+    network: NetworkArgs,
+
+    #[command(flatten)]
     ports: PortArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Network")]
+struct NetworkArgs {
+    /// The address every listener binds: the hosts, the proxy and the
+    /// admin API. The admin API changes everything with one bearer token:
+    /// never expose it beyond a trusted network (a compose network, a lab),
+    /// and keep its port unpublished.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: IpAddr,
+
+    /// Virtual hosting: webra2 and webra1 on one HTTPS port, picked by the
+    /// TLS SNI (each with its own TLS policy), repo1 and repository on one
+    /// HTTP port, picked by the Host header; what the real names need when
+    /// they all resolve to one address (containers, a hosts file).
+    #[arg(long)]
+    vhost: bool,
 }
 
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Ports (0: pick a free one)")]
 struct PortArgs {
-    /// webra2 (HTTPS).
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    /// webra2 (HTTPS); not with --vhost.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 0,
+        conflicts_with = "vhost"
+    )]
     webra2_port: u16,
-    /// webra1 (HTTPS).
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    /// webra1 (HTTPS); not with --vhost.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 0,
+        conflicts_with = "vhost"
+    )]
     webra1_port: u16,
-    /// repo1 (HTTP).
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    /// repo1 (HTTP); not with --vhost.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 0,
+        conflicts_with = "vhost"
+    )]
     repo1_port: u16,
-    /// repository (HTTP).
-    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    /// repository (HTTP); not with --vhost.
+    #[arg(
+        long,
+        value_name = "PORT",
+        default_value_t = 0,
+        conflicts_with = "vhost"
+    )]
     repository_port: u16,
-    /// The admin API (HTTP).
+    /// With --vhost: the shared HTTPS port of webra2 and webra1.
+    #[arg(long, value_name = "PORT", default_value_t = 0, requires = "vhost")]
+    https_port: u16,
+    /// With --vhost: the shared HTTP port of repo1 and repository.
+    #[arg(long, value_name = "PORT", default_value_t = 0, requires = "vhost")]
+    http_port: u16,
+    /// The admin API (HTTP, bearer token). Not for any network you do not
+    /// trust: see --bind.
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     admin_port: u16,
     /// The forward proxy (HTTP, CONNECT).
@@ -192,14 +241,19 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
         world.clock.frozen = true;
     }
     let p = &args.ports;
-    let mut builder = MockRa::builder(world).ports(Ports {
-        webra2: p.webra2_port,
-        webra1: p.webra1_port,
-        repo1: p.repo1_port,
-        repository: p.repository_port,
-        admin: p.admin_port,
-        proxy: p.proxy_port,
-    });
+    let mut builder = MockRa::builder(world)
+        .ports(Ports {
+            webra2: p.webra2_port,
+            webra1: p.webra1_port,
+            repo1: p.repo1_port,
+            repository: p.repository_port,
+            admin: p.admin_port,
+            proxy: p.proxy_port,
+        })
+        .bind(args.network.bind);
+    if args.network.vhost {
+        builder = builder.vhost(p.https_port, p.http_port);
+    }
     if let Some(token) = args.admin_token {
         builder = builder.admin_token(token);
     }
@@ -222,7 +276,15 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             .unwrap_or_default(),
     });
     let line = ReadyLine::new(&mock, &files, demo, started.elapsed().as_millis());
-    println!("{}", line.to_json());
+    // One write of the whole line: a reader of a redirected stdout (the
+    // compose health check) sees all of it or nothing.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        out.write_all(format!("{}\n", line.to_json()).as_bytes())
+            .and_then(|()| out.flush())
+            .context("cannot write the ready line")?;
+    }
     eprint!("{}", ready::hint(&line));
     wait_for_signal().await?;
     eprintln!("mock-ra: shutting down");

@@ -174,7 +174,7 @@ pub(crate) async fn connection(
             Cause::Proxied,
             None,
         );
-        let forwarded = forwarded_head(&head, path.as_deref().unwrap_or("/"));
+        let forwarded = forwarded_head(&head, &authority, path.as_deref().unwrap_or("/"));
         if upstream.write_all(forwarded.as_bytes()).await.is_err() {
             return;
         }
@@ -267,13 +267,18 @@ fn route(
     })
 }
 
-/// The request as the host gets it: origin-form, no proxy headers, and
+/// The request as the host gets it: origin-form, `Host` from the target
+/// (RFC 9112 3.2.2; virtual hosting routes by it), no proxy headers, and
 /// `Connection: close` (one request per tunnel keeps the journal plain).
-fn forwarded_head(head: &Head, path: &str) -> String {
-    let mut out = format!("{} {path} HTTP/1.1\r\n", head.method);
+fn forwarded_head(head: &Head, authority: &str, path: &str) -> String {
+    let mut out = format!("{} {path} HTTP/1.1\r\nHost: {authority}\r\n", head.method);
     for (k, v) in &head.headers {
         let lower = k.to_ascii_lowercase();
-        if lower.starts_with("proxy-") || lower == "connection" || lower == "keep-alive" {
+        if lower.starts_with("proxy-")
+            || lower == "connection"
+            || lower == "keep-alive"
+            || lower == "host"
+        {
             continue;
         }
         out.push_str(&format!("{k}: {v}\r\n"));
@@ -366,5 +371,24 @@ mod tests {
             Some(("repo1.secomtrust.net".into(), "/a/b?c".into()))
         );
         assert_eq!(split_absolute("/relative"), None);
+    }
+
+    #[test]
+    fn a_forwarded_request_names_its_host_from_the_target() {
+        let head = Head {
+            method: "GET".into(),
+            target: "http://repo1.secomtrust.net/x".into(),
+            headers: vec![
+                ("Host".into(), "elsewhere.invalid".into()),
+                ("Proxy-Authorization".into(), "Basic x".into()),
+                ("Accept".into(), "*/*".into()),
+            ],
+            rest: Vec::new(),
+        };
+        let out = forwarded_head(&head, "repo1.secomtrust.net", "/x");
+        assert_eq!(
+            out,
+            "GET /x HTTP/1.1\r\nHost: repo1.secomtrust.net\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        );
     }
 }

@@ -145,6 +145,14 @@ pub struct ReadyLine {
     pub admin: String,
     /// `http://127.0.0.1:P`: the forward proxy (`certrenew --proxy URL`).
     pub proxy: String,
+    /// Virtual hosting only: `https://ADDR:P`, the shared port of webra2
+    /// and webra1 (picked by SNI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https: Option<String>,
+    /// Virtual hosting only: `http://ADDR:P`, the shared port of repo1 and
+    /// repository (picked by `Host`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<String>,
     /// Bearer token of the admin API.
     pub admin_token: String,
     /// The client-CA root's SHA-1 in 8-digit groups (D4.5).
@@ -188,6 +196,8 @@ impl ReadyLine {
             repository: urls.repository.clone(),
             admin: urls.admin.clone(),
             proxy: urls.proxy.clone(),
+            https: mock.vhost().map(|(https, _)| format!("https://{https}")),
+            http: mock.vhost().map(|(_, http)| format!("http://{http}")),
             admin_token: mock.admin_token().to_owned(),
             client_root_sha1: mock.client_root_sha1(),
             web_root_pem: files.web_root_pem.display().to_string(),
@@ -231,6 +241,11 @@ pub fn hint(line: &ReadyLine) -> String {
     let args = args.join(" ");
     let mut out = String::new();
     out.push_str("mock-ra is ready.\n");
+    if let (Some(https), Some(http)) = (&line.https, &line.http) {
+        out.push_str(&format!(
+            "  virtual hosting: webra2 + webra1 on {https} (by SNI), repo1 + repository on {http} (by Host)\n"
+        ));
+    }
     out.push_str(&format!(
         "  webra2 {}  webra1 {}  repo1 {}  repository {}\n  admin {} (Authorization: Bearer {})\n",
         line.webra2, line.webra1, line.repo1, line.repository, line.admin, line.admin_token

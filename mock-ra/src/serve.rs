@@ -7,8 +7,11 @@
 //! (HTTP/1.1 or h2) builder. The connection-level and TLS faults act here,
 //! before and below TLS; the HTTP faults are a middleware inside the
 //! journal's.
+//!
+//! Virtual hosting (one port for webra2 + webra1, one for repo1 +
+//! repository) picks the host first, then comes back here: see `vhost`.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,10 +23,12 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::CertificateDer;
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio_rustls::TlsAcceptor;
+use tokio::time::Instant;
+use tokio_rustls::{StartHandshake, TlsAcceptor};
 use tower::ServiceExt;
 
 use crate::faults::http::FaultApplied;
@@ -39,7 +44,7 @@ use crate::state::{Shared, presented};
 pub struct PeerCertificate(pub Option<CertificateDer<'static>>);
 
 /// How long a TLS handshake may take.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long open connections get to finish after shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -134,11 +139,15 @@ pub(crate) enum Socket {
     Gone,
 }
 
-/// Binds 127.0.0.1:`port` (0: any) without listening yet.
-pub(crate) fn bind(port: u16) -> std::io::Result<(TcpSocket, SocketAddr)> {
-    let socket = TcpSocket::new_v4()?;
+/// Binds `addr` (port 0: any) without listening yet.
+pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<(TcpSocket, SocketAddr)> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
     socket.set_reuseaddr(true)?;
-    socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+    socket.bind(addr)?;
     let addr = socket.local_addr()?;
     Ok((socket, addr))
 }
@@ -149,15 +158,15 @@ pub(crate) fn listen(socket: TcpSocket) -> std::io::Result<TcpListener> {
 }
 
 /// Moves a socket to the state `refused` asks for.
-fn toggle(socket: Socket, refused: bool, port: u16) -> Socket {
+fn toggle(socket: Socket, refused: bool, addr: SocketAddr) -> Socket {
     match (socket, refused) {
         (Socket::Listening(l), true) => {
             drop(l);
-            bind(port).map_or(Socket::Gone, |(s, _)| Socket::Reserved(s))
+            bind(addr).map_or(Socket::Gone, |(s, _)| Socket::Reserved(s))
         }
         (Socket::Reserved(s), false) => listen(s).map_or(Socket::Gone, Socket::Listening),
-        (Socket::Gone, true) => bind(port).map_or(Socket::Gone, |(s, _)| Socket::Reserved(s)),
-        (Socket::Gone, false) => bind(port)
+        (Socket::Gone, true) => bind(addr).map_or(Socket::Gone, |(s, _)| Socket::Reserved(s)),
+        (Socket::Gone, false) => bind(addr)
             .and_then(|(s, _)| listen(s))
             .map_or(Socket::Gone, Socket::Listening),
         (same, _) => same,
@@ -175,11 +184,31 @@ pub(crate) enum Serves {
     Proxy {
         targets: Arc<Vec<(FaultHost, SocketAddr)>>,
     },
+    /// Virtual hosting, HTTPS: each host with its own TLS configuration
+    /// and router, chosen by the ClientHello's SNI.
+    VhostTls { sites: Arc<Vec<TlsSite>> },
+    /// Virtual hosting, plain HTTP: `app` routes each request by its
+    /// `Host`; the first request's picks the host whose connection faults
+    /// act.
+    VhostHttp {
+        hosts: Arc<Vec<FaultHost>>,
+        app: Router,
+    },
+}
+
+/// One host of the shared HTTPS port.
+pub(crate) struct TlsSite {
+    pub host: FaultHost,
+    pub tls: TlsAcceptor,
+    pub app: Router,
 }
 
 /// One bound listener and what it serves.
 pub(crate) struct Listener {
     pub role: Role,
+    /// The hosts it serves (none for the admin API and the proxy): while
+    /// all of them are refused, nothing listens.
+    pub hosts: Vec<FaultHost>,
     pub addr: SocketAddr,
     pub socket: Socket,
     pub serves: Serves,
@@ -187,15 +216,14 @@ pub(crate) struct Listener {
 
 /// Accepts connections until `shutdown` turns true (or its sender goes),
 /// then lets open connections finish for a moment. While a `refuse` fault
-/// is in force on the role's host, nothing listens.
+/// is in force on every host of the listener, nothing listens.
 pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
-    let host = FaultHost::of_role(l.role);
     let mut changes = shared.faults.subscribe();
     let mut socket = l.socket;
     let mut connections = JoinSet::new();
     loop {
-        let refused = host.is_some_and(|h| shared.faults.refused(h));
-        socket = toggle(socket, refused, l.addr.port());
+        let refused = !l.hosts.is_empty() && l.hosts.iter().all(|h| shared.faults.refused(*h));
+        socket = toggle(socket, refused, l.addr);
         let accept = async {
             match &socket {
                 Socket::Listening(listener) => Some(listener.accept().await),
@@ -213,12 +241,32 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
                     let shared = shared.clone();
                     match &l.serves {
                         Serves::Http { tls, app } => {
+                            let handshake = match tls {
+                                Some(acceptor) => Handshake::Fresh(acceptor.clone()),
+                                None => Handshake::Plain,
+                            };
                             connections.spawn(connection(
-                                tcp,
-                                tls.clone(),
+                                Conn::new(tcp, handshake),
                                 app.clone(),
                                 shared,
                                 l.role,
+                                shutdown,
+                            ));
+                        }
+                        Serves::VhostTls { sites } => {
+                            connections.spawn(crate::vhost::https_connection(
+                                tcp,
+                                sites.clone(),
+                                shared,
+                                shutdown,
+                            ));
+                        }
+                        Serves::VhostHttp { hosts, app } => {
+                            connections.spawn(crate::vhost::http_connection(
+                                tcp,
+                                hosts.clone(),
+                                app.clone(),
+                                shared,
                                 shutdown,
                             ));
                         }
@@ -261,40 +309,87 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ConnectionFaults(pub Option<String>);
 
-async fn connection(
-    tcp: TcpStream,
-    tls: Option<TlsAcceptor>,
+/// How a connection's TLS goes.
+pub(crate) enum Handshake {
+    /// Plain HTTP.
+    Plain,
+    /// A handshake from its first byte, with this configuration.
+    Fresh(TlsAcceptor),
+    /// The ClientHello was read already (to pick the virtual host by its
+    /// SNI); the handshake goes on with this configuration.
+    Started(Box<rustls::server::Accepted>, TlsAcceptor),
+}
+
+impl Handshake {
+    /// The same handshake with another configuration (a TLS fault's).
+    fn with(self, acceptor: TlsAcceptor) -> Self {
+        match self {
+            Handshake::Plain => Handshake::Plain,
+            Handshake::Fresh(_) => Handshake::Fresh(acceptor),
+            Handshake::Started(accepted, _) => Handshake::Started(accepted, acceptor),
+        }
+    }
+}
+
+/// An accepted connection on its way to being served.
+pub(crate) struct Conn {
+    pub tcp: TcpStream,
+    /// Bytes read already (the HTTP request head of a virtual host).
+    pub replay: Vec<u8>,
+    pub handshake: Handshake,
+    /// When the TLS handshake must be done, ClientHello included.
+    pub deadline: Instant,
+}
+
+impl Conn {
+    pub fn new(tcp: TcpStream, handshake: Handshake) -> Self {
+        Self {
+            tcp,
+            replay: Vec::new(),
+            handshake,
+            deadline: Instant::now() + HANDSHAKE_TIMEOUT,
+        }
+    }
+}
+
+pub(crate) async fn connection(
+    conn: Conn,
     app: Router,
     shared: Arc<Shared>,
     role: Role,
     shutdown: watch::Receiver<bool>,
 ) {
-    let _ = tcp.set_nodelay(true);
+    let _ = conn.tcp.set_nodelay(true);
     let plan = match FaultHost::of_role(role) {
         Some(host) => shared.faults.on_connection(host),
         None => ConnectionPlan::default(),
     };
     if plan.terminal.is_none() && plan.shaping.is_empty() {
-        return handle(tcp, tls, app, shared, role, shutdown, plan).await;
+        return handle(conn, app, shared, role, shutdown, plan).await;
     }
     // A faulted connection may be stuck on purpose (a delay, a stall): it
     // ends with the mock, without the drain time well-behaved ones get.
     let mut stop = shutdown.clone();
     tokio::select! {
-        _ = handle(tcp, tls, app, shared, role, shutdown, plan) => {}
+        _ = handle(conn, app, shared, role, shutdown, plan) => {}
         _ = stop.changed() => {}
     }
 }
 
 async fn handle(
-    tcp: TcpStream,
-    tls: Option<TlsAcceptor>,
+    conn: Conn,
     app: Router,
     shared: Arc<Shared>,
     role: Role,
     shutdown: watch::Receiver<bool>,
     plan: ConnectionPlan,
 ) {
+    let Conn {
+        tcp,
+        replay,
+        mut handshake,
+        deadline,
+    } = conn;
     let mut names: Vec<String> = plan.shaping.iter().map(|a| a.name.clone()).collect();
     if let Some(terminal) = &plan.terminal {
         names.insert(0, terminal.name.clone());
@@ -306,7 +401,6 @@ async fn handle(
     if let Some(label) = &label {
         record_fault(&shared, role, label.clone());
     }
-    let mut tls = tls;
     let mut stall = false;
     if let Some(terminal) = &plan.terminal {
         match terminal.spec.kind {
@@ -315,34 +409,39 @@ async fn handle(
                 return;
             }
             FaultKind::Reset => {
-                let _ = tcp.set_zero_linger();
-                drop(tcp);
+                reset(tcp);
                 return;
             }
             FaultKind::TlsStall => stall = true,
             kind => match shared.fault_tls() {
                 Ok(configs) => {
                     if let Some(acceptor) = configs.acceptor(role, kind) {
-                        tls = Some(acceptor);
+                        handshake = handshake.with(acceptor);
                     }
                 }
                 Err(e) => eprintln!("mock-ra: {}: fault {kind}: {e}", role.as_str()),
             },
         }
     }
-    let io = FaultyStream::new(tcp, Shaping::new(&plan.shaping, stall));
-    let Some(acceptor) = tls else {
-        serve_connection(
-            TokioIo::new(io),
-            app,
-            PeerCertificate(None),
-            ConnectionFaults(label),
-            shutdown,
-        )
-        .await;
-        return;
+    let io = FaultyStream::new(tcp, Shaping::new(&plan.shaping, stall)).replaying(replay);
+    let accept = match handshake {
+        Handshake::Plain => {
+            serve_connection(
+                TokioIo::new(io),
+                app,
+                PeerCertificate(None),
+                ConnectionFaults(label),
+                shutdown,
+            )
+            .await;
+            return;
+        }
+        Handshake::Fresh(acceptor) => acceptor.accept(io),
+        Handshake::Started(accepted, acceptor) => {
+            StartHandshake::from_parts(*accepted, io).into_stream(acceptor.config().clone())
+        }
     };
-    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io)).await {
+    let stream = match tokio::time::timeout_at(deadline, accept).await {
         Ok(Ok(stream)) => stream,
         // A faulted connection was journaled when it was accepted.
         _ if label.is_some() => return,
@@ -371,10 +470,15 @@ async fn handle(
     .await;
 }
 
+/// Resets a connection (RST): what `reset` does, and `refuse` on a shared port.
+pub(crate) fn reset(tcp: TcpStream) {
+    let _ = tcp.set_zero_linger();
+    drop(tcp);
+}
+
 /// `hang`: holds the connection, reading and dropping whatever comes,
 /// until the client gives up or the mock stops.
 async fn hold(mut tcp: TcpStream, mut shutdown: watch::Receiver<bool>) {
-    use tokio::io::AsyncReadExt;
     let mut buf = [0u8; 4096];
     loop {
         tokio::select! {
@@ -441,7 +545,7 @@ async fn serve_connection<I>(
 }
 
 /// Why a handshake failed, as the journal says it.
-fn handshake_cause(e: &std::io::Error) -> Cause {
+pub(crate) fn handshake_cause(e: &std::io::Error) -> Cause {
     match e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -452,7 +556,12 @@ fn handshake_cause(e: &std::io::Error) -> Cause {
     }
 }
 
-fn record_handshake_failure(shared: &Shared, role: Role, cause: Cause, fault: Option<String>) {
+pub(crate) fn record_handshake_failure(
+    shared: &Shared,
+    role: Role,
+    cause: Cause,
+    fault: Option<String>,
+) {
     shared.journal.record(Record {
         time: shared.now(),
         role,

@@ -79,7 +79,7 @@ impl FaultHost {
             Role::Webra1 => Some(FaultHost::Webra1),
             Role::Repo1 => Some(FaultHost::Repo1),
             Role::Repository => Some(FaultHost::Repository),
-            Role::Admin | Role::Proxy => None,
+            Role::Admin | Role::Proxy | Role::Https | Role::Http => None,
         }
     }
 
@@ -779,6 +779,15 @@ impl Faults {
     /// Whether a `refuse` fault closes `host`'s listener.
     pub fn refused(&self, host: FaultHost) -> bool {
         self.in_force(host, FaultKind::Refuse)
+    }
+
+    /// The name of the `refuse` fault on `host`, if one is in force.
+    pub fn refusal(&self, host: FaultHost) -> Option<String> {
+        self.lock()
+            .active
+            .iter()
+            .find(|a| a.spec.host == host && a.spec.kind == FaultKind::Refuse)
+            .map(|a| a.name.clone())
     }
 
     /// Whether an `unresolvable` fault is on `host`.

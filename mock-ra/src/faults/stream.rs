@@ -1,7 +1,9 @@
 //! The connection-level faults that shape the server's byte stream, below
 //! TLS: `latency`, `bandwidth`, `close_after`, `reset_after`, `slow_close`,
 //! and the stall of `tls_stall`. [`FaultyStream`] wraps the accepted TCP
-//! stream; every role's TLS and HTTP run on top of it unchanged.
+//! stream; every role's TLS and HTTP run on top of it unchanged. It can
+//! also hand out again bytes read before it was made (the request head the
+//! HTTP virtual host was chosen by).
 
 use std::future::Future;
 use std::io;
@@ -100,6 +102,9 @@ pub(crate) struct FaultyStream {
     closed_slowly: bool,
     /// A limit was reached: every further write fails.
     dead: bool,
+    /// Bytes already read from the socket (the HTTP request head a virtual
+    /// host was chosen by), handed out again before the socket's.
+    replay: Vec<u8>,
 }
 
 impl FaultyStream {
@@ -115,7 +120,14 @@ impl FaultyStream {
             closing: None,
             closed_slowly: false,
             dead: false,
+            replay: Vec::new(),
         }
+    }
+
+    /// Reads `bytes` first (they were read from `inner` already).
+    pub fn replaying(mut self, bytes: Vec<u8>) -> Self {
+        self.replay = bytes;
+        self
     }
 
     /// Bytes left before a limit, and which limit it is.
@@ -150,8 +162,15 @@ impl AsyncRead for FaultyStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
         let this = &mut *self;
+        if !this.replay.is_empty() {
+            let n = this.replay.len().min(buf.remaining());
+            buf.put_slice(&this.replay[..n]);
+            this.replay.drain(..n);
+            this.armed = true;
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
         let r = Pin::new(&mut this.inner).poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
             // The client said something: the next write is a new answer.
