@@ -1,12 +1,16 @@
 # syntax=docker/dockerfile:1
 # One image with mock-ra, certrenew, harness and the case files.
-# Build:  docker build -t certrenew .
-# Run:    docker compose up   (see docker-compose.yml and README "Run it in containers")
+#   docker build -t certrenew:latest .
+#   docker compose up --build --abort-on-container-exit --exit-code-from client
+# What docker-compose.yml relies on here (binaries, paths, ports, the
+# volume, mock-ra's and certrenew's flags) is checked by
+# mock-ra/tests/containers.rs; no container engine runs where that test runs.
 
 # ---- build ----------------------------------------------------------------
+# Debian bookworm in both stages: the binaries link against its glibc.
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-# gcc and make come with the image; aws-lc-sys needs nothing else.
+# gcc and libc6-dev come with the image; aws-lc-sys needs nothing else.
 COPY Cargo.toml Cargo.lock rustfmt.toml clippy.toml ./
 COPY certs-gen certs-gen
 COPY mock-ra mock-ra
@@ -26,14 +30,19 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin certrenew \
  && mkdir -p /state /home/certrenew/store \
- && chown certrenew:certrenew /state /home/certrenew/store
+ && chown certrenew:certrenew /state /home/certrenew/store \
+ && ln -s /usr/share/certrenew/scenarios /home/certrenew/scenarios
 COPY --from=build /out/bin/ /usr/local/bin/
 COPY scenarios /usr/share/certrenew/scenarios
-COPY docker/client.sh /usr/local/bin/certrenew-demo
-ENV CERTRENEW_SCENARIOS=/usr/share/certrenew/scenarios
+COPY --chmod=0755 docker/client.sh /usr/local/bin/certrenew-demo
+# There is no cargo here: the harness runs the certrenew installed beside it,
+# and `harness run` alone runs ./scenarios (the link above).
+ENV CERTRENEW_SCENARIOS=/usr/share/certrenew/scenarios \
+    CERTRENEW_BIN=/usr/local/bin/certrenew
 USER certrenew
 WORKDIR /home/certrenew
-# 443: webra1 + webra2 by SNI; 80: repo1 + repository by Host; 8080: admin API.
+# 443: webra2 + webra1 by SNI; 80: repo1 + repository by Host; 8080: the admin
+# API (keep it unpublished: it changes everything with one bearer token).
 EXPOSE 443 80 8080
 VOLUME ["/state"]
 ENTRYPOINT []

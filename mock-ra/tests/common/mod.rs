@@ -282,3 +282,47 @@ pub async fn renew(mock: &MockRa, identity: &Identity, password: &str) -> (Statu
     let (_, csr_b64) = csr(body["subject_der"].as_str().unwrap(), identity.key_type);
     issue(&c, mock, body["ticket"].as_str().unwrap(), &csr_b64).await
 }
+
+/// The certrenew binary: `$CERTRENEW_BIN`, or built by the cargo running
+/// this test (a no-op when it is up to date), in the same profile.
+pub fn certrenew() -> std::path::PathBuf {
+    if let Some(bin) = std::env::var_os("CERTRENEW_BIN") {
+        return std::path::PathBuf::from(bin);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.args([
+        "build",
+        "--quiet",
+        "-p",
+        "certrenew",
+        "--bin",
+        "certrenew",
+        "--message-format=json",
+    ])
+    .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap());
+    let release = std::env::current_exe()
+        .unwrap()
+        .components()
+        .any(|c| c.as_os_str() == "release");
+    if release {
+        cmd.arg("--release");
+    }
+    let out = cmd.stderr(std::process::Stdio::inherit()).output().unwrap();
+    let messages: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    if !out.status.success() {
+        let rendered: String = messages
+            .iter()
+            .filter_map(|m| m["message"]["rendered"].as_str())
+            .collect();
+        panic!("building certrenew failed (set CERTRENEW_BIN to use another build):\n{rendered}");
+    }
+    messages
+        .iter()
+        .filter(|v| v["target"]["name"] == "certrenew")
+        .find_map(|v| v["executable"].as_str().map(std::path::PathBuf::from))
+        .expect("cargo built certrenew but did not say where")
+}
