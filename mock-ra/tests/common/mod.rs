@@ -283,11 +283,17 @@ pub async fn renew(mock: &MockRa, identity: &Identity, password: &str) -> (Statu
     issue(&c, mock, body["ticket"].as_str().unwrap(), &csr_b64).await
 }
 
-/// The certrenew binary: `$CERTRENEW_BIN`, or built by the cargo running
-/// this test (a no-op when it is up to date), in the same profile.
+/// The certrenew binary, run as a program (mock-ra does not depend on the
+/// client): `$CERTRENEW_BIN`; else the one cargo built beside this test
+/// (as `cargo test --workspace` does) when it is newer than the client's
+/// sources and the lock file; else built by the cargo running this test,
+/// in the same profile.
 pub fn certrenew() -> std::path::PathBuf {
     if let Some(bin) = std::env::var_os("CERTRENEW_BIN") {
         return std::path::PathBuf::from(bin);
+    }
+    if let Some(bin) = fresh_sibling_certrenew() {
+        return bin;
     }
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = std::process::Command::new(cargo);
@@ -325,4 +331,31 @@ pub fn certrenew() -> std::path::PathBuf {
         .filter(|v| v["target"]["name"] == "certrenew")
         .find_map(|v| v["executable"].as_str().map(std::path::PathBuf::from))
         .expect("cargo built certrenew but did not say where")
+}
+
+fn fresh_sibling_certrenew() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let mut dir = exe.parent()?;
+    if dir.ends_with("deps") {
+        dir = dir.parent()?;
+    }
+    let bin = dir.join(format!("certrenew{}", std::env::consts::EXE_SUFFIX));
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok()?;
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
+    let newest =
+        newest_mtime(&workspace.join("client"))?.max(newest_mtime(&workspace.join("Cargo.lock"))?);
+    (built >= newest).then_some(bin)
+}
+
+fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(path).ok()?;
+    let mut newest = meta.modified().ok()?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path).ok()?.flatten() {
+            if let Some(t) = newest_mtime(&entry.path()) {
+                newest = newest.max(t);
+            }
+        }
+    }
+    Some(newest)
 }
