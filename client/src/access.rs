@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::messages::{Class, Lang, Outcome, Success};
+use crate::messages::{Class, Lang, Outcome, Success, Text};
 use crate::net::{self, Net, NetError};
 use crate::selection::{CaNameRecorder, CaNames};
 
@@ -106,18 +106,20 @@ pub fn outcome(report: &AccessReport, lang: Lang) -> Outcome {
     let mut hosts = Vec::new();
     for h in &report.hosts {
         let ms = h.elapsed.as_millis();
-        let line = match (&h.result, lang) {
-            (Ok(()), Lang::Ja) => format!("  {}  応答あり ({ms} ms)", h.url),
-            (Ok(()), Lang::En) => format!("  {}  answered ({ms} ms)", h.url),
-            (Err(e), Lang::Ja) => format!("  {}  応答なし: {}", h.url, e.kind),
-            (Err(e), Lang::En) => format!("  {}  no answer: {}", h.url, e.kind),
+        let line = match &h.result {
+            Ok(()) => Text::AccessAnswered { url: &h.url, ms },
+            Err(e) => Text::AccessFailed {
+                url: &h.url,
+                kind: &e.kind,
+            },
         };
-        o = o.line(line);
+        o = o.line(line.render(lang));
         hosts.push(serde_json::json!({
             "host": h.host,
             "url": h.url,
             "answered": h.result.is_ok(),
             "error": h.result.as_ref().err().map(|e| e.kind.to_string()),
+            "failure": h.result.as_ref().err().map(|e| crate::error::failure_name(&e.kind)),
             "elapsed_ms": ms as u64,
         }));
     }

@@ -41,14 +41,20 @@ pub enum KeyType {
     P256,
     /// RSA 2048 bits with SHA-256 (PKCS#1 v1.5).
     Rsa2048,
+    /// RSA 3072 bits with SHA-256 (PKCS#1 v1.5).
+    Rsa3072,
+    /// RSA 4096 bits with SHA-256 (PKCS#1 v1.5).
+    Rsa4096,
 }
 
 impl KeyType {
-    /// The wire name: `p256`, `rsa2048`.
+    /// The wire name: `p256`, `rsa2048`, `rsa3072`, `rsa4096`.
     pub fn as_str(self) -> &'static str {
         match self {
             KeyType::P256 => "p256",
             KeyType::Rsa2048 => "rsa2048",
+            KeyType::Rsa3072 => "rsa3072",
+            KeyType::Rsa4096 => "rsa4096",
         }
     }
 
@@ -57,17 +63,30 @@ impl KeyType {
         match s {
             "p256" => Some(KeyType::P256),
             "rsa2048" => Some(KeyType::Rsa2048),
+            "rsa3072" => Some(KeyType::Rsa3072),
+            "rsa4096" => Some(KeyType::Rsa4096),
+            _ => None,
+        }
+    }
+
+    /// The RSA type of a modulus of `bits` bits (other sizes have none).
+    pub fn rsa_of_bits(bits: usize) -> Option<Self> {
+        match bits {
+            2048 => Some(KeyType::Rsa2048),
+            3072 => Some(KeyType::Rsa3072),
+            4096 => Some(KeyType::Rsa4096),
             _ => None,
         }
     }
 
     /// A fresh key of this type.
     pub fn generate(self) -> Result<rcgen::KeyPair, CertError> {
+        let rsa = |size| rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size);
         let r = match self {
             KeyType::P256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
-            KeyType::Rsa2048 => {
-                rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-            }
+            KeyType::Rsa2048 => rsa(rcgen::RsaKeySize::_2048),
+            KeyType::Rsa3072 => rsa(rcgen::RsaKeySize::_3072),
+            KeyType::Rsa4096 => rsa(rcgen::RsaKeySize::_4096),
         };
         r.map_err(|e| CertError::Key(e.to_string()))
     }
@@ -100,7 +119,8 @@ pub struct CertFacts {
     pub not_after: OffsetDateTime,
     /// SHA-1 of the DER, lowercase hex.
     pub sha1: String,
-    /// The public key's type, when it is one the RA signs.
+    /// The public key's type (RSA with its size), when it is one of
+    /// [`KeyType`]; `None` for any other key.
     pub key_type: Option<KeyType>,
     /// SubjectPublicKeyInfo, DER.
     pub spki_der: Vec<u8>,
@@ -126,6 +146,7 @@ impl CertFacts {
                 .ok_or_else(|| CertError::Certificate(format!("time out of range: {secs}s")))
         };
         let spki = tbs.subject_public_key_info();
+        let spki_der = spki.to_der().map_err(bad)?;
         let key_type = if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
             spki.algorithm
                 .parameters
@@ -134,7 +155,10 @@ impl CertFacts {
                 .filter(|curve| *curve == SECP256R1)
                 .map(|_| KeyType::P256)
         } else if spki.algorithm.oid == RSA_ENCRYPTION {
-            Some(KeyType::Rsa2048)
+            // The size matters: a renewal must not turn RSA-4096 into 2048.
+            aws_lc_rs::rsa::PublicEncryptingKey::from_der(&spki_der)
+                .ok()
+                .and_then(|k| KeyType::rsa_of_bits(k.key_size_bits()))
         } else {
             None
         };
@@ -175,7 +199,7 @@ impl CertFacts {
             not_after: to_time(&tbs.validity().not_after)?,
             sha1: sha1_hex(der),
             key_type,
-            spki_der: spki.to_der().map_err(bad)?,
+            spki_der,
             ca_issuers,
             crl_urls,
             is_ca,
@@ -187,6 +211,35 @@ impl CertFacts {
         self.subject_der == self.issuer_der
     }
 }
+
+/// A DER TLV: `tag`, the definite length, `content` (the one DER builder
+/// of the crate: the CSR and CA names without their SEQUENCE tag use it).
+pub fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A DER Name as RFC 4514 text (x509-cert's order), for people; the hex
+/// of the bytes when they are not a Name.
+pub fn name_text(der: &[u8]) -> String {
+    x509_cert::name::Name::from_der(der)
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| hex::encode(der))
+}
+
+// The thumbprint and PEM helpers below have twins in certs-gen; the client
+// keeps its own because it must not depend on certs-gen (DESIGN: the client
+// and the mock's PKI meet only on the wire).
 
 /// SHA-1 of `der`, lowercase hex.
 pub fn sha1_hex(der: &[u8]) -> String {
@@ -322,6 +375,23 @@ mod tests {
         assert_eq!(normalize_serial("00:AB:cd"), "abcd");
         assert_eq!(normalize_serial("0abcd"), normalize_serial("ABCD"));
         assert_eq!(normalize_serial("00"), "0");
+    }
+
+    #[test]
+    fn rsa_keys_keep_their_size() {
+        for (size, want) in [
+            (rcgen::RsaKeySize::_2048, KeyType::Rsa2048),
+            (rcgen::RsaKeySize::_3072, KeyType::Rsa3072),
+            (rcgen::RsaKeySize::_4096, KeyType::Rsa4096),
+        ] {
+            let key = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, size).unwrap();
+            let cert = rcgen::CertificateParams::new(vec!["x".to_owned()])
+                .unwrap()
+                .self_signed(&key)
+                .unwrap();
+            let facts = CertFacts::parse(cert.der()).unwrap();
+            assert_eq!(facts.key_type, Some(want));
+        }
     }
 
     #[test]

@@ -36,16 +36,79 @@ pub enum ChainError {
     #[error("no self-signed root within {MAX_DEPTH} certificates above the leaf")]
     TooLong,
     /// The path does not validate.
-    #[error("the certificate path does not validate at {at}: {reason}")]
+    #[error("the certificate path does not validate at {at}: {problem}")]
     Invalid {
         /// The instant of the check.
         at: String,
-        /// What webpki said.
-        reason: String,
+        /// What is wrong with it.
+        problem: PathProblem,
     },
     /// A certificate we were given is unreadable.
     #[error(transparent)]
     Cert(#[from] CertError),
+}
+
+/// Why a certificate path does not validate, in words (webpki's errors
+/// are Debug values; none of them reaches a customer as such).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathProblem {
+    /// A certificate of the path has expired.
+    #[error("a certificate has expired")]
+    Expired,
+    /// A certificate of the path is not valid yet.
+    #[error("a certificate is not valid yet")]
+    NotYetValid,
+    /// A certificate of the path is revoked.
+    #[error("a certificate is revoked")]
+    Revoked,
+    /// A CRL does not say whether a certificate is revoked (none applies).
+    #[error("the revocation status of a certificate is unknown")]
+    RevocationUnknown,
+    /// A CRL is past its next update.
+    #[error("a CRL has expired")]
+    CrlExpired,
+    /// The path does not lead to the root.
+    #[error("the path does not lead to the root")]
+    UnknownIssuer,
+    /// A signature does not verify.
+    #[error("a signature does not verify")]
+    BadSignature,
+    /// The certificate is not for client authentication.
+    #[error("the certificate is not for client authentication")]
+    NotForClientAuth,
+    /// The chain holds no root.
+    #[error("no root in the chain")]
+    NoRoot,
+    /// A certificate or CRL cannot be used (its name in webpki's terms).
+    #[error("unusable certificate or CRL ({0})")]
+    Unusable(String),
+}
+
+impl PathProblem {
+    fn from_webpki(e: &webpki::Error) -> Self {
+        use webpki::Error as W;
+        match e {
+            W::CertExpired { .. } => PathProblem::Expired,
+            W::CertNotValidYet { .. } => PathProblem::NotYetValid,
+            W::CertRevoked => PathProblem::Revoked,
+            W::UnknownRevocationStatus => PathProblem::RevocationUnknown,
+            W::CrlExpired { .. } => PathProblem::CrlExpired,
+            W::UnknownIssuer => PathProblem::UnknownIssuer,
+            W::InvalidSignatureForPublicKey | W::InvalidCrlSignatureForPublicKey => {
+                PathProblem::BadSignature
+            }
+            W::RequiredEkuNotFoundContext(_) => PathProblem::NotForClientAuth,
+            other => {
+                // The variant's name only, never its Debug fields.
+                let debug = format!("{other:?}");
+                let name: String = debug
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                PathProblem::Unusable(name)
+            }
+        }
+    }
 }
 
 /// A leaf's chain as fetched: CAs from the issuing one up to the root, and
@@ -85,7 +148,7 @@ fn parse_cert_body(body: &[u8], expected_subject: &[u8]) -> Result<CertFacts, St
     if facts.subject_der != expected_subject {
         return Err(format!(
             "expected the certificate of {}, got {}",
-            x509_name(expected_subject),
+            crate::cert::name_text(expected_subject),
             facts.subject
         ));
     }
@@ -101,21 +164,35 @@ fn parse_crl_body(body: &[u8]) -> Result<Vec<u8>, String> {
     } else {
         body.to_vec()
     };
-    webpki::OwnedCertRevocationList::from_der(&der).map_err(|e| format!("not a CRL: {e:?}"))?;
+    webpki::OwnedCertRevocationList::from_der(&der)
+        .map_err(|e| format!("not a CRL: {}", PathProblem::from_webpki(&e)))?;
     Ok(der)
-}
-
-fn x509_name(der: &[u8]) -> String {
-    use x509_cert::der::Decode;
-    x509_cert::name::Name::from_der(der)
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| hex::encode(der))
 }
 
 /// Fetches the chain and CRLs of `leaf` from the repositories it names.
 pub async fn fetch(net: &Net, leaf: &CertFacts) -> Result<Chain, ChainError> {
-    let mut cas: Vec<CertFacts> = Vec::new();
-    let mut current = leaf.clone();
+    let cas = fetch_cas(net, leaf, &[]).await?;
+    let mut crls = Vec::new();
+    for c in std::iter::once(leaf).chain(cas.iter().filter(|c| !c.is_self_issued())) {
+        let url = c.crl_urls.first().ok_or_else(|| ChainError::NoCrlUrl {
+            subject: c.subject.clone(),
+        })?;
+        let url = parse_url(url)?;
+        crls.push(net.get_parsed(&url, parse_crl_body).await?);
+    }
+    Ok(Chain { cas, crls })
+}
+
+/// The CAs above `leaf` up to its root: `known` first (issuing CA first,
+/// as far as it goes), then the rest by AIA caIssuers from the topmost
+/// certificate known.
+pub async fn fetch_cas(
+    net: &Net,
+    leaf: &CertFacts,
+    known: &[CertFacts],
+) -> Result<Vec<CertFacts>, ChainError> {
+    let mut cas: Vec<CertFacts> = known.to_vec();
+    let mut current = cas.last().unwrap_or(leaf).clone();
     while !current.is_self_issued() {
         if cas.len() >= MAX_DEPTH {
             return Err(ChainError::TooLong);
@@ -134,68 +211,85 @@ pub async fn fetch(net: &Net, leaf: &CertFacts) -> Result<Chain, ChainError> {
         cas.push(ca.clone());
         current = ca;
     }
-    let mut crls = Vec::new();
-    for c in std::iter::once(leaf).chain(cas.iter().filter(|c| !c.is_self_issued())) {
-        let url = c.crl_urls.first().ok_or_else(|| ChainError::NoCrlUrl {
-            subject: c.subject.clone(),
-        })?;
-        let url = parse_url(url)?;
-        crls.push(net.get_parsed(&url, parse_crl_body).await?);
-    }
-    Ok(Chain { cas, crls })
+    Ok(cas)
 }
 
 /// Validates `leaf` through `chain` at `now`: signatures, validity dates,
 /// the client-auth EKU, and revocation of the leaf and every intermediate
 /// (unknown status is a failure; expired CRLs too).
 pub fn validate(leaf: &CertFacts, chain: &Chain, now: OffsetDateTime) -> Result<(), ChainError> {
+    verify_path(leaf, &chain.cas, Some(&chain.crls), now)
+}
+
+/// Checks that `cas` (issuing CA first, root last) is `leaf`'s path at
+/// `at` (signatures, dates, client-auth EKU), without revocation: what
+/// `import` checks of a chain it completed from the repositories.
+pub fn validate_path(
+    leaf: &CertFacts,
+    cas: &[CertFacts],
+    at: OffsetDateTime,
+) -> Result<(), ChainError> {
+    verify_path(leaf, cas, None, at)
+}
+
+fn verify_path(
+    leaf: &CertFacts,
+    cas: &[CertFacts],
+    crls: Option<&[Vec<u8>]>,
+    now: OffsetDateTime,
+) -> Result<(), ChainError> {
     let at = crate::clock::rfc3339(now);
-    let invalid = |reason: String| ChainError::Invalid {
+    let invalid = |problem: PathProblem| ChainError::Invalid {
         at: at.clone(),
-        reason,
+        problem,
     };
-    let root = chain
-        .root()
-        .ok_or_else(|| invalid("no root in the chain".into()))?;
+    let bad = |e: webpki::Error| invalid(PathProblem::from_webpki(&e));
+    let (root, intermediates) = cas
+        .split_last()
+        .ok_or_else(|| invalid(PathProblem::NoRoot))?;
+    if !root.is_self_issued() {
+        return Err(invalid(PathProblem::NoRoot));
+    }
     let anchor = webpki::anchor_from_trusted_cert(&root.der)
-        .map_err(|e| invalid(format!("root: {e:?}")))?
+        .map_err(bad)?
         .to_owned();
-    let intermediates: Vec<CertificateDer<'static>> = chain.cas[..chain.cas.len() - 1]
-        .iter()
-        .map(|c| c.der.clone())
-        .collect();
-    let ee =
-        webpki::EndEntityCert::try_from(&leaf.der).map_err(|e| invalid(format!("leaf: {e:?}")))?;
-    let crls: Vec<webpki::CertRevocationList<'static>> = chain
-        .crls
+    let intermediates: Vec<CertificateDer<'static>> =
+        intermediates.iter().map(|c| c.der.clone()).collect();
+    let ee = webpki::EndEntityCert::try_from(&leaf.der).map_err(bad)?;
+    let check_revocation = crls.is_some();
+    let crls: Vec<webpki::CertRevocationList<'static>> = crls
+        .unwrap_or_default()
         .iter()
         .map(|d| webpki::OwnedCertRevocationList::from_der(d).map(Into::into))
         .collect::<Result<_, _>>()
-        .map_err(|e| invalid(format!("CRL: {e:?}")))?;
+        .map_err(bad)?;
     let crl_refs: Vec<&webpki::CertRevocationList<'_>> = crls.iter().collect();
-    let revocation = webpki::RevocationOptionsBuilder::new(&crl_refs)
-        .map_err(|_| invalid("no CRL to check revocation against".into()))?
-        .with_depth(webpki::RevocationCheckDepth::Chain)
-        .with_status_policy(webpki::UnknownStatusPolicy::Deny)
-        .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
-        .build();
+    let revocation = if check_revocation {
+        Some(
+            webpki::RevocationOptionsBuilder::new(&crl_refs)
+                .map_err(|_| invalid(PathProblem::RevocationUnknown))?
+                .with_depth(webpki::RevocationCheckDepth::Chain)
+                .with_status_policy(webpki::UnknownStatusPolicy::Deny)
+                .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
+                .build(),
+        )
+    } else {
+        None
+    };
     let secs =
-        u64::try_from(now.unix_timestamp()).map_err(|_| invalid("time before 1970".into()))?;
+        u64::try_from(now.unix_timestamp()).map_err(|_| invalid(PathProblem::NotYetValid))?;
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
-    let algs = rustls::crypto::aws_lc_rs::default_provider()
-        .signature_verification_algorithms
-        .all;
     ee.verify_for_usage(
-        algs,
+        crate::net::provider().signature_verification_algorithms.all,
         &[anchor],
         &intermediates,
         time,
         webpki::KeyUsage::client_auth(),
-        Some(revocation),
+        revocation,
         None,
     )
     .map(|_| ())
-    .map_err(|e| invalid(format!("{e:?}")))
+    .map_err(bad)
 }
 
 #[cfg(test)]
@@ -243,7 +337,16 @@ mod tests {
             reason: RevocationReason::KeyCompromise,
         }];
         let e = validate(&leaf, &chain_of(&pki, &revoked, now), now).unwrap_err();
-        assert!(e.to_string().contains("Revoked"), "{e}");
+        assert!(
+            matches!(
+                e,
+                ChainError::Invalid {
+                    problem: PathProblem::Revoked,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -254,7 +357,18 @@ mod tests {
             .unwrap();
         let leaf = CertFacts::parse(&old.cert).unwrap();
         let e = validate(&leaf, &chain_of(&pki, &[], now), now).unwrap_err();
-        assert!(e.to_string().contains("Expired"), "{e}");
+        assert!(
+            matches!(
+                e,
+                ChainError::Invalid {
+                    problem: PathProblem::Expired,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // Words, not webpki's Debug values.
+        assert!(!e.to_string().contains("UnixTime"), "{e}");
     }
 
     #[test]

@@ -7,15 +7,16 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::cert::{self, CertFacts, KeyType};
+use crate::chain::{self, ChainError};
 use crate::clock::{Clock, rfc3339};
 use crate::confirm::{self, Browser, Presentable, Remembered, SslState};
 use crate::env::Environment;
-use crate::error::Error;
-use crate::messages::{Class, Lang, Outcome, OutputFormat, Success};
+use crate::error::{Error, InputProblem, Usage};
+use crate::messages::{Lang, Outcome, OutputFormat, Progress, Success, Text};
 use crate::net::{self, ConnectTo, Net, NetConfig, ProxySettings, RetryPolicy};
-use crate::prompt::{Prompter, Secret};
+use crate::prompt::{NoQuestions, Prompter, Secret};
 use crate::renewal::{self, Context};
-use crate::selection::{self, CaNames, Choice};
+use crate::selection::{self, CaNames, Choice, Ineligible, NoCertificate};
 use crate::store::{Access, Meta, Store, StoreError, StoredIdentity};
 use crate::trust::{self, MANUAL_ROOT_SHA1, Policy};
 
@@ -23,16 +24,18 @@ const EXAMPLES: &str = "\
 Examples:
   # check that the three hosts answer (D3.1)
   certrenew check
-  # bring the old certificate into the store, then renew it
+  # bring the old certificate into the store, then renew it (you type the password)
   certrenew import --p12 old.p12
   certrenew renew
-  # the same without a terminal (scripts, the test harness)
-  echo \"$PASSWORD\" | certrenew renew --password-stdin --yes
+  # the same without a terminal (scripts): the password from a file only you can read
+  install -m 600 /dev/null ~/.certrenew-pass   # then write the password into it
+  certrenew renew --password-stdin --yes < ~/.certrenew-pass
   # against a mock or staging server: keep the real names, connect elsewhere
   certrenew --server-ca web-root.pem \\
     --connect-to webra2.secomtrust.net:443:127.0.0.1:40123 \\
-    --connect-to repo1.secomtrust.net:80:127.0.0.1:40124 \\
-    --connect-to repository.secomtrust.net:80:127.0.0.1:40124 renew
+    --connect-to webra1.secomtrust.net:443:127.0.0.1:40124 \\
+    --connect-to repo1.secomtrust.net:80:127.0.0.1:40125 \\
+    --connect-to repository.secomtrust.net:80:127.0.0.1:40126 renew
   # check the new certificate on the confirmation page (D5.1)
   certrenew verify --ssl-state ~/.cache/certrenew-ssl --clear-ssl-state
 
@@ -67,8 +70,26 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
     if v.is_finite() && v > 0.0 && v < 86_400.0 {
         Ok(Duration::from_secs_f64(v))
     } else {
-        Err("expected seconds between 0 and 86400".into())
+        Err("expected seconds more than 0 and less than 86400".into())
     }
+}
+
+/// `--proxy`: an http:// or https:// URL with a host (and maybe a port and
+/// credentials), as reqwest takes it; anything else is a usage error.
+fn parse_proxy(s: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(s)
+        .map_err(|e| format!("expected a URL such as http://proxy.example:8080 ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "expected an http:// or https:// proxy URL, got scheme {:?}",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("expected a URL with a host, such as http://proxy.example:8080".into());
+    }
+    reqwest::Proxy::all(s).map_err(|e| format!("not a usable proxy URL: {e}"))?;
+    Ok(s.to_owned())
 }
 
 /// Options shared by all commands (usable before or after the command).
@@ -89,7 +110,11 @@ pub struct Global {
     /// Pinned SHA-1 thumbprint of the client-CA root (D4.5)
     #[arg(long, global = true, value_name = "HEX", default_value = MANUAL_ROOT_SHA1, value_parser = parse_sha1)]
     pub root_sha1: String,
-    /// Evaluate certificate dates as of this instant instead of the system clock
+    /// Evaluate every certificate date as of this instant instead of the
+    /// system clock: the 90-day rule and the selection, and also the
+    /// validation of chains and CRLs (what is valid, expired or revoked).
+    /// For reproducing a customer's situation; it does not change what the
+    /// servers decide
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<Clock>,
     /// Message language
@@ -98,14 +123,15 @@ pub struct Global {
     /// Output format: text (message on stderr/stdout) or one JSON object on stdout
     #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
-    /// Seconds to connect, TLS handshake included
+    /// Seconds to connect, TLS handshake included (more than 0, less than 86400)
     #[arg(long, global = true, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
     pub connect_timeout: Duration,
-    /// Seconds for a whole request
+    /// Seconds for a whole request (more than 0, less than 86400)
     #[arg(long, global = true, value_name = "SECS", default_value = "30", value_parser = parse_secs)]
     pub timeout: Duration,
-    /// Send every request through this proxy [default: HTTPS_PROXY, HTTP_PROXY, NO_PROXY]
-    #[arg(long, global = true, value_name = "URL")]
+    /// Send every request through this proxy (http:// or https:// URL)
+    /// [default: HTTPS_PROXY, HTTP_PROXY, NO_PROXY]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_proxy)]
     pub proxy: Option<String>,
     /// Times a failed idempotent GET (access check, CA certificates, CRLs)
     /// is tried again, waiting 0.25 s, then 0.5 s, ... (or a 503's
@@ -122,12 +148,14 @@ pub enum Command {
     #[command(after_help = "Examples:
   certrenew renew                       # asks for the password, shows the root's thumbprint
   certrenew renew --all                 # pick from every candidate (その他)
-  echo \"$PASSWORD\" | certrenew renew --password-stdin --yes --select 27ccde0a...
-  certrenew --now 2026-12-01T09:00:00Z renew --key-type rsa2048
+  certrenew renew --password-stdin --yes --select 27ccde0a... < ~/.certrenew-pass
+  certrenew renew --key-type rsa2048    # another key type than the old key's
 
 The password is the internet-banking login password as it was 28 days
-before the certificate's expiry (D2.1). It is never read from the command
-line or the environment.")]
+before the certificate's expiry (D2.1). Type it when asked, or keep it in
+a file only you can read (chmod 600) and give that file on stdin with
+--password-stdin. It is never read from the command line or the
+environment.")]
     Renew(RenewArgs),
     /// Show the certificates the selection dialog offers (D4.2)
     #[command(after_help = "Examples:
@@ -152,7 +180,11 @@ Exit 0 when all three answer, 3 (E115) otherwise, with the host table.")]
     #[command(after_help = "Examples:
   certrenew import --p12 old.p12                      # asks for the passphrase
   echo changeit | certrenew import --p12 old.p12 --passphrase-stdin
-  certrenew import --cert cert.pem --key key.pem --chain chain.pem")]
+  certrenew import --cert cert.pem --key key.pem --chain chain.pem
+Without --chain (and for a PKCS#12 without one) the chain is fetched from
+the repositories the certificate names; a certificate whose chain stays
+unknown is imported, but cannot be selected until it is imported again
+with --chain.")]
     Import(ImportArgs),
     /// Write a certificate, its key and chain as PKCS#12
     #[command(after_help = "Examples:
@@ -202,7 +234,8 @@ pub struct RenewArgs {
     /// Show every candidate and pick one by number (その他; needs a terminal)
     #[arg(long)]
     pub all: bool,
-    /// Type of the new key [default: the old key's type, if the RA signs it]
+    /// Type of the new key [default: the old key's type (RSA of the same
+    /// size); refused if the RA does not sign it, rather than changed]
     #[arg(long, value_enum, value_name = "TYPE")]
     pub key_type: Option<KeyType>,
 }
@@ -231,7 +264,8 @@ pub struct VerifyArgs {
     /// Remember per site which certificate was presented, like a browser
     #[arg(long, value_name = "DIR")]
     pub ssl_state: Option<PathBuf>,
-    /// Empty the SSL state first (the manual's remedy for D6.11)
+    /// Empty the SSL state first (the manual's remedy for D6.11): only the
+    /// files certrenew wrote there are removed
     #[arg(long, requires = "ssl_state")]
     pub clear_ssl_state: bool,
 }
@@ -251,7 +285,9 @@ pub struct ImportArgs {
     /// PEM private key (PKCS#8, PKCS#1 or SEC1)
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
-    /// PEM chain (issuing CA, root)
+    /// PEM chain (issuing CA, root) [default: fetched from the
+    /// repositories the certificate names (AIA), with the global network
+    /// options]
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub chain: Option<PathBuf>,
 }
@@ -265,7 +301,7 @@ pub struct ExportArgs {
     /// The PKCS#12 file to write (must not exist)
     #[arg(long, value_name = "FILE.p12")]
     pub out: PathBuf,
-    /// Read the passphrase as one line from stdin
+    /// Read the passphrase (not empty) as one line from stdin
     #[arg(long)]
     pub passphrase_stdin: bool,
 }
@@ -290,21 +326,41 @@ fn store_dir(g: &Global, env: &Environment) -> Result<PathBuf, Error> {
     g.store
         .clone()
         .or_else(|| env.default_store())
-        .ok_or_else(|| Error::Usage("no --store given and no home directory to default to".into()))
+        .ok_or(Error::Usage(Usage::NoStoreDir))
+}
+
+/// Opens the store. Only [`Access::Create`] makes one; for the others a
+/// missing store is ENOCERT (D6.3: nothing is installed here), saying
+/// where the default store is when `--store` named another directory.
+fn open_store(g: &Global, env: &Environment, access: Access) -> Result<Store, Error> {
+    let dir = store_dir(g, env)?;
+    Store::open(&dir, access).map_err(|e| match e {
+        StoreError::Missing(path) => {
+            let default = match &g.store {
+                Some(given) if env.default_store().as_ref() != Some(given) => {
+                    env.default_store_display()
+                }
+                _ => None,
+            };
+            Error::NoCertificate(NoCertificate::NoStore { path, default })
+        }
+        other => other.into(),
+    })
 }
 
 fn net_config(g: &Global, env: &Environment) -> Result<NetConfig, Error> {
     let server_roots = match &g.server_ca {
         Some(p) => {
-            let text = std::fs::read(p)
-                .map_err(|e| Error::Usage(format!("--server-ca {}: {e}", p.display())))?;
-            let roots = cert::pem_certificates(&text)
-                .map_err(|e| Error::Usage(format!("--server-ca {}: {e}", p.display())))?;
+            let bad = |why: String| {
+                Error::Usage(Usage::ServerCa {
+                    path: p.clone(),
+                    why,
+                })
+            };
+            let text = std::fs::read(p).map_err(|e| bad(e.to_string()))?;
+            let roots = cert::pem_certificates(&text).map_err(|e| bad(e.to_string()))?;
             if roots.is_empty() {
-                return Err(Error::Usage(format!(
-                    "--server-ca {}: no CERTIFICATE block",
-                    p.display()
-                )));
+                return Err(bad("no CERTIFICATE block".into()));
             }
             Some(roots)
         }
@@ -332,6 +388,13 @@ fn clock(g: &Global) -> Clock {
     g.now.unwrap_or_default()
 }
 
+/// The trust policy of `--root-sha1` (already checked by its parser).
+fn policy(g: &Global, yes: bool) -> Result<Policy, Error> {
+    Policy::new(&g.root_sha1, yes).ok_or_else(|| {
+        Error::Internal("--root-sha1 passed its parser but is not 40 hex digits".into())
+    })
+}
+
 async fn dispatch(
     cli: &Cli,
     env: &Environment,
@@ -345,20 +408,17 @@ async fn dispatch(
             let password = read_secret(
                 a.password_stdin,
                 "--password-stdin",
-                lang.pick("ログインパスワード: ", "login password: "),
+                &Text::PasswordPrompt.render(lang),
                 prompter,
             )?;
             if password.expose().is_empty() {
-                return Err(Error::Usage("the password is empty".into()));
+                return Err(Usage::EmptyPassword.into());
             }
             if a.all && !prompter.interactive() {
-                return Err(Error::Usage(
-                    "--all asks which certificate to use and needs a terminal; use --select SERIAL"
-                        .into(),
-                ));
+                return Err(Usage::AllNeedsTerminal.into());
             }
             let net = Net::new(net_config(g, env)?)?;
-            let store = Store::open(&store_dir(g, env)?, Access::Write)?;
+            let store = open_store(g, env, Access::Write)?;
             let choice = match (&a.select, a.all) {
                 (Some(s), _) => Choice::Serial(s.clone()),
                 (None, true) => Choice::Pick,
@@ -367,8 +427,7 @@ async fn dispatch(
             let opts = renewal::Options {
                 choice,
                 key_type: a.key_type,
-                trust: Policy::new(&g.root_sha1, a.yes)
-                    .ok_or_else(|| Error::Usage("--root-sha1: not 40 hex digits".into()))?,
+                trust: policy(g, a.yes)?,
             };
             let mut ctx = Context {
                 net: &net,
@@ -376,6 +435,7 @@ async fn dispatch(
                 clock: clock(g),
                 lang,
                 prompter,
+                progress: Progress::new(lang, g.output),
             };
             renewal::renew(&mut ctx, &password, &opts).await
         }
@@ -386,7 +446,7 @@ async fn dispatch(
             Ok(crate::access::outcome(&report, lang))
         }
         Command::Verify(a) => verify(g, env, a).await,
-        Command::Import(a) => import(g, env, a, prompter),
+        Command::Import(a) => import(g, env, a, prompter).await,
         Command::Export(a) => export(g, env, a, prompter),
         Command::Roots(RootsArgs { action: None }) => roots(g, env),
         Command::Roots(RootsArgs {
@@ -397,23 +457,21 @@ async fn dispatch(
 
 fn read_secret(
     from_stdin: bool,
-    flag: &str,
+    flag: &'static str,
     prompt: &str,
     prompter: &mut dyn Prompter,
 ) -> Result<Secret, Error> {
     if from_stdin {
         return prompter
             .stdin_line()
-            .map_err(|e| Error::Usage(format!("reading stdin: {e}")));
+            .map_err(|e| Usage::ReadStdin(e.to_string()).into());
     }
     if !prompter.interactive() {
-        return Err(Error::Usage(format!(
-            "stdin is not a terminal: pass {flag} and write the secret as one line on stdin"
-        )));
+        return Err(Usage::NoTerminal { flag }.into());
     }
     prompter
         .secret(prompt)
-        .map_err(|e| Error::Usage(format!("reading the terminal: {e}")))
+        .map_err(|e| Usage::ReadTerminal(e.to_string()).into())
 }
 
 fn identity_json(id: &StoredIdentity, default: bool) -> serde_json::Value {
@@ -432,7 +490,7 @@ fn identity_json(id: &StoredIdentity, default: bool) -> serde_json::Value {
 
 async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Error> {
     let lang = g.lang;
-    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let store = open_store(g, env, Access::Read)?;
     let names = if a.offline {
         CaNames::any()
     } else {
@@ -441,53 +499,58 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
     };
     let (ids, _) = store.identities()?;
     let now = clock(g).now();
-    let cands = selection::candidates(&ids, &names, now);
-    if cands.is_empty() {
-        // Same reasons as the dialog would give (D6.2, D6.3).
-        let mut dummy = NoPrompt;
-        return Err(
-            selection::select(&ids, &names, now, &Choice::Default, &mut dummy, lang)
-                .err()
-                .map(Error::NoCertificate)
-                .unwrap_or_else(|| Error::Internal("no candidates yet a selection".into())),
-        );
-    }
-    let shown: Vec<&StoredIdentity> = if a.all {
-        cands.clone()
-    } else {
-        cands[..1].to_vec()
-    };
-    let mut o = Outcome::success(Success::Listed);
-    for (i, id) in shown.iter().enumerate() {
-        let mark = if i == 0 { "*" } else { " " };
-        o = o.line(format!(
-            "{mark} [{}] {}",
-            i + 1,
-            selection::describe(id, lang)
-        ));
-    }
-    if !a.all && cands.len() > 1 {
-        o = o.line(match lang {
-            Lang::Ja => format!("ほかに {} 件あります (--all で表示)。", cands.len() - 1),
-            Lang::En => format!("{} more (--all shows them)", cands.len() - 1),
-        });
-    }
-    let excluded: Vec<serde_json::Value> = ids
+    let excluded: Vec<(&StoredIdentity, Ineligible)> = ids
         .iter()
-        .filter_map(|id| {
-            selection::check(id, &names, now).err().map(|why| {
-                serde_json::json!({"serial": id.cert.serial, "not_after": rfc3339(id.cert.not_after), "why": why.to_string()})
+        .filter_map(|id| selection::check(id, &names, now).err().map(|why| (id, why)))
+        .collect();
+    let excluded_json: Vec<serde_json::Value> = excluded
+        .iter()
+        .map(|(id, why)| {
+            serde_json::json!({
+                "serial": id.cert.serial,
+                "not_after": rfc3339(id.cert.not_after),
+                "has_chain": id.has_chain(),
+                "why": why.to_string(),
             })
         })
         .collect();
-    if a.excluded {
-        for id in &ids {
-            if let Err(why) = selection::check(id, &names, now) {
-                o = o.line(match lang {
-                    Lang::Ja => format!("  (対象外) シリアル番号 {}: {why}", id.cert.serial),
-                    Lang::En => format!("  (excluded) serial {}: {why}", id.cert.serial),
-                });
+    let cands = selection::candidates(&ids, &names, now);
+    if cands.is_empty() {
+        // Same reasons as the dialog would give (D6.2, D6.3); every
+        // excluded identity is listed with why (so `--excluded` shows them
+        // even when nothing can be chosen).
+        let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions, lang)
+            .err()
+            .map(Error::NoCertificate)
+            .unwrap_or_else(|| Error::Internal("no candidates yet a selection".into()));
+        return Ok(e
+            .to_outcome(lang)
+            .field("candidates", Vec::<serde_json::Value>::new())
+            .field("excluded", excluded_json)
+            .field("ca_names", names.describe()));
+    }
+    let shown: &[&StoredIdentity] = if a.all { &cands } else { &cands[..1] };
+    let mut o = Outcome::success(Success::Listed);
+    for line in selection::numbered(shown, lang) {
+        o = o.line(line);
+    }
+    if !a.all && cands.len() > 1 {
+        o = o.line(
+            Text::MoreCandidates {
+                count: cands.len() - 1,
             }
+            .render(lang),
+        );
+    }
+    if a.excluded {
+        for (id, why) in &excluded {
+            o = o.line(
+                Text::Excluded {
+                    serial: &id.cert.serial,
+                    why,
+                }
+                .render(lang),
+            );
         }
     }
     Ok(o.field(
@@ -498,36 +561,25 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
             .map(|(i, id)| identity_json(id, i == 0))
             .collect::<Vec<_>>(),
     )
-    .field("excluded", excluded)
+    .field("excluded", excluded_json)
     .field("ca_names", names.describe()))
-}
-
-/// A prompter for paths that never ask.
-struct NoPrompt;
-
-impl Prompter for NoPrompt {
-    fn interactive(&self) -> bool {
-        false
-    }
-    fn stdin_line(&mut self) -> std::io::Result<Secret> {
-        Err(std::io::Error::other("no input"))
-    }
-    fn secret(&mut self, _: &str) -> std::io::Result<Secret> {
-        Err(std::io::Error::other("no terminal"))
-    }
-    fn confirm(&mut self, _: &str) -> std::io::Result<bool> {
-        Ok(false)
-    }
-    fn choose(&mut self, _: &[String], _: &str, _: usize) -> std::io::Result<Option<usize>> {
-        Ok(None)
-    }
 }
 
 async fn verify(g: &Global, env: &Environment, a: &VerifyArgs) -> Result<Outcome, Error> {
     let lang = g.lang;
     let net = Net::new(net_config(g, env)?)?;
-    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let store = open_store(g, env, Access::Read)?;
     let (ids, _) = store.identities()?;
+    // An unknown --select is ENOCERT (D6.3), before any connection.
+    if let Some(serial) = &a.select {
+        let want = cert::normalize_serial(serial);
+        if !ids
+            .iter()
+            .any(|i| cert::normalize_serial(&i.cert.serial) == want)
+        {
+            return Err(NoCertificate::SerialNotFound(serial.clone()).into());
+        }
+    }
     let mut presentable = Vec::new();
     for id in ids {
         let Ok(key) = store.load_key(&id) else {
@@ -566,20 +618,23 @@ async fn verify(g: &Global, env: &Environment, a: &VerifyArgs) -> Result<Outcome
     )?;
     let visit = browser.visit(&net).await;
     if let (Some(state), Some(p)) = (&state, &visit.presented) {
+        // A browser that cannot write its cache still shows the page.
         let _ = state.remember(&Remembered {
             host: net::WEBRA1_HOST.into(),
             identity: p.id.clone(),
             serial: p.cert.serial.clone(),
         });
     }
-    Ok(confirm::outcome(&visit, remembered.as_ref(), lang))
+    Ok(confirm::outcome(
+        &visit,
+        remembered.as_ref(),
+        a.ssl_state.as_deref(),
+        lang,
+    ))
 }
 
 fn read_file(p: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(p).map_err(|e| Error::Input {
-        path: p.to_path_buf(),
-        reason: e.to_string(),
-    })
+    std::fs::read(p).map_err(|e| Error::input(p, InputProblem::Read(e.to_string())))
 }
 
 /// Orders `pool` into the chain above `leaf`: issuer after issuer, up to a
@@ -600,31 +655,55 @@ fn order_chain(leaf: &CertFacts, pool: &[CertFacts]) -> Vec<CertFacts> {
     out
 }
 
-fn import(
+/// Completes `known` (the part of `leaf`'s chain that came with it) up to
+/// the root from the repositories the certificates name (AIA), through
+/// the global network options, and checks the path (signatures, dates at
+/// the leaf's start, client-auth EKU; no revocation: the old certificate
+/// may be expired). Nothing is fetched when `known` ends in a root.
+async fn complete_chain(
+    g: &Global,
+    env: &Environment,
+    leaf: &CertFacts,
+    known: &[CertFacts],
+) -> Result<Vec<CertFacts>, ChainError> {
+    let net = Net::new(net_config(g, env).map_err(|e| {
+        ChainError::Net(net::NetError {
+            host: String::new(),
+            url: String::new(),
+            kind: net::NetErrorKind::Setup(e.to_string()),
+        })
+    })?)?;
+    let cas = chain::fetch_cas(&net, leaf, known).await?;
+    chain::validate_path(leaf, &cas, leaf.not_before)?;
+    Ok(cas)
+}
+
+/// A certificate given to `import`, with where it came from: the file and
+/// its 1-based place in it (PEM block, PKCS#12 entry).
+type Block = (PathBuf, usize, Vec<u8>);
+
+async fn import(
     g: &Global,
     env: &Environment,
     a: &ImportArgs,
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
     let lang = g.lang;
-    let (source, key, certs) = if let Some(p12) = &a.p12 {
+    // Every certificate with where it came from (file, 1-based block).
+    let (source, key, certs): (PathBuf, _, Vec<Block>) = if let Some(p12) = &a.p12 {
         let data = read_file(p12)?;
         let pass = read_secret(
             a.passphrase_stdin,
             "--passphrase-stdin",
-            lang.pick("PKCS#12 のパスフレーズ: ", "PKCS#12 passphrase: "),
+            &Text::PassphrasePrompt.render(lang),
             prompter,
         )?;
-        let bad = |reason: String| Error::Input {
-            path: p12.clone(),
-            reason,
-        };
         let ks = p12_keystore::KeyStore::from_pkcs12(
             &data,
             pass.expose(),
             p12_keystore::Pkcs12ImportPolicy::Relaxed,
         )
-        .map_err(|e| bad(format!("not a PKCS#12 file, or a wrong passphrase: {e}")))?;
+        .map_err(|e| Error::input(p12, InputProblem::NotPkcs12(e.to_string())))?;
         let mut key = None;
         let mut certs = Vec::new();
         for (_, entry) in ks.entries() {
@@ -641,54 +720,64 @@ fn import(
                 p12_keystore::KeyStoreEntry::Secret(_) => {}
             }
         }
-        let key = key.ok_or_else(|| bad("no private key in the file".into()))?;
+        let key = key.ok_or_else(|| Error::input(p12, InputProblem::NoKey))?;
+        let certs = certs
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (p12.clone(), i + 1, c))
+            .collect();
         (p12.clone(), key, certs)
     } else {
         let (Some(cert_path), Some(key_path)) = (&a.cert, &a.key) else {
-            return Err(Error::Usage(
-                "give --p12 FILE, or --cert FILE --key FILE".into(),
-            ));
+            return Err(Usage::ImportNeedsFiles.into());
         };
         let key_text = zeroize::Zeroizing::new(read_file(key_path)?);
-        let key = cert::pem_private_key(&key_text).map_err(|e| Error::Input {
-            path: key_path.clone(),
-            reason: e.to_string(),
-        })?;
+        let key = cert::pem_private_key(&key_text).map_err(|e| Error::input(key_path, e))?;
         let mut certs = Vec::new();
         for p in std::iter::once(cert_path).chain(a.chain.iter()) {
             let text = read_file(p)?;
-            let found = cert::pem_certificates(&text).map_err(|e| Error::Input {
-                path: p.clone(),
-                reason: e.to_string(),
-            })?;
+            let found = cert::pem_certificates(&text).map_err(|e| Error::input(p, e))?;
             if found.is_empty() {
-                return Err(Error::Input {
-                    path: p.clone(),
-                    reason: "no CERTIFICATE block".into(),
-                });
+                return Err(Error::input(p, InputProblem::NoCertificate));
             }
-            certs.extend(found.into_iter().map(|c| c.to_vec()));
+            certs.extend(
+                found
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| (p.clone(), i + 1, c.to_vec())),
+            );
         }
         (cert_path.clone(), key, certs)
     };
-    let facts: Vec<CertFacts> = certs
+    // A block that is not a certificate is an error that names it, never
+    // silently dropped.
+    let facts = certs
         .iter()
-        .filter_map(|d| CertFacts::parse(d).ok())
-        .collect();
-    let spki = cert::key_spki(&key).map_err(|e| Error::Input {
-        path: source.clone(),
-        reason: e.to_string(),
-    })?;
+        .map(|(path, block, der)| {
+            CertFacts::parse(der)
+                .map_err(|why| Error::input(path, InputProblem::BadBlock { block: *block, why }))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let spki = cert::key_spki(&key).map_err(|e| Error::input(&source, e))?;
     let leaf = facts
         .iter()
         .find(|f| f.spki_der == spki)
-        .ok_or_else(|| Error::Input {
-            path: source.clone(),
-            reason: "no certificate matches the private key".into(),
-        })?
+        .ok_or_else(|| Error::input(&source, InputProblem::NoMatchingCertificate))?
         .clone();
-    let chain = order_chain(&leaf, &facts);
-    let store = Store::open(&store_dir(g, env)?, Access::Write)?;
+    let given = order_chain(&leaf, &facts);
+    // webra2 names the client-CA root, which only the chain shows: without
+    // it the identity could never be selected (D4.2). Complete it from the
+    // repositories when it does not reach a root.
+    let reaches_root = leaf.is_self_issued() || given.last().is_some_and(CertFacts::is_self_issued);
+    let (chain, fetched) = if reaches_root {
+        (given, None)
+    } else {
+        match complete_chain(g, env, &leaf, &given).await {
+            Ok(cas) => (cas, Some(Ok(()))),
+            Err(e) => (given, Some(Err(e))),
+        }
+    };
+    let store = open_store(g, env, Access::Create)?;
     let meta = Meta {
         origin: "imported".into(),
         stored_at: clock(g).now(),
@@ -706,34 +795,40 @@ fn import(
         }
         Err(e) => return Err(e.into()),
     };
-    let stored = if !stored.has_chain() && !chain.is_empty() {
+    let chain_reaches_root = chain.last().is_some_and(CertFacts::is_self_issued);
+    let stored = if !stored.has_chain() && chain_reaches_root {
         let ders: Vec<_> = chain.iter().map(|c| c.der.clone()).collect();
         store.add_chain(&stored, &ders)?
     } else {
         stored
     };
-    let c = &stored.cert;
     let mut o = Outcome::success(Success::Imported)
         .field("identity", identity_json(&stored, false))
         .field("already_present", already)
         .line(selection::describe(&stored, lang))
-        .line(match lang {
-            Lang::Ja => format!("保存先: {}", stored.dir.display()),
-            Lang::En => format!("stored in {}", stored.dir.display()),
-        });
+        .line(Text::StoredIn { dir: &stored.dir }.render(lang));
     if already {
-        o = o.line(lang.pick(
-            "この証明書は既にストアにあります。",
-            "this certificate was already in the store",
-        ));
+        o = o.line(Text::AlreadyInStore.render(lang));
     }
-    if !stored.has_chain() {
-        o = o.line(lang.pick(
-            "証明書チェーンは含まれていません。",
-            "no chain was given with it",
-        ));
+    match &fetched {
+        Some(Ok(())) if stored.has_chain() => {
+            o = o
+                .field("chain_fetched", true)
+                .line(Text::ChainCompleted.render(lang));
+        }
+        Some(Err(e)) => {
+            o = o.field("chain_error", e.to_string());
+        }
+        _ => {}
     }
-    let _ = c;
+    if !stored.has_chain() && !stored.cert.is_self_issued() {
+        o = o
+            .field("selectable", false)
+            .line(Text::ChainUnknown { source: &source }.render(lang));
+        if let Some(Err(e)) = &fetched {
+            o = o.line(Text::ChainFetchFailed { why: e }.render(lang));
+        }
+    }
     Ok(o)
 }
 
@@ -744,25 +839,27 @@ fn export(
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
     let lang = g.lang;
-    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let store = open_store(g, env, Access::Read)?;
     let (ids, _) = store.identities()?;
     let want = cert::normalize_serial(&a.select);
     let id = ids
         .iter()
         .find(|i| cert::normalize_serial(&i.cert.serial) == want)
-        .ok_or_else(|| selection::NoCertificate::SerialNotFound(a.select.clone()))?;
+        .ok_or_else(|| NoCertificate::SerialNotFound(a.select.clone()))?;
     if a.out.exists() {
-        return Err(Error::Usage(format!(
-            "{} exists; choose another --out",
-            a.out.display()
-        )));
+        return Err(Usage::OutExists(a.out.clone()).into());
     }
     let pass = read_secret(
         a.passphrase_stdin,
         "--passphrase-stdin",
-        lang.pick("PKCS#12 のパスフレーズ: ", "PKCS#12 passphrase: "),
+        &Text::PassphrasePrompt.render(lang),
         prompter,
     )?;
+    // A PKCS#12 file without a passphrase leaves the key readable by
+    // anyone who gets the file.
+    if pass.expose().is_empty() {
+        return Err(Usage::EmptyPassphrase.into());
+    }
     let key = store.load_key(id)?;
     let internal = |e: p12_keystore::error::Error| Error::Internal(format!("PKCS#12: {e}"));
     let p12_key = p12_keystore::PrivateKey::from_der(key.secret_pkcs8_der()).map_err(internal)?;
@@ -784,10 +881,7 @@ fn export(
         .field("file", a.out.display().to_string())
         .field("serial", id.cert.serial.clone())
         .line(selection::describe(id, lang))
-        .line(match lang {
-            Lang::Ja => format!("出力先: {}", a.out.display()),
-            Lang::En => format!("written to {}", a.out.display()),
-        }))
+        .line(Text::WrittenTo { path: &a.out }.render(lang)))
 }
 
 fn roots_add(
@@ -798,46 +892,50 @@ fn roots_add(
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
     let lang = g.lang;
-    let bad = |reason: String| Error::Input {
-        path: file.to_path_buf(),
-        reason,
-    };
     let text = read_file(file)?;
-    let certs = cert::pem_certificates(&text).map_err(|e| bad(e.to_string()))?;
+    let certs = cert::pem_certificates(&text).map_err(|e| Error::input(file, e))?;
     let [der] = certs.as_slice() else {
-        return Err(bad(format!(
-            "expected exactly one CERTIFICATE block, found {}",
-            certs.len()
-        )));
+        return Err(Error::input(
+            file,
+            InputProblem::NotOneCertificate(certs.len()),
+        ));
     };
-    let root = CertFacts::parse(der).map_err(|e| bad(e.to_string()))?;
+    let root = CertFacts::parse(der).map_err(|e| Error::input(file, e))?;
     if !root.is_self_issued() {
-        return Err(bad(format!(
-            "{} is not a root: it is issued by {}",
-            root.subject, root.issuer
-        )));
+        return Err(Error::input(
+            file,
+            InputProblem::NotRoot {
+                subject: root.subject.clone(),
+                issuer: root.issuer.clone(),
+            },
+        ));
     }
-    let policy = Policy::new(&g.root_sha1, yes)
-        .ok_or_else(|| Error::Usage("--root-sha1: not 40 hex digits".into()))?;
-    let store = Store::open(&store_dir(g, env)?, Access::Write)?;
+    // A root is a CA: a self-issued end-entity certificate must not become
+    // a trust anchor.
+    if !root.is_ca {
+        return Err(Error::input(
+            file,
+            InputProblem::NotCa {
+                subject: root.subject.clone(),
+            },
+        ));
+    }
+    let policy = policy(g, yes)?;
+    let store = open_store(g, env, Access::Create)?;
     let decision = trust::decide(&store, &root, &policy, prompter, lang)?;
     let grouped = cert::group_thumbprint(&root.sha1).unwrap_or_default();
+    let line = match decision {
+        trust::Decision::Installed => Text::RootAdded {
+            subject: &root.subject,
+            sha1: &grouped,
+        },
+        trust::Decision::AlreadyTrusted => Text::RootWasTrusted {
+            subject: &root.subject,
+            sha1: &grouped,
+        },
+    };
     Ok(Outcome::success(Success::RootAdded)
-        .line(match (decision, lang) {
-            (trust::Decision::Installed, Lang::Ja) => {
-                format!("{} (拇印 (sha1): {grouped})", root.subject)
-            }
-            (trust::Decision::Installed, Lang::En) => format!("{} (sha1: {grouped})", root.subject),
-            (trust::Decision::AlreadyTrusted, Lang::Ja) => {
-                format!(
-                    "{} はすでに信頼されています (拇印 (sha1): {grouped})。",
-                    root.subject
-                )
-            }
-            (trust::Decision::AlreadyTrusted, Lang::En) => {
-                format!("{} was already trusted (sha1: {grouped})", root.subject)
-            }
-        })
+        .line(line.render(lang))
         .field("subject", root.subject.clone())
         .field("sha1", grouped)
         .field("installed", matches!(decision, trust::Decision::Installed)))
@@ -845,24 +943,32 @@ fn roots_add(
 
 fn roots(g: &Global, env: &Environment) -> Result<Outcome, Error> {
     let lang = g.lang;
-    let store = Store::open(&store_dir(g, env)?, Access::Read)?;
+    let dir = store_dir(g, env)?;
+    let store = match Store::open(&dir, Access::Read) {
+        Ok(s) => s,
+        // No store yet: nothing is trusted, and nothing is created.
+        Err(StoreError::Missing(path)) => {
+            return Ok(Outcome::success(Success::Roots)
+                .line(Text::NoTrustedRoots.render(lang))
+                .line(Text::NoStoreYet { path: &path }.render(lang))
+                .field("roots", Vec::<serde_json::Value>::new())
+                .field("store_exists", false));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let roots = store.trusted_roots()?;
     let mut o = Outcome::success(Success::Roots);
     let mut list = Vec::new();
     for r in &roots {
         let grouped = cert::group_thumbprint(&r.sha1).unwrap_or_default();
-        o = o.line(match lang {
-            Lang::Ja => format!(
-                "  {}  拇印 (sha1): {grouped}  有効期間の終了 {}",
-                r.subject,
-                rfc3339(r.not_after)
-            ),
-            Lang::En => format!(
-                "  {}  sha1: {grouped}  notAfter {}",
-                r.subject,
-                rfc3339(r.not_after)
-            ),
-        });
+        o = o.line(
+            Text::TrustedRoot {
+                subject: &r.subject,
+                sha1: &grouped,
+                not_after: &rfc3339(r.not_after),
+            }
+            .render(lang),
+        );
         list.push(serde_json::json!({
             "subject": r.subject,
             "sha1": grouped,
@@ -870,12 +976,7 @@ fn roots(g: &Global, env: &Environment) -> Result<Outcome, Error> {
         }));
     }
     if roots.is_empty() {
-        o = o.line(lang.pick("  (なし)", "  (none)"));
+        o = o.line(Text::NoTrustedRoots.render(lang));
     }
     Ok(o.field("roots", list))
-}
-
-/// Whether a class is a success (for callers that only need the code).
-pub fn is_success(o: &Outcome) -> bool {
-    matches!(o.class, Class::Success(_))
 }

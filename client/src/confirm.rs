@@ -20,9 +20,10 @@ use rustls::sign::CertifiedKey;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{Clock, rfc3339};
-use crate::messages::{Lang, Outcome, Success};
+use crate::error::Error;
+use crate::messages::{Lang, Outcome, Success, Text};
 use crate::net::{self, Net, NetError, NetErrorKind};
-use crate::selection::{self, CaNames};
+use crate::selection::{self, CaNames, NoCertificate};
 use crate::store::StoredIdentity;
 
 /// The confirmation page's path (D3.3).
@@ -38,8 +39,8 @@ pub enum NotConfirmed {
     NoIdentity {
         /// The site.
         host: String,
-        /// Why.
-        why: String,
+        /// Why (the selection rules of D4.2).
+        why: NoCertificate,
     },
     /// The page could not be fetched (connection, handshake refused, ...).
     #[error(transparent)]
@@ -55,8 +56,8 @@ pub enum NotConfirmed {
 }
 
 impl NotConfirmed {
-    /// Detail lines (the presented identity is added by the caller).
-    pub fn lines(&self, o: Outcome, _lang: Lang) -> Outcome {
+    /// Detail fields (lines come from the error and the caller).
+    pub fn fields(&self, o: Outcome) -> Outcome {
         match self {
             NotConfirmed::Page { status, url } => {
                 o.field("status", *status).field("url", url.clone())
@@ -67,7 +68,8 @@ impl NotConfirmed {
     }
 }
 
-/// The remembered choice for one site (`--ssl-state DIR/<host>.json`).
+/// The remembered choice for one site
+/// (`--ssl-state DIR/certrenew-ssl-state.<host>.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remembered {
     /// The site.
@@ -78,6 +80,10 @@ pub struct Remembered {
     pub serial: String,
 }
 
+/// The prefix of every file certrenew writes in an SSL-state directory:
+/// clearing removes these and nothing else (the directory is the user's).
+const STATE_PREFIX: &str = "certrenew-ssl-state.";
+
 /// A browser's SSL state: the identity remembered per site.
 #[derive(Debug, Clone)]
 pub struct SslState {
@@ -85,14 +91,17 @@ pub struct SslState {
 }
 
 impl SslState {
-    /// Opens (creating it) the state directory; `clear` empties it first.
+    /// Opens (creating it) the state directory; `clear` first removes the
+    /// state files certrenew wrote there, and only those.
     pub fn open(dir: &Path, clear: bool) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         if clear {
             for e in std::fs::read_dir(dir)?.flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "json") {
-                    std::fs::remove_file(&p)?;
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                let ours = name.starts_with(STATE_PREFIX) && name.ends_with(".json");
+                if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+                    std::fs::remove_file(e.path())?;
                 }
             }
         }
@@ -102,7 +111,7 @@ impl SslState {
     }
 
     fn path(&self, host: &str) -> PathBuf {
-        self.dir.join(format!("{host}.json"))
+        self.dir.join(format!("{STATE_PREFIX}{host}.json"))
     }
 
     /// What is remembered for `host`.
@@ -115,9 +124,11 @@ impl SslState {
     pub fn remember(&self, r: &Remembered) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(r).map_err(std::io::Error::other)?;
         let path = self.path(&r.host);
-        let tmp = self
-            .dir
-            .join(format!(".{}.{}.tmp", r.host, std::process::id()));
+        let tmp = self.dir.join(format!(
+            ".{STATE_PREFIX}{}.{}.tmp",
+            r.host,
+            std::process::id()
+        ));
         std::fs::write(&tmp, json)?;
         std::fs::rename(&tmp, &path)
     }
@@ -140,11 +151,11 @@ struct BrowserResolver {
     select: Option<String>,
     remembered: Mutex<Option<String>>,
     presented: Mutex<Option<StoredIdentity>>,
-    failure: Mutex<Option<String>>,
+    failure: Mutex<Option<NoCertificate>>,
 }
 
 impl BrowserResolver {
-    fn choose(&self, hints: &[&[u8]]) -> Result<&Presentable, String> {
+    fn choose(&self, hints: &[&[u8]]) -> Result<&Presentable, NoCertificate> {
         if let Some(id) = self.remembered.lock().ok().and_then(|g| g.clone())
             && let Some(p) = self.ids.iter().find(|p| p.identity.id == id)
         {
@@ -158,19 +169,28 @@ impl BrowserResolver {
                 .ids
                 .iter()
                 .find(|p| crate::cert::normalize_serial(&p.identity.cert.serial) == want)
-                .ok_or_else(|| format!("no certificate with serial {serial} is in the store"))?;
-            selection::check(&p.identity, &names, now).map_err(|e| e.to_string())?;
+                .ok_or_else(|| NoCertificate::SerialNotFound(serial.clone()))?;
+            selection::check(&p.identity, &names, now).map_err(|why| {
+                NoCertificate::Ineligible {
+                    serial: p.identity.cert.serial.clone(),
+                    why,
+                }
+            })?;
             return Ok(p);
         }
         let stored: Vec<StoredIdentity> = self.ids.iter().map(|p| p.identity.clone()).collect();
-        let first = selection::candidates(&stored, &names, now)
-            .first()
-            .map(|c| c.id.clone())
-            .ok_or_else(|| "no certificate in the store is accepted by the site".to_owned())?;
+        let chosen = selection::select(
+            &stored,
+            &names,
+            now,
+            &selection::Choice::Default,
+            &mut crate::prompt::NoQuestions,
+            Lang::En,
+        )?;
         self.ids
             .iter()
-            .find(|p| p.identity.id == first)
-            .ok_or_else(|| "candidate vanished".to_owned())
+            .find(|p| p.identity.id == chosen.id)
+            .ok_or(NoCertificate::EmptyStore)
     }
 }
 
@@ -308,45 +328,48 @@ impl Browser {
     }
 }
 
-/// The outcome of `verify` for one visit, with the presented identity.
-pub fn outcome(visit: &Visit, remembered: Option<&Remembered>, lang: Lang) -> Outcome {
-    let mut o = match &visit.result {
-        Ok(_) => Outcome::success(Success::Confirmed),
-        Err(e) => crate::error::Error::Confirm(e.clone()).to_outcome_without_remedy(lang),
+/// The outcome of `verify` for one visit, with the presented identity;
+/// D6.11's remedy names the SSL-state directory when there is one.
+pub fn outcome(
+    visit: &Visit,
+    remembered: Option<&Remembered>,
+    ssl_state: Option<&Path>,
+    lang: Lang,
+) -> Outcome {
+    let failure = visit
+        .result
+        .as_ref()
+        .err()
+        .map(|e| Error::Confirm(e.clone()));
+    let mut o = match &failure {
+        None => Outcome::success(Success::Confirmed),
+        Some(e) => e.to_outcome_without_remedy(lang),
     };
     if let Some(p) = &visit.presented {
         let c = &p.cert;
         o = o
             .field("presented_serial", c.serial.clone())
             .field("presented_not_after", rfc3339(c.not_after))
-            .line(match lang {
-                Lang::Ja => format!(
-                    "提示した証明書: シリアル番号 {}  有効期間の終了 {}",
-                    c.serial,
-                    rfc3339(c.not_after)
-                ),
-                Lang::En => format!(
-                    "certificate presented: serial {}  notAfter {}",
-                    c.serial,
-                    rfc3339(c.not_after)
-                ),
-            });
+            .line(
+                Text::Presented {
+                    serial: &c.serial,
+                    not_after: &rfc3339(c.not_after),
+                }
+                .render(lang),
+            );
     }
     if let Some(r) = remembered {
         o = o
             .field("ssl_state_serial", r.serial.clone())
-            .line(match lang {
-                Lang::Ja => format!(
-                    "SSL 状態に記憶されていた証明書を提示しました (シリアル番号 {})。",
-                    r.serial
-                ),
-                Lang::En => format!(
-                    "the certificate remembered in the SSL state was presented (serial {})",
-                    r.serial
-                ),
-            });
+            .line(Text::RememberedPresented { serial: &r.serial }.render(lang));
     }
-    o.with_remedy(lang)
+    match &failure {
+        None => o,
+        Some(Error::Confirm(NotConfirmed::Page { .. })) => {
+            o.with_remedy_lines(vec![Text::ClearSslState { dir: ssl_state }.render(lang)])
+        }
+        Some(e) => e.add_remedy(o, lang),
+    }
 }
 
 #[cfg(test)]
@@ -369,5 +392,38 @@ mod tests {
         assert_eq!(again.remembered("webra1.secomtrust.net"), Some(r));
         let cleared = SslState::open(dir.path(), true).unwrap();
         assert_eq!(cleared.remembered("webra1.secomtrust.net"), None);
+    }
+
+    #[test]
+    fn clearing_removes_only_what_certrenew_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        // The user's own files in the directory they named.
+        std::fs::write(dir.path().join("settings.json"), b"{}").unwrap();
+        std::fs::write(dir.path().join("webra1.secomtrust.net.json"), b"{}").unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"x").unwrap();
+        std::fs::create_dir(dir.path().join("certrenew-ssl-state.sub.json")).unwrap();
+        let s = SslState::open(dir.path(), false).unwrap();
+        s.remember(&Remembered {
+            host: "webra1.secomtrust.net".into(),
+            identity: "abc-01".into(),
+            serial: "01".into(),
+        })
+        .unwrap();
+        let cleared = SslState::open(dir.path(), true).unwrap();
+        assert_eq!(cleared.remembered("webra1.secomtrust.net"), None);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "certrenew-ssl-state.sub.json",
+                "notes.txt",
+                "settings.json",
+                "webra1.secomtrust.net.json"
+            ]
+        );
     }
 }

@@ -4,6 +4,8 @@
 //! subject; rcgen signs it.
 
 use rcgen::{KeyPair, PublicKeyData, SigningKey};
+
+use crate::cert::der_tlv;
 use x509_cert::der::Decode;
 
 /// Why no CSR could be made.
@@ -29,22 +31,6 @@ const SHA256_WITH_RSA: &[u8] = &[
     0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
 ];
 
-/// A DER TLV.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
 /// A DER PKCS#10 request for `key` with exactly `subject_der` as subject.
 pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
     x509_cert::name::Name::from_der(subject_der)
@@ -59,7 +45,7 @@ pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
     };
     let version = [0x02, 0x01, 0x00];
     let attributes = [0xa0, 0x00];
-    let info = tlv(
+    let info = der_tlv(
         0x30,
         &[
             &version[..],
@@ -70,8 +56,8 @@ pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
         .concat(),
     );
     let signature = key.sign(&info).map_err(|e| CsrError::Sign(e.to_string()))?;
-    let bits = tlv(0x03, &[&[0u8][..], &signature].concat());
-    Ok(tlv(0x30, &[&info[..], alg, &bits].concat()))
+    let bits = der_tlv(0x03, &[&[0u8][..], &signature].concat());
+    Ok(der_tlv(0x30, &[&info[..], alg, &bits].concat()))
 }
 
 #[cfg(test)]

@@ -61,6 +61,31 @@ impl Environment {
     }
 }
 
+impl Environment {
+    /// Where the default store is, as people write it (`~/...`,
+    /// `$XDG_DATA_HOME/...`, `%APPDATA%\...`): the same rule as
+    /// [`Environment::default_store`], without this machine's home path.
+    pub fn default_store_display(&self) -> Option<String> {
+        if cfg!(windows) {
+            return self
+                .appdata
+                .as_ref()
+                .map(|_| r"%APPDATA%\certrenew".to_owned());
+        }
+        if cfg!(target_os = "macos") {
+            return self
+                .home
+                .as_ref()
+                .map(|_| "~/Library/Application Support/certrenew".to_owned());
+        }
+        match (&self.xdg_data_home, &self.home) {
+            (Some(x), _) if x.is_absolute() => Some("$XDG_DATA_HOME/certrenew".to_owned()),
+            (_, Some(_)) => Some("~/.local/share/certrenew".to_owned()),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(all(test, unix, not(target_os = "macos")))]
 mod tests {
     use super::*;
@@ -75,8 +100,16 @@ mod tests {
             env.default_store(),
             Some(PathBuf::from("/home/u/.local/share/certrenew"))
         );
+        assert_eq!(
+            env.default_store_display().as_deref(),
+            Some("~/.local/share/certrenew")
+        );
         env.xdg_data_home = Some("/data".into());
         assert_eq!(env.default_store(), Some(PathBuf::from("/data/certrenew")));
+        assert_eq!(
+            env.default_store_display().as_deref(),
+            Some("$XDG_DATA_HOME/certrenew")
+        );
         env.xdg_data_home = Some("relative".into());
         assert_eq!(
             env.default_store(),

@@ -1,21 +1,135 @@
 //! The crate's error type and the one place that maps each error to the
 //! class the customer sees ([`Error::class`]).
+//!
+//! Display texts (thiserror) are the English, technical form: they go to
+//! JSON `details.error` and to `--lang en`. What a Japanese customer reads
+//! comes from the catalogue ([`crate::messages::Text`]).
 
 use std::path::PathBuf;
 
+use crate::cert::{CertError, KeyType};
 use crate::chain::ChainError;
+use crate::confirm::NotConfirmed;
 use crate::messages::{Class, Lang, Outcome, Text};
 use crate::net::{NetError, NetErrorKind};
 use crate::selection::NoCertificate;
 use crate::store::StoreError;
+
+/// Why a command line cannot be carried out (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Usage {
+    /// A secret is needed, stdin is not a terminal and the flag is missing.
+    #[error("stdin is not a terminal: pass {flag} and write the secret as one line on stdin")]
+    NoTerminal {
+        /// `--password-stdin` or `--passphrase-stdin`.
+        flag: &'static str,
+    },
+    /// Standard input could not be read.
+    #[error("reading stdin: {0}")]
+    ReadStdin(String),
+    /// The terminal could not be read.
+    #[error("reading the terminal: {0}")]
+    ReadTerminal(String),
+    /// An empty password.
+    #[error("the password is empty")]
+    EmptyPassword,
+    /// An empty PKCS#12 passphrase for `export`: the key would be
+    /// readable by anyone who gets the file.
+    #[error(
+        "the passphrase is empty: a PKCS#12 file without one leaves the private key unprotected"
+    )]
+    EmptyPassphrase,
+    /// `--all` without a terminal.
+    #[error("--all asks which certificate to use and needs a terminal; use --select SERIAL")]
+    AllNeedsTerminal,
+    /// `--server-ca` cannot be used.
+    #[error("--server-ca {}: {why}", path.display())]
+    ServerCa {
+        /// The file.
+        path: PathBuf,
+        /// Why (read error, not PEM, no certificate).
+        why: String,
+    },
+    /// No `--store` and no home directory.
+    #[error("no --store given and no home directory to default to")]
+    NoStoreDir,
+    /// `export --out` names a file that exists.
+    #[error("{} exists; choose another --out", .0.display())]
+    OutExists(PathBuf),
+    /// `import` without the files it needs.
+    #[error("give --p12 FILE, or --cert FILE --key FILE")]
+    ImportNeedsFiles,
+    /// The RA does not sign a key type that may be used.
+    #[error("the RA signs {}; {}", listed.join(", "), match (asked, old) {
+        (Some(k), _) => format!("--key-type {k} is not among them"),
+        (None, Some(k)) => format!("the old key's type {k} is not among them (renewing with another type needs --key-type)"),
+        (None, None) => "none of them can be made here".to_owned(),
+    })]
+    KeyType {
+        /// What the RA lists.
+        listed: Vec<String>,
+        /// `--key-type`, if given.
+        asked: Option<KeyType>,
+        /// The old key's type, if known.
+        old: Option<KeyType>,
+    },
+}
+
+/// What is wrong with a file given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputProblem {
+    /// It cannot be read.
+    #[error("cannot read it: {0}")]
+    Read(String),
+    /// Not PKCS#12, or the passphrase is wrong.
+    #[error("not a PKCS#12 file, or a wrong passphrase: {0}")]
+    NotPkcs12(String),
+    /// No private key in it.
+    #[error("no private key in the file")]
+    NoKey,
+    /// A key, certificate or PEM text that cannot be used.
+    #[error(transparent)]
+    Cert(#[from] CertError),
+    /// No CERTIFICATE block.
+    #[error("no CERTIFICATE block")]
+    NoCertificate,
+    /// One block (1-based, in file order) is not a certificate.
+    #[error("certificate block {block} cannot be read: {why}")]
+    BadBlock {
+        /// Which block.
+        block: usize,
+        /// Why.
+        why: CertError,
+    },
+    /// No certificate matches the private key.
+    #[error("no certificate matches the private key")]
+    NoMatchingCertificate,
+    /// `roots add`: not exactly one certificate.
+    #[error("expected exactly one CERTIFICATE block, found {0}")]
+    NotOneCertificate(usize),
+    /// `roots add`: not self-issued.
+    #[error("{subject} is not a root: it is issued by {issuer}")]
+    NotRoot {
+        /// Its subject.
+        subject: String,
+        /// Its issuer.
+        issuer: String,
+    },
+    /// `roots add`: self-issued but not a CA (basicConstraints cA missing).
+    #[error("{subject} is not a CA certificate (no basicConstraints cA)")]
+    NotCa {
+        /// Its subject.
+        subject: String,
+    },
+}
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A command line that cannot be carried out (e.g. no terminal and no
     /// `--password-stdin`).
-    #[error("{0}")]
-    Usage(String),
+    #[error(transparent)]
+    Usage(#[from] Usage),
     /// A host did not answer, or not as the protocol says (D6.1).
     #[error(transparent)]
     Net(#[from] NetError),
@@ -53,13 +167,14 @@ pub enum Error {
         /// The recovery file, if one could be written.
         recovery: Option<PathBuf>,
     },
-    /// A file given to `import` is unusable (wrong passphrase, no key, ...).
-    #[error("{}: {reason}", path.display())]
+    /// A file given on the command line is unusable (wrong passphrase, no
+    /// key, not a root, ...).
+    #[error("{}: {problem}", path.display())]
     Input {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// What is wrong with it.
+        problem: InputProblem,
     },
     /// The new certificate's chain could not be built or validated.
     #[error("the new certificate {serial} is stored, but its chain is not: {source}")]
@@ -83,7 +198,7 @@ pub enum Error {
     },
     /// The confirmation page did not confirm (D5.1, D6.11).
     #[error(transparent)]
-    Confirm(#[from] crate::confirm::NotConfirmed),
+    Confirm(#[from] NotConfirmed),
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -99,6 +214,14 @@ impl From<crate::trust::TrustError> for Error {
 }
 
 impl Error {
+    /// An unusable file given on the command line.
+    pub fn input(path: &std::path::Path, problem: impl Into<InputProblem>) -> Self {
+        Error::Input {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+
     /// The class the customer sees: the one mapping from errors to classes.
     pub fn class(&self) -> Class {
         match self {
@@ -113,26 +236,45 @@ impl Error {
                 _ => Class::EImport,
             },
             Error::Root(_) | Error::RootAfterIssuance { .. } => Class::RootNotTrusted,
-            Error::Confirm(_) => Class::EConfirm,
+            // The confirmation page could not be reached at all: a
+            // connection problem (D6.1's advice), not D6.11's stale state.
+            Error::Confirm(NotConfirmed::Unreachable(_)) => Class::E115,
+            Error::Confirm(NotConfirmed::NoIdentity { .. } | NotConfirmed::Page { .. }) => {
+                Class::EConfirm
+            }
             Error::Internal(_) => Class::Internal,
         }
     }
 
     /// The outcome printed for this error: the class, this error as a detail
-    /// line, the lines only this error knows, and the class's remedy.
+    /// line, the lines only this error knows, and the remedy.
     pub fn to_outcome(&self, lang: Lang) -> Outcome {
-        self.to_outcome_without_remedy(lang).with_remedy(lang)
+        let o = self.to_outcome_without_remedy(lang);
+        self.add_remedy(o, lang)
+    }
+
+    /// The remedy for this error: the class's, unless the error knows a
+    /// better one (ENOCERT has several causes, D6.2/D6.3, each with its own).
+    pub fn add_remedy(&self, o: Outcome, lang: Lang) -> Outcome {
+        match self {
+            Error::NoCertificate(nc) | Error::Confirm(NotConfirmed::NoIdentity { why: nc, .. }) => {
+                o.with_remedy_lines(Text::no_certificate_remedy(nc, lang))
+            }
+            _ => o.with_remedy(lang),
+        }
     }
 
     /// [`Error::to_outcome`] without the remedy, for callers that add lines
     /// of their own before it.
     pub fn to_outcome_without_remedy(&self, lang: Lang) -> Outcome {
-        let mut o = Outcome::new(self.class()).field("error", self.to_string());
-        let detail = match lang {
-            Lang::Ja => format!("詳細: {self}"),
-            Lang::En => format!("detail: {self}"),
-        };
-        o = o.line(detail);
+        let mut o = Outcome::new(self.class())
+            .field("error", self.to_string())
+            .line(
+                Text::Detail {
+                    text: &Text::describe(self, lang),
+                }
+                .render(lang),
+            );
         match self {
             Error::Net(e) => {
                 o = net_lines(o, e, lang);
@@ -140,13 +282,15 @@ impl Error {
             Error::AnswerLost(e) => {
                 o = net_lines(o, e, lang)
                     .field("issuance_answer_lost", true)
-                    .line(match lang {
-                        Lang::Ja => "証明書の発行要求は送信しましたが、応答を受け取れませんでした。証明書は発行済みの可能性があります。お使いの証明書はそのまま残っています。再実行して「既に証明書を取得済み」(550) と表示された場合は、証明書の再発行を申請してください。".to_owned(),
-                        Lang::En => "the issuance request was sent but its answer never arrived: the certificate may have been issued. Your current certificate is untouched. If running again gives 550 (already obtained), apply for a reissue".to_owned(),
-                    });
+                    .line(Text::AnswerLost.render(lang));
             }
             Error::Refused { host, status, .. } => {
                 o = o.field("host", host.clone()).field("status", *status);
+            }
+            Error::NoCertificate(NoCertificate::NoCandidate { reasons }) => {
+                for (serial, why) in reasons {
+                    o = o.line(Text::Excluded { serial, why }.render(lang));
+                }
             }
             Error::NotStored {
                 recovery: Some(p),
@@ -154,16 +298,7 @@ impl Error {
                 ..
             } => {
                 o = o
-                    .line(match lang {
-                        Lang::Ja => format!(
-                            "新しい証明書と秘密鍵は {} に保存しました。このファイルを失わないでください (certrenew import --cert/--key で取り込めます)。",
-                            p.display()
-                        ),
-                        Lang::En => format!(
-                            "the new certificate and its key were saved to {}; keep this file (certrenew import --cert/--key reads it)",
-                            p.display()
-                        ),
-                    })
+                    .line(Text::RecoverySaved { path: p }.render(lang))
                     .field("recovery_file", p.display().to_string())
                     .field("serial", serial.clone());
             }
@@ -171,10 +306,10 @@ impl Error {
                 if let ChainError::Net(e) = source {
                     o = net_lines(o, e, lang);
                 }
-                o = o.field("serial", serial.clone()).line(match lang {
-                    Lang::Ja => "新しい証明書と秘密鍵はストアに保存済みです。接続を確認して certrenew renew を再度実行すると、証明書チェーンの取得から再開します。".to_owned(),
-                    Lang::En => "the new certificate and key are already in the store; once the hosts answer, run certrenew renew again to fetch the chain (no new issuance)".to_owned(),
-                });
+                o = o
+                    .field("serial", serial.clone())
+                    .field("issued_and_stored", true)
+                    .line(Text::StoredChainLater.render(lang));
             }
             Error::Root(r) => {
                 o = r.lines(o, lang);
@@ -187,7 +322,10 @@ impl Error {
                     .line(Text::IssuedAndStored { serial }.render(lang));
             }
             Error::Confirm(c) => {
-                o = c.lines(o, lang);
+                if let NotConfirmed::Unreachable(e) = c {
+                    o = net_lines(o, e, lang);
+                }
+                o = c.fields(o);
             }
             _ => {}
         }
@@ -195,46 +333,50 @@ impl Error {
     }
 }
 
-/// The host table of D6.1 and which host failed.
-fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
-    o = o.field("host", e.host.clone()).field("url", e.url.clone());
-    let kind = match &e.kind {
-        NetErrorKind::Connect(_) => "connect",
+/// The name of a transport failure in JSON `details.failure`.
+pub fn failure_name(kind: &NetErrorKind) -> &'static str {
+    match kind {
+        NetErrorKind::Connect(_) | NetErrorKind::Unresolved { .. } => "connect",
         NetErrorKind::Timeout(_) => "timeout",
         NetErrorKind::Tls(_) => "tls",
         NetErrorKind::Status(_) => "status",
         NetErrorKind::Body(_) => "body",
         NetErrorKind::Dropped(_) => "dropped",
         NetErrorKind::Setup(_) => "setup",
-    };
-    o = o.field("failure", kind);
+    }
+}
+
+/// Which host failed, the interception hint, and the host table of D6.1.
+fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
+    o = o
+        .field("host", e.host.clone())
+        .field("url", e.url.clone())
+        .field("failure", failure_name(&e.kind));
     if !e.host.is_empty() {
         let answered = matches!(
             e.kind,
             NetErrorKind::Status(_) | NetErrorKind::Body(_) | NetErrorKind::Dropped(_)
         );
-        o = o.line(match (lang, answered) {
-            (Lang::Ja, false) => format!("接続できなかった接続先: {}", e.host),
-            (Lang::Ja, true) => format!("正しい応答が得られなかった接続先: {}", e.host),
-            (Lang::En, false) => format!("host that failed: {}", e.host),
-            (Lang::En, true) => format!("host whose answer failed: {}", e.host),
-        });
+        o = o.line(
+            Text::HostFailed {
+                host: &e.host,
+                answered,
+            }
+            .render(lang),
+        );
     }
     if let NetErrorKind::Tls(_) = e.kind {
-        o = o.line(match lang {
-            Lang::Ja => "サーバー証明書を確認できませんでした。ウイルス対策ソフトなどが通信を中継 (SSL 検査) している可能性があります。".to_owned(),
-            Lang::En => "the server's certificate could not be verified: antivirus or a proxy may be intercepting TLS".to_owned(),
-        });
+        o = o.line(Text::Interception.render(lang));
+    }
+    if e.host == crate::net::WEBRA1_HOST {
+        o = o.line(Text::AllowConfirmationPage.render(lang));
     }
     host_table(o, lang)
 }
 
 /// The manual's table of hosts (D3, D6.1).
 pub fn host_table(mut o: Outcome, lang: Lang) -> Outcome {
-    o = o.line(lang.pick(
-        "通信を許可する必要がある接続先:",
-        "hosts that must be reachable:",
-    ));
+    o = o.line(Text::HostTableHeading.render(lang));
     for (host, ip, proto) in HOSTS {
         o = o.line(format!("  {host}  {ip}  {proto}"));
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 mod text;
-pub use text::Text;
+pub use text::{Stage, Text};
 
 /// The language of the messages (`--lang`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -43,6 +43,42 @@ pub enum OutputFormat {
     Text,
     /// One JSON object on stdout.
     Json,
+}
+
+/// D4.4's "processing" screen: one short, stable line on stderr per stage
+/// of the network work, in the customer's language. Text mode only (JSON
+/// output stays one object), terminal or not.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    lang: Lang,
+    on: bool,
+}
+
+impl Progress {
+    /// Progress for `format`: shown in text mode only.
+    pub fn new(lang: Lang, format: OutputFormat) -> Self {
+        Self {
+            lang,
+            on: format == OutputFormat::Text,
+        }
+    }
+
+    /// No progress lines at all.
+    pub fn off() -> Self {
+        Self {
+            lang: Lang::Ja,
+            on: false,
+        }
+    }
+
+    /// Says that `stage` begins.
+    pub fn show(&self, stage: Stage) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", Text::Progress(stage).render(self.lang));
+            let _ = err.flush();
+        }
+    }
 }
 
 /// What kind of success a command had; each has its own message.
@@ -225,10 +261,10 @@ impl Class {
                 "if the import did not actually complete, apply for a reissue",
             ],
             (Class::EConfirm, Lang::Ja) => &[
-                "SSL 状態のクリアを行い (certrenew verify --clear-ssl-state)、すべてのブラウザーを閉じてから新しく開き、再度お試しください。",
+                "SSL 状態のクリアを行い (certrenew verify --ssl-state DIR --clear-ssl-state)、すべてのブラウザーを閉じてから新しく開き、再度お試しください。",
             ],
             (Class::EConfirm, Lang::En) => &[
-                "clear the SSL state (certrenew verify --clear-ssl-state), close all browsers, open a new one and retry",
+                "clear the SSL state (certrenew verify --ssl-state DIR --clear-ssl-state), close all browsers, open a new one and retry",
             ],
             _ => &[],
         }
@@ -319,6 +355,18 @@ impl Outcome {
             self.details.insert(
                 "remedy".into(),
                 Value::Array(remedy.iter().map(|s| Value::from(*s)).collect()),
+            );
+        }
+        self
+    }
+
+    /// Adds remedy lines of the caller's choosing (and the `remedy` field).
+    pub fn with_remedy_lines(mut self, remedy: Vec<String>) -> Self {
+        if !remedy.is_empty() {
+            self.lines.extend(remedy.iter().cloned());
+            self.details.insert(
+                "remedy".into(),
+                Value::Array(remedy.into_iter().map(Value::from).collect()),
             );
         }
         self

@@ -38,9 +38,18 @@ pub struct NetError {
 /// How a request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NetErrorKind {
-    /// No connection (refused, unreachable, name not resolved).
+    /// No connection (refused, unreachable).
     #[error("could not connect: {0}")]
     Connect(String),
+    /// The name to connect to (the host's, or its `--connect-to` target)
+    /// did not resolve.
+    #[error("could not connect: {detail}")]
+    Unresolved {
+        /// The name that did not resolve.
+        name: String,
+        /// What the resolver said.
+        detail: String,
+    },
     /// The connection, the handshake or the whole request took too long.
     #[error("timed out: {0}")]
     Timeout(String),
@@ -454,8 +463,13 @@ struct Resolver {
 
 /// A name that did not resolve.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ResolveError(String);
+#[error("{why}")]
+pub struct ResolveError {
+    /// The name looked up.
+    pub name: String,
+    /// Why it did not resolve.
+    pub why: String,
+}
 
 impl reqwest::dns::Resolve for Resolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
@@ -466,13 +480,11 @@ impl reqwest::dns::Resolve for Resolver {
         };
         let timeout = self.timeout;
         Box::pin(async move {
-            let addrs = resolve(&lookup, port, timeout).await.map_err(|e| {
-                let why = if mapped {
-                    format!("--connect-to target {e}")
-                } else {
-                    e.0
-                };
-                Box::new(ResolveError(why)) as Box<dyn std::error::Error + Send + Sync>
+            let addrs = resolve(&lookup, port, timeout).await.map_err(|mut e| {
+                if mapped {
+                    e.why = format!("--connect-to target {}", e.why);
+                }
+                Box::new(e) as Box<dyn std::error::Error + Send + Sync>
             })?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
@@ -490,25 +502,27 @@ pub async fn resolve(
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     let lower = bare.trim_end_matches('.').to_ascii_lowercase();
+    let failed = |why: String| ResolveError {
+        name: bare.to_owned(),
+        why: format!("{bare}: name not resolved ({why})"),
+    };
     if lower == "invalid" || lower.ends_with(".invalid") {
-        return Err(ResolveError(format!(
-            "{bare}: name not resolved (names under .invalid never resolve, RFC 6761)"
-        )));
+        return Err(failed(
+            "names under .invalid never resolve, RFC 6761".into(),
+        ));
     }
     match tokio::time::timeout(timeout, tokio::net::lookup_host((bare, port))).await {
         Ok(Ok(addrs)) => {
             let addrs: Vec<SocketAddr> = addrs.collect();
             if addrs.is_empty() {
-                Err(ResolveError(format!(
-                    "{bare}: name not resolved (no address)"
-                )))
+                Err(failed("no address".into()))
             } else {
                 Ok(addrs)
             }
         }
-        Ok(Err(e)) => Err(ResolveError(format!("{bare}: name not resolved ({e})"))),
-        Err(_) => Err(ResolveError(format!(
-            "{bare}: name not resolved within {} s",
+        Ok(Err(e)) => Err(failed(e.to_string())),
+        Err(_) => Err(failed(format!(
+            "no answer within {} s",
             timeout.as_secs_f64()
         ))),
     }
@@ -586,10 +600,27 @@ pub fn find_rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls
     None
 }
 
+/// The resolver's error somewhere in `e`'s sources, if any.
+fn find_resolve_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ResolveError> {
+    let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<ResolveError>() {
+            return Some(r);
+        }
+        cur = err.source();
+    }
+    None
+}
+
 /// What kind of failure a reqwest error is.
 pub fn classify(e: &reqwest::Error) -> NetErrorKind {
     let text = error_chain(e);
-    if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
+    if let Some(r) = find_resolve_error(e) {
+        NetErrorKind::Unresolved {
+            name: r.name.clone(),
+            detail: text,
+        }
+    } else if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
         NetErrorKind::Timeout(text)
     } else if find_rustls_error(e).is_some()
         // The connector boxes its cause out of reach of a downcast; rustls'
@@ -686,7 +717,8 @@ mod tests {
         let err = resolve("repo1.unresolvable.invalid", 80, t)
             .await
             .unwrap_err();
-        assert!(err.0.contains("RFC 6761"), "{err}");
+        assert!(err.why.contains("RFC 6761"), "{err}");
+        assert_eq!(err.name, "repo1.unresolvable.invalid");
         assert!(resolve("INVALID.", 80, t).await.is_err());
         assert!(started.elapsed() < Duration::from_millis(100));
         assert_eq!(

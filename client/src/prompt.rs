@@ -133,6 +133,29 @@ impl Prompter for Terminal {
     }
 }
 
+/// For paths that never ask (and must not read stdin): not interactive,
+/// every question answered no.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoQuestions;
+
+impl Prompter for NoQuestions {
+    fn interactive(&self) -> bool {
+        false
+    }
+    fn stdin_line(&mut self) -> io::Result<Secret> {
+        Err(io::Error::other("no input here"))
+    }
+    fn secret(&mut self, _: &str) -> io::Result<Secret> {
+        Err(io::Error::other("no terminal here"))
+    }
+    fn confirm(&mut self, _: &str) -> io::Result<bool> {
+        Ok(false)
+    }
+    fn choose(&mut self, _: &[String], _: &str, _: usize) -> io::Result<Option<usize>> {
+        Ok(None)
+    }
+}
+
 /// Answers given in advance, for tests of the interactive paths.
 #[cfg(test)]
 #[derive(Debug, Default)]

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::cert::{CertFacts, KeyType, pem_certificates};
 use crate::chain::{self, ChainError};
 use crate::clock::{Clock, rfc3339};
-use crate::error::Error;
-use crate::messages::{Class, Lang, Outcome, Success, Text};
+use crate::error::{Error, Usage};
+use crate::messages::{Class, Lang, Outcome, Progress, Stage, Success, Text};
 use crate::net::{self, FixedClientCert, Net, NetErrorKind};
 use crate::prompt::{Prompter, Secret};
 use crate::selection::{self, Choice};
@@ -100,6 +100,8 @@ pub struct Context<'a> {
     pub lang: Lang,
     /// The person, if any.
     pub prompter: &'a mut dyn Prompter,
+    /// D4.4: what the customer is told while the network work goes on.
+    pub progress: Progress,
 }
 
 impl std::fmt::Debug for Context<'_> {
@@ -128,6 +130,7 @@ pub async fn renew(
     let lang = ctx.lang;
 
     // D3.1: all three hosts and the store, before anything consumes the order.
+    ctx.progress.show(Stage::CheckingAccess);
     let access = crate::access::check(ctx.net).await;
     if let Some(e) = access.first_failure() {
         return Err(Error::Net(e.clone()));
@@ -190,6 +193,7 @@ pub async fn renew(
         None => None,
     };
 
+    ctx.progress.show(Stage::LoggingIn);
     let old_key = ctx.store.load_key(&old)?;
     let ck = net::certified_key(&old.cert.der, &old.chain_der(), &old_key)
         .map_err(|e| Error::Internal(format!("identity {}: {e}", old.id)))?;
@@ -206,18 +210,10 @@ pub async fn renew(
     let subject_der = STANDARD
         .decode(login.subject_der.as_bytes())
         .map_err(|e| bad_body(ctx.net, &login_url, format!("subject_der: {e}")))?;
-    let key_type =
-        choose_key_type(opts.key_type, old.cert.key_type, &login.key_types).ok_or_else(|| {
-            Error::Usage(format!(
-                "the RA signs {:?}; no usable key type{}",
-                login.key_types,
-                opts.key_type
-                    .map(|k| format!(" (asked for {k})"))
-                    .unwrap_or_default()
-            ))
-        })?;
+    let key_type = choose_key_type(opts.key_type, old.cert.key_type, &login.key_types)?;
 
     // 2.4 issuance: never retried.
+    ctx.progress.show(Stage::Issuing);
     let key = key_type
         .generate()
         .map_err(|e| Error::Internal(e.to_string()))?;
@@ -336,6 +332,7 @@ async fn complete(
     approval: Option<&Approval>,
 ) -> Result<Outcome, Error> {
     let lang = ctx.lang;
+    ctx.progress.show(Stage::CheckingChain);
     let serial = stored.cert.serial.clone();
     let chain_err = |source| Error::Chain {
         serial: serial.clone(),
@@ -391,22 +388,29 @@ async fn complete(
         ))
 }
 
-/// The new key's type: `--key-type` if the RA signs it; else the old key's
-/// type if listed; else the first listed type we can make.
+/// The new key's type: `--key-type` if the RA signs it; else the old
+/// key's type (RSA of the same size) if the RA lists it. An old key of a
+/// known type the RA does not list is refused rather than silently changed
+/// (an RSA-4096 key is never renewed as RSA-2048): `--key-type` chooses
+/// another. Only an old key of a type this client cannot make falls back
+/// to the first type listed.
 pub fn choose_key_type(
     asked: Option<KeyType>,
     old: Option<KeyType>,
     listed: &[String],
-) -> Option<KeyType> {
-    let listed: Vec<KeyType> = listed
+) -> Result<KeyType, Usage> {
+    let usable: Vec<KeyType> = listed
         .iter()
         .filter_map(|s| KeyType::from_wire(s))
         .collect();
-    match asked {
-        Some(k) => listed.contains(&k).then_some(k),
-        None => old
-            .filter(|k| listed.contains(k))
-            .or_else(|| listed.first().copied()),
+    let refused = || Usage::KeyType {
+        listed: listed.to_vec(),
+        asked,
+        old,
+    };
+    match (asked, old) {
+        (Some(k), _) | (None, Some(k)) => usable.contains(&k).then_some(k).ok_or_else(refused),
+        (None, None) => usable.first().copied().ok_or_else(refused),
     }
 }
 
@@ -522,15 +526,39 @@ mod tests {
         let both = vec!["p256".to_owned(), "rsa2048".to_owned()];
         assert_eq!(
             choose_key_type(None, Some(KeyType::Rsa2048), &both),
-            Some(KeyType::Rsa2048)
+            Ok(KeyType::Rsa2048)
         );
-        let p256 = vec!["p256".to_owned()];
         assert_eq!(
-            choose_key_type(None, Some(KeyType::Rsa2048), &p256),
-            Some(KeyType::P256)
+            choose_key_type(None, Some(KeyType::P256), &both),
+            Ok(KeyType::P256)
         );
-        assert_eq!(choose_key_type(Some(KeyType::Rsa2048), None, &p256), None);
-        assert_eq!(choose_key_type(None, None, &[]), None);
+        // Another type only when asked for.
+        let p256 = vec!["p256".to_owned()];
+        assert!(choose_key_type(None, Some(KeyType::Rsa2048), &p256).is_err());
+        assert_eq!(
+            choose_key_type(Some(KeyType::P256), Some(KeyType::Rsa2048), &p256),
+            Ok(KeyType::P256)
+        );
+        assert!(choose_key_type(Some(KeyType::Rsa2048), None, &p256).is_err());
+        assert!(choose_key_type(None, None, &[]).is_err());
+        // An old key of a type we cannot make: the first we can.
+        assert_eq!(choose_key_type(None, None, &both), Ok(KeyType::P256));
+    }
+
+    #[test]
+    fn an_rsa_4096_key_is_never_renewed_as_rsa_2048() {
+        let listed = vec!["p256".to_owned(), "rsa2048".to_owned()];
+        let e = choose_key_type(None, Some(KeyType::Rsa4096), &listed).unwrap_err();
+        assert!(e.to_string().contains("rsa4096"), "{e}");
+        let e = Error::from(e);
+        assert_eq!(e.class(), Class::Usage);
+        let ja = crate::messages::Text::describe(&e, Lang::Ja);
+        assert!(ja.contains("rsa4096") && ja.contains("--key-type"), "{ja}");
+        let wider = vec!["rsa2048".to_owned(), "rsa4096".to_owned()];
+        assert_eq!(
+            choose_key_type(None, Some(KeyType::Rsa4096), &wider),
+            Ok(KeyType::Rsa4096)
+        );
     }
 
     fn net() -> Net {

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use x509_cert::der::Decode;
 
 use crate::clock::rfc3339;
-use crate::messages::Lang;
+use crate::messages::{Lang, Text};
 use crate::prompt::Prompter;
 use crate::store::StoredIdentity;
 
@@ -42,16 +42,11 @@ impl CaNames {
                     if h.first() == Some(&0x30) && x509_cert::name::Name::from_der(h).is_ok() {
                         h.to_vec()
                     } else {
-                        der_sequence(h)
+                        crate::cert::der_tlv(0x30, h)
                     }
                 })
                 .collect(),
         ))
-    }
-
-    /// Whether no CA filter applies.
-    pub fn is_any(&self) -> bool {
-        self.0.as_ref().is_none_or(|v| v.is_empty())
     }
 
     /// Whether `id`'s chain contains a named CA: the leaf's issuer, or any
@@ -73,28 +68,9 @@ impl CaNames {
         self.0
             .iter()
             .flatten()
-            .map(|n| {
-                x509_cert::name::Name::from_der(n)
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|_| hex::encode(n))
-            })
+            .map(|n| crate::cert::name_text(n))
             .collect()
     }
-}
-
-fn der_sequence(content: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x30];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
 }
 
 /// Why an identity is not offered.
@@ -106,6 +82,11 @@ pub enum Ineligible {
         /// The CAs the server named.
         accepted: String,
     },
+    /// Its chain is not known (imported without one), so whether its CA
+    /// is one the server names cannot be told: servers name the root,
+    /// which only the chain shows (D4.2, D6.3).
+    #[error("its chain (issuing CA and root) is unknown; import it again with --chain")]
+    ChainUnknown,
     /// Its validity ended 90 days ago or more (D6.2).
     #[error(
         "its validity ended {days} days ago, on {not_after} (90 days or more: apply for a reissue)"
@@ -120,6 +101,9 @@ pub enum Ineligible {
 
 /// Whether `id` is a candidate at `now`.
 pub fn check(id: &StoredIdentity, names: &CaNames, now: OffsetDateTime) -> Result<(), Ineligible> {
+    if !names.accepts(id) && !id.has_chain() && !id.cert.is_self_issued() {
+        return Err(Ineligible::ChainUnknown);
+    }
     if !names.accepts(id) {
         return Err(Ineligible::ForeignCa {
             accepted: names.describe().join("; "),
@@ -169,16 +153,24 @@ pub enum Choice {
 /// Why no identity could be chosen: the customer sees ENOCERT (D6.2, D6.3).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoCertificate {
+    /// There is no store at all where one was expected (D6.3): nothing was
+    /// imported yet, or `--store` names the wrong directory.
+    #[error("{}: there is no certificate store here", path.display())]
+    NoStore {
+        /// The directory asked for.
+        path: std::path::PathBuf,
+        /// Where the default store is (as people write it), when `--store`
+        /// named another directory.
+        default: Option<String>,
+    },
     /// The store holds no identity at all (D6.3).
     #[error("the store holds no certificate")]
     EmptyStore,
     /// Identities exist but none is a candidate.
-    #[error("none of the {count} certificates in the store can be used: {reasons}")]
+    #[error("none of the {} certificates in the store can be used: {}", reasons.len(), reasons.iter().map(|(s, why)| format!("{s}: {why}")).collect::<Vec<_>>().join("; "))]
     NoCandidate {
-        /// How many identities were considered.
-        count: usize,
-        /// Why each was left out.
-        reasons: String,
+        /// Each identity's serial and why it was left out.
+        reasons: Vec<(String, Ineligible)>,
     },
     /// `--select` names no identity in the store (D6.3).
     #[error("no certificate with serial {0} is in the store")]
@@ -198,25 +190,22 @@ pub enum NoCertificate {
 
 /// One line of the selection dialog.
 pub fn describe(id: &StoredIdentity, lang: Lang) -> String {
-    let c = &id.cert;
-    match lang {
-        Lang::Ja => format!(
-            "シリアル番号 {}  有効期間の開始 {}  有効期間の終了 {}  発行先 {}  発行者 {}",
-            c.serial,
-            rfc3339(c.not_before),
-            rfc3339(c.not_after),
-            c.subject,
-            c.issuer
-        ),
-        Lang::En => format!(
-            "serial {}  notBefore {}  notAfter {}  subject {}  issuer {}",
-            c.serial,
-            rfc3339(c.not_before),
-            rfc3339(c.not_after),
-            c.subject,
-            c.issuer
-        ),
-    }
+    Text::Identity { cert: &id.cert }.render(lang)
+}
+
+/// The dialog's numbered lines, the default (first) marked.
+pub fn numbered(ids: &[&StoredIdentity], lang: Lang) -> Vec<String> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| {
+            Text::Candidate {
+                number: i + 1,
+                default: i == 0,
+                cert: &id.cert,
+            }
+            .render(lang)
+        })
+        .collect()
 }
 
 /// Chooses the identity as the dialog would (D4.2).
@@ -250,32 +239,15 @@ pub fn select(
             .filter_map(|id| {
                 check(id, names, now)
                     .err()
-                    .map(|e| format!("{}: {e}", id.cert.serial))
+                    .map(|e| (id.cert.serial.clone(), e))
             })
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(NoCertificate::NoCandidate {
-            count: ids.len(),
-            reasons,
-        });
+            .collect();
+        return Err(NoCertificate::NoCandidate { reasons });
     }
     match choice {
         Choice::Pick => {
-            let lines: Vec<String> = cands
-                .iter()
-                .enumerate()
-                .map(|(i, id)| {
-                    let mark = if i == 0 { "*" } else { " " };
-                    format!("{mark} [{}] {}", i + 1, describe(id, lang))
-                })
-                .collect();
-            let q = match lang {
-                Lang::Ja => format!(
-                    "使用する証明書の番号を入力してください (1-{}): ",
-                    cands.len()
-                ),
-                Lang::En => format!("number of the certificate to use (1-{}): ", cands.len()),
-            };
+            let lines = numbered(&cands, lang);
+            let q = Text::PickQuestion { count: cands.len() }.render(lang);
             let n = prompter
                 .choose(&lines, &q, cands.len())
                 .ok()
@@ -442,7 +414,7 @@ mod tests {
         );
         assert!(matches!(
             r,
-            Err(NoCertificate::NoCandidate { count: 1, .. })
+            Err(NoCertificate::NoCandidate { ref reasons }) if reasons.len() == 1
         ));
         let r = select(
             std::slice::from_ref(&id),

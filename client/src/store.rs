@@ -68,6 +68,10 @@ pub enum StoreError {
     /// The key is not the certificate's.
     #[error("the private key does not belong to the certificate {0}")]
     KeyMismatch(String),
+    /// A command that only reads (or renews what is there) was pointed at
+    /// a store that does not exist; only `import` and `roots add` create one.
+    #[error("{}: no certificate store here", .0.display())]
+    Missing(PathBuf),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -120,10 +124,12 @@ impl StoredIdentity {
 /// Whether a command only reads the store or also writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Shared lock: list, export, roots, verify.
+    /// Shared lock: list, export, roots, verify. The store must exist.
     Read,
-    /// Exclusive lock: renew, import.
+    /// Exclusive lock: renew. The store must exist.
     Write,
+    /// Exclusive lock, creating the store if needed: import, roots add.
+    Create,
 }
 
 /// An open store, locked for the lifetime of the value.
@@ -140,12 +146,22 @@ pub fn identity_id(facts: &CertFacts) -> String {
 }
 
 impl Store {
-    /// Opens (creating it if needed) the store at `root` and takes its lock,
-    /// waiting up to 30 s for another certrenew to finish.
+    /// Opens the store at `root` and takes its lock, waiting up to 30 s
+    /// for another certrenew to finish. Only [`Access::Create`] creates a
+    /// store that is not there; the others answer [`StoreError::Missing`]
+    /// (so a mistyped `--store` never leaves an empty store behind).
     pub fn open(root: &Path, access: Access) -> Result<Self, StoreError> {
-        create_private_dir_all(root)?;
-        create_private_dir_all(&root.join(IDENTITIES))?;
-        create_private_dir_all(&root.join(TRUST))?;
+        match access {
+            Access::Create => create_private_dir_all(root)?,
+            Access::Read | Access::Write if !root.is_dir() => {
+                return Err(StoreError::Missing(root.to_path_buf()));
+            }
+            Access::Read | Access::Write => {}
+        }
+        if access != Access::Read {
+            create_private_dir_all(&root.join(IDENTITIES))?;
+            create_private_dir_all(&root.join(TRUST))?;
+        }
         let lock_path = root.join(LOCK);
         let lock = OpenOptions::new()
             .read(true)
@@ -158,7 +174,7 @@ impl Store {
         loop {
             let r = match access {
                 Access::Read => lock.try_lock_shared(),
-                Access::Write => lock.try_lock(),
+                Access::Write | Access::Create => lock.try_lock(),
             };
             match r {
                 Ok(()) => break,
@@ -206,20 +222,26 @@ impl Store {
     }
 
     /// Every complete identity (certificate and key present), sorted by id.
-    /// Unreadable entries are returned as errors beside the good ones.
+    /// Unreadable entries are returned as errors beside the good ones;
+    /// identities still being built (hidden temporary directories) are not
+    /// identities yet.
     pub fn identities(&self) -> Result<(Vec<StoredIdentity>, Vec<StoreError>), StoreError> {
         let dir = self.root.join(IDENTITIES);
         let mut good = Vec::new();
         let mut bad = Vec::new();
-        let mut entries: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(io_err(&dir))?
+        let listing = match fs::read_dir(&dir) {
+            Ok(l) => l,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((good, bad)),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        let mut entries: Vec<PathBuf> = listing
             .filter_map(|e| e.ok())
             .map(|e| e.path())
-            .filter(|p| p.is_dir())
+            .filter(|p| p.is_dir() && !is_hidden(p))
             .collect();
         entries.sort();
         for path in entries {
-            if !path.join("cert.pem").is_file() || !path.join("key.pem").is_file() {
+            if !is_complete(&path) {
                 continue;
             }
             match read_identity(&path) {
@@ -237,8 +259,14 @@ impl Store {
         cert::pem_private_key(&text).map_err(|source| StoreError::Unreadable { path, source })
     }
 
-    /// Adds a new identity: key first, then certificate, then `meta.json`,
-    /// each durable before the next. Refuses to touch an existing identity.
+    /// Adds a new identity, all or nothing: key, certificate and
+    /// `meta.json` are written (each fsynced) into a hidden temporary
+    /// directory of the store, which is then renamed to the identity's
+    /// name. A crash leaves at most a hidden directory that is not an
+    /// identity, never a half-written identity that blocks a later import.
+    /// Never replaces an existing identity (create-new); an incomplete one
+    /// left by an older version (no certificate or no key) is moved aside
+    /// under a hidden name, not deleted.
     pub fn add_identity(
         &self,
         cert: &CertificateDer<'_>,
@@ -257,25 +285,53 @@ impl Store {
             return Err(StoreError::KeyMismatch(facts.serial));
         }
         let id = identity_id(&facts);
-        let dir = self.root.join(IDENTITIES).join(&id);
-        match create_private_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+        let parent = self.root.join(IDENTITIES);
+        let dir = parent.join(&id);
+        if fs::symlink_metadata(&dir).is_ok() {
+            if !dir.is_dir() || is_complete(&dir) {
                 return Err(StoreError::Exists(id));
             }
-            Err(e) => return Err(io_err(&dir)(e)),
+            let aside = parent.join(format!(
+                ".incomplete.{id}.{}.{}",
+                std::process::id(),
+                TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            fs::rename(&dir, &aside).map_err(io_err(&dir))?;
         }
-        sync_dir(&self.root.join(IDENTITIES));
+        let tmp = parent.join(format!(
+            ".new.{id}.{}.{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        create_private_dir(&tmp).map_err(io_err(&tmp))?;
         let key_pem =
             zeroize::Zeroizing::new(cert::pem_encode("PRIVATE KEY", key.secret_pkcs8_der()));
-        write_new(&dir.join("key.pem"), key_pem.as_bytes(), true)?;
-        write_new(
-            &dir.join("cert.pem"),
-            cert::pem_encode("CERTIFICATE", cert).as_bytes(),
-            false,
-        )?;
         let meta_json = serde_json::to_vec_pretty(meta).unwrap_or_default();
-        write_new(&dir.join("meta.json"), &meta_json, false)?;
+        let built = write_new(&tmp.join("key.pem"), key_pem.as_bytes(), true)
+            .and_then(|()| {
+                write_new(
+                    &tmp.join("cert.pem"),
+                    cert::pem_encode("CERTIFICATE", cert).as_bytes(),
+                    false,
+                )
+            })
+            .and_then(|()| write_new(&tmp.join("meta.json"), &meta_json, false));
+        if let Err(e) = built {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        // Create-new: rename(2) would replace an empty directory of that
+        // name, so check first; the exclusive store lock keeps every other
+        // certrenew out between the check and the rename.
+        if fs::symlink_metadata(&dir).is_ok() {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(StoreError::Exists(id));
+        }
+        if let Err(e) = fs::rename(&tmp, &dir) {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(io_err(&dir)(e));
+        }
+        sync_dir(&parent);
         read_identity(&dir)
     }
 
@@ -296,8 +352,12 @@ impl Store {
     /// The roots in the trust list.
     pub fn trusted_roots(&self) -> Result<Vec<CertFacts>, StoreError> {
         let dir = self.root.join(TRUST);
-        let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(io_err(&dir))?
+        let listing = match fs::read_dir(&dir) {
+            Ok(l) => l,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&dir)(e)),
+        };
+        let mut paths: Vec<PathBuf> = listing
             .filter_map(|e| e.ok())
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "pem"))
@@ -391,6 +451,17 @@ fn read_identity(dir: &Path) -> Result<StoredIdentity, StoreError> {
         chain,
         meta,
     })
+}
+
+/// A name starting with a dot: temporary or set aside, not an identity.
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// Whether an identity directory has its certificate and its key.
+fn is_complete(dir: &Path) -> bool {
+    dir.join("cert.pem").is_file() && dir.join("key.pem").is_file()
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -578,6 +649,85 @@ mod tests {
         let key = store.load_key(&with_chain).unwrap();
         assert_eq!(key.secret_pkcs8_der(), id.key.secret_pkcs8_der());
         assert_eq!(with_chain.meta, Some(meta()));
+    }
+
+    #[test]
+    fn a_crash_while_adding_never_blocks_a_later_add() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        let id = identity(&pki, "user01");
+        let name = identity_id(&CertFacts::parse(&id.cert).unwrap());
+        let ids_dir = dir.path().join(IDENTITIES);
+        // What a crash mid-add leaves now: a hidden temporary directory with
+        // the key in it. It is not an identity.
+        let leftover = ids_dir.join(format!(".new.{name}.1.0"));
+        fs::create_dir(&leftover).unwrap();
+        fs::write(leftover.join("key.pem"), b"partial").unwrap();
+        // What a crash left with the old non-atomic code: the identity's own
+        // directory with the key only.
+        let half = ids_dir.join(&name);
+        fs::create_dir(&half).unwrap();
+        fs::write(half.join("key.pem"), b"partial").unwrap();
+        assert!(store.identities().unwrap().0.is_empty());
+        // Adding works, and is complete.
+        let stored = store.add_identity(&id.cert, &id.key, &meta()).unwrap();
+        assert_eq!(stored.dir, half);
+        assert_eq!(store.identities().unwrap().0.len(), 1);
+        // Nothing was deleted: the half one is set aside, the temporary
+        // one is left alone.
+        let hidden: Vec<String> = fs::read_dir(&ids_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(
+            hidden.iter().any(|n| n.starts_with(".incomplete.")),
+            "{hidden:?}"
+        );
+        assert!(leftover.join("key.pem").is_file());
+        // Still create-new: a complete identity is never replaced, and a
+        // file in the way is not an identity to replace either.
+        assert!(matches!(
+            store.add_identity(&id.cert, &id.key, &meta()),
+            Err(StoreError::Exists(_))
+        ));
+        let other = identity(&pki, "user02");
+        let other_name = identity_id(&CertFacts::parse(&other.cert).unwrap());
+        fs::write(ids_dir.join(&other_name), b"in the way").unwrap();
+        assert!(
+            store
+                .add_identity(&other.cert, &other.key, &meta())
+                .is_err()
+        );
+        assert_eq!(fs::read(ids_dir.join(&other_name)).unwrap(), b"in the way");
+        // No temporary directory of the failed add is left behind.
+        let news = fs::read_dir(&ids_dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&format!(".new.{other_name}"))
+            })
+            .count();
+        assert_eq!(news, 0);
+    }
+
+    #[test]
+    fn a_read_only_open_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("typo");
+        for access in [Access::Read, Access::Write] {
+            assert!(matches!(
+                Store::open(&missing, access),
+                Err(StoreError::Missing(_))
+            ));
+            assert!(!missing.exists());
+        }
+        Store::open(&missing, Access::Create).unwrap();
+        assert!(missing.join(IDENTITIES).is_dir());
     }
 
     #[test]

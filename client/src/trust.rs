@@ -56,32 +56,15 @@ impl RootRefused {
                 o = o
                     .field("expected_sha1", expected.clone())
                     .field("got_sha1", got.clone())
-                    .field("root_subject", subject.clone());
-                o = o.line(match lang {
-                    Lang::Ja => format!(
-                        "ルート証明書の拇印 (SHA-1) が一致しません。期待値: {expected}  実際: {got}"
-                    ),
-                    Lang::En => format!(
-                        "the root's SHA-1 thumbprint does not match: expected {expected}, got {got}"
-                    ),
-                });
-                o = o.line(match lang {
-                    Lang::Ja => "このルート証明書はインストールしていません。通信が中継・改ざんされている可能性があります。ネットワーク環境を確認し、解決しない場合は発行元にお問い合わせください。".to_owned(),
-                    Lang::En => "nothing was trusted: the connection may be intercepted or the server is not the vendor's; check the network and, if it persists, contact the CA".to_owned(),
-                });
+                    .field("root_subject", subject.clone())
+                    .line(Text::RootMismatch { expected, got }.render(lang))
+                    .line(Text::RootNotInstalled.render(lang));
             }
             RootRefused::Declined { got, subject } | RootRefused::NotAsked { got, subject } => {
                 o = o
                     .field("got_sha1", got.clone())
-                    .field("root_subject", subject.clone());
-                o = o.line(match lang {
-                    Lang::Ja => format!(
-                        "ルート証明書の拇印 (SHA-1) が {MANUAL_ROOT_SHA1} (または --root-sha1 の値) であることを確認し、インストールを許可して再度実行してください (端末がない場合は --yes)。"
-                    ),
-                    Lang::En => format!(
-                        "check that the root's SHA-1 thumbprint is {MANUAL_ROOT_SHA1} (or the --root-sha1 value), then run again and accept it (--yes without a terminal)"
-                    ),
-                });
+                    .field("root_subject", subject.clone())
+                    .line(Text::RootCheckThenRetry.render(lang));
             }
         }
         o

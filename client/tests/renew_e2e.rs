@@ -209,7 +209,7 @@ async fn renews_an_identity_that_expired_ten_days_ago() {
     )
     .await;
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
-    assert_eq!(stderr(&out).lines().next(), Some(E550F_JA));
+    assert_eq!(failure_message(&out).as_deref(), Some(E550F_JA));
     assert!(stdout(&out).is_empty());
     assert_eq!(identity_dirs(&store).len(), 2);
 }
@@ -227,7 +227,7 @@ async fn a_wrong_password_is_e550a_and_json_says_so() {
     .await;
     assert_eq!(out.status.code(), Some(5));
     let err = stderr(&out);
-    assert_eq!(err.lines().next(), Some(E550A_JA), "{err}");
+    assert_eq!(failure_message(&out).as_deref(), Some(E550A_JA), "{err}");
     assert!(!err.contains("not-the-password"));
     let out = certrenew(
         &cmd(
@@ -263,7 +263,7 @@ async fn a_blocked_repository_fails_before_the_order_is_consumed() {
     .await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
-    assert_eq!(err.lines().next(), Some(E115_JA));
+    assert_eq!(failure_message(&out).as_deref(), Some(E115_JA));
     assert!(err.contains("repo1.secomtrust.net"), "{err}");
     assert!(err.contains("61.114.186.157"), "the D6.1 host table: {err}");
     let s = ra.state.lock().unwrap();
@@ -289,7 +289,7 @@ async fn check_reports_each_host() {
     ra.state.lock().unwrap().repo1_down = true;
     let out = certrenew(&cmd(&ra, &store, &["check"]), "").await;
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(stderr(&out).lines().next(), Some(E115_JA));
+    assert_eq!(failure_message(&out).as_deref(), Some(E115_JA));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -304,7 +304,7 @@ async fn expired_ninety_days_ago_is_no_certificate() {
     )
     .await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert_eq!(stderr(&out).lines().next(), Some(ENOCERT_JA));
+    assert_eq!(failure_message(&out).as_deref(), Some(ENOCERT_JA));
     assert_eq!(ra.state.lock().unwrap().logins, 0);
     // --now an instant earlier: still inside the window, the login happens.
     let earlier = (time::OffsetDateTime::now_utc() - time::Duration::days(2))
@@ -533,7 +533,7 @@ async fn a_hanging_ra_is_e115_in_bounded_time() {
     let took = start.elapsed();
     holder.abort();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert_eq!(stderr(&out).lines().next(), Some(E115_JA));
+    assert_eq!(failure_message(&out).as_deref(), Some(E115_JA));
     assert!(stderr(&out).contains("webra2.secomtrust.net"));
     assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
     assert_eq!(ra.order(), Order::Ready);
@@ -559,7 +559,10 @@ async fn a_server_certificate_from_an_unknown_ca_is_e115() {
     let out = certrenew(&args, "").await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
-    assert_eq!(err.lines().next(), Some("115: the data query failed"));
+    assert_eq!(
+        failure_message(&out).as_deref(),
+        Some("115: the data query failed")
+    );
     assert!(err.contains("webra2.secomtrust.net"), "{err}");
     assert!(err.contains("165.100.2.114"), "{err}");
 }
@@ -574,7 +577,7 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
     import_old(&ra, &store).await;
     let serial = vec![0x42; 16];
     ra.state.lock().unwrap().next_serial = Some(serial.clone());
-    // Something already occupies the new identity's directory.
+    // Something that is not an identity occupies the new identity's name.
     let issuer = certrenew::cert::CertFacts::parse(ra.pki.issuing_ca.der())
         .unwrap()
         .subject_der;
@@ -583,7 +586,7 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
         &certrenew::cert::sha256_hex(&issuer)[..16],
         hex::encode(&serial)
     );
-    std::fs::create_dir(store.join("identities").join(&id)).unwrap();
+    std::fs::write(store.join("identities").join(&id), b"not an identity").unwrap();
     let out = certrenew(
         &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
         &format!("{PASSWORD}\n"),
@@ -592,7 +595,7 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
     assert_eq!(out.status.code(), Some(8), "{}", stderr(&out));
     let err = stderr(&out);
     assert_eq!(
-        err.lines().next(),
+        failure_message(&out).as_deref(),
         Some("証明書をインポートできませんでした。")
     );
     let recovery = work

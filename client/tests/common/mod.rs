@@ -576,6 +576,20 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Whether `line` is one of D4.4's progress lines (stderr, text mode).
+pub fn is_progress(line: &str) -> bool {
+    line.starts_with("処理中: ") || line.starts_with("working: ")
+}
+
+/// The class message of a failure: the first stderr line that is not a
+/// progress line.
+pub fn failure_message(o: &Output) -> Option<String> {
+    stderr(o)
+        .lines()
+        .find(|l| !is_progress(l))
+        .map(str::to_owned)
+}
+
 /// The identity directories of a store.
 pub fn identity_dirs(store: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(store.join("identities"))
