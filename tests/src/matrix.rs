@@ -8,7 +8,8 @@
 //!
 //! Cells on webra2, repo1 and repository run `renew` (the tool reaches
 //! those three by itself, D6.1); cells on webra1 run `verify`, the
-//! confirmation page (D5.1), whose failure the manual calls ECONFIRM.
+//! confirmation page (D5.1): a page that arrives without success is
+//! ECONFIRM, a page that cannot be reached is E115 with the network advice.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -257,11 +258,27 @@ fn expectation(variant: &Variant, host: FaultHost) -> (Expected, &'static str, b
                 false,
             )
         } else {
-            (
-                Expected::EConfirm,
-                "D5.1: the confirmation page is not shown; the manual's class is ECONFIRM (webra1 is not one of the three hosts of E115)",
-                false,
-            )
+            match variant.kind {
+                // webra1 answered, but not with the success page.
+                Some(
+                    FaultKind::Status
+                    | FaultKind::Empty
+                    | FaultKind::MalformedJson
+                    | FaultKind::BlockPage
+                    | FaultKind::TlsForeignCaRequest,
+                ) => (
+                    Expected::EConfirm,
+                    "D5.1: webra1 answered without the success page (or asked for a CA no identity has): ECONFIRM",
+                    false,
+                ),
+                // Nothing usable arrived: the network's fault, not the
+                // browser's SSL state, so the D6.1 advice is the right one.
+                _ => (
+                    Expected::E115,
+                    "D6.1: the confirmation page could not be reached or its answer was cut: E115, with the network advice rather than D6.11's",
+                    false,
+                ),
+            }
         };
     }
     if variant.benign {
