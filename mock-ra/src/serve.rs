@@ -146,7 +146,14 @@ pub(crate) fn bind(addr: SocketAddr) -> std::io::Result<(TcpSocket, SocketAddr)>
     } else {
         TcpSocket::new_v6()?
     };
-    socket.set_reuseaddr(true)?;
+    // SO_REUSEADDR only for a chosen port (a restart, or a refused host
+    // re-bound). On Linux an ephemeral bind with SO_REUSEADDR may be given a
+    // port that another reuse-address socket holds bound but not listening,
+    // which is exactly what a refused host is: another mock in the same
+    // process (tests run many) could then answer for it.
+    if addr.port() != 0 {
+        socket.set_reuseaddr(true)?;
+    }
     socket.bind(addr)?;
     let addr = socket.local_addr()?;
     Ok((socket, addr))

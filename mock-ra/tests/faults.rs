@@ -168,8 +168,12 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
     let exchange = move |timeout: Duration| {
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(timeout)).unwrap();
-        let _ = s.write_all(request);
         let mut got = Vec::new();
+        // A reset can arrive before the request is written: then the write,
+        // not the read, reports it (and the read after it sees a plain end).
+        if let Err(e) = s.write_all(request) {
+            return (Err(e), got);
+        }
         let r = s.read_to_end(&mut got);
         (r, got)
     };
@@ -194,7 +198,14 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
     let (r, _) = tokio::task::spawn_blocking(move || exchange(Duration::from_secs(2)))
         .await
         .unwrap();
-    assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::ConnectionReset);
+    let kind = r.unwrap_err().kind();
+    assert!(
+        matches!(
+            kind,
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        "{kind:?}"
+    );
     // close_after: exactly that many bytes, then a clean end.
     let mut f = FaultSpec::new(FaultHost::Repo1, FaultKind::CloseAfter).times(1);
     f.bytes = Some(20);
