@@ -12,6 +12,7 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # gcc and libc6-dev come with the image; aws-lc-sys needs nothing else.
 COPY Cargo.toml Cargo.lock rustfmt.toml clippy.toml ./
+COPY .cargo .cargo
 COPY certs-gen certs-gen
 COPY mock-ra mock-ra
 COPY client client
