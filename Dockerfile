@@ -25,11 +25,15 @@ RUN cargo build --release --locked -p mock-ra -p certrenew -p harness \
 # ---- run --------------------------------------------------------------------
 FROM debian:bookworm-slim
 # openssl: the harness checks issued identities with it; ca-certificates: the
-# platform verifier's roots when certrenew talks to a real server.
+# platform verifier's roots when certrenew talks to a real server. Versions
+# are not pinned: bookworm's archive keeps only the current point release, so
+# a pin would break the build at the next one (hadolint DL3008).
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openssl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --create-home --uid 10001 --shell /usr/sbin/nologin certrenew \
+ && groupadd --gid 10001 certrenew \
+ && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin certrenew \
  && mkdir -p /state /home/certrenew/store \
  && chown certrenew:certrenew /state /home/certrenew/store \
  && ln -s /usr/share/certrenew/scenarios /home/certrenew/scenarios
@@ -40,7 +44,8 @@ COPY --chmod=0755 docker/client.sh /usr/local/bin/certrenew-demo
 # and `harness run` alone runs ./scenarios (the link above).
 ENV CERTRENEW_SCENARIOS=/usr/share/certrenew/scenarios \
     CERTRENEW_BIN=/usr/local/bin/certrenew
-USER certrenew
+# Numeric, so a runtime that checks runAsNonRoot can tell without /etc/passwd.
+USER 10001:10001
 WORKDIR /home/certrenew
 # 443: webra2 + webra1 by SNI; 80: repo1 + repository by Host; 8080: the admin
 # API (keep it unpublished: it changes everything with one bearer token).

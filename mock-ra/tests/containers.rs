@@ -168,7 +168,11 @@ fn image() -> Image {
                                 .map(|a| (*a).to_owned()),
                         ),
                         Some("useradd") => {
+                            // The name, and the uid when one is given.
                             img.users_created.insert((*w.last().unwrap()).to_owned());
+                            if let Some(i) = w.iter().position(|a| *a == "--uid") {
+                                img.users_created.insert(w[i + 1].to_owned());
+                            }
                         }
                         Some("apt-get") if w.get(1) == Some(&"install") => img.packages.extend(
                             w[2..]
@@ -343,9 +347,10 @@ fn every_service_is_built_here_and_runs_what_the_image_holds() {
             "{source} is in .dockerignore"
         );
     }
-    // Not root; the user exists.
-    assert!(img.users_created.contains(&img.user), "USER {}", img.user);
-    assert_ne!(img.user, "root");
+    // Not root; the user (and group, given as `USER uid:gid`) exists.
+    let user = img.user.split(':').next().unwrap();
+    assert!(img.users_created.contains(user), "USER {}", img.user);
+    assert!(user != "root" && user != "0", "USER {}", img.user);
     // The harness finds certrenew without cargo, and openssl is installed.
     assert_eq!(
         img.env.get("CERTRENEW_BIN").map(String::as_str),
