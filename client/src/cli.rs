@@ -113,10 +113,11 @@ pub struct Global {
     /// Evaluate every certificate date as of this instant instead of the
     /// system clock: the 90-day rule and the selection, and also the
     /// validation of chains and CRLs (what is valid, expired or revoked).
-    /// For reproducing a customer's situation; it does not change what the
-    /// servers decide
+    /// For reproducing a customer's situation (a test PKI, a mock's virtual
+    /// clock); it does not change what the servers decide. Dangerous against
+    /// a real server: an expired or revoked CA can pass as valid
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_now)]
-    pub now: Option<Clock>,
+    pub danger_now: Option<Clock>,
     /// Message language
     #[arg(long, global = true, value_enum, value_name = "LANG", default_value_t = Lang::Ja)]
     pub lang: Lang,
@@ -385,7 +386,7 @@ fn net_config(g: &Global, env: &Environment) -> Result<NetConfig, Error> {
 }
 
 fn clock(g: &Global) -> Clock {
-    g.now.unwrap_or_default()
+    g.danger_now.unwrap_or_default()
 }
 
 /// The trust policy of `--root-sha1` (already checked by its parser).

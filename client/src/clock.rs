@@ -1,9 +1,9 @@
-//! The one clock every date decision goes through (`--now`).
+//! The one clock every date decision goes through (`--danger-now`).
 
 use time::OffsetDateTime;
 
 /// Where "now" comes from: the system, or a fixed instant to reproduce a
-/// customer's situation (`--now RFC3339`).
+/// customer's situation (`--danger-now RFC3339`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clock {
     /// The system clock.

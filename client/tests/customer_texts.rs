@@ -672,7 +672,7 @@ async fn help_teaches_what_works() {
     ] {
         assert!(help.contains(host), "{host} missing:\n{help}");
     }
-    // --now says it changes what is valid.
+    // --danger-now says it changes what is valid, and why that is dangerous.
     let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains("also the validation of chains and CRLs"),

@@ -306,7 +306,7 @@ async fn expired_ninety_days_ago_is_no_certificate() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert_eq!(failure_message(&out).as_deref(), Some(ENOCERT_JA));
     assert_eq!(ra.state.lock().unwrap().logins, 0);
-    // --now an instant earlier: still inside the window, the login happens.
+    // --danger-now an instant earlier: still inside the window, the login happens.
     let earlier = (time::OffsetDateTime::now_utc() - time::Duration::days(2))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
@@ -314,7 +314,7 @@ async fn expired_ninety_days_ago_is_no_certificate() {
         &cmd(
             &ra,
             &store,
-            &["--now", &earlier, "--output", "json", "list"],
+            &["--danger-now", &earlier, "--output", "json", "list"],
         ),
         "",
     )

@@ -94,7 +94,7 @@ impl Clock {
     }
 
     /// Whether the clock is the real clock (running, no offset worth a
-    /// second): then clients need no `--now`.
+    /// second): then clients need no `--danger-now`.
     pub fn is_real(&self) -> bool {
         match *self.lock() {
             Mode::Running(offset) => offset.whole_seconds().abs() < 1,

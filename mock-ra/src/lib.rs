@@ -513,7 +513,7 @@ impl MockRa {
 
     /// The `certrenew` arguments that point a client at this mock: the web
     /// root to trust, one `--connect-to` per host keeping the real names,
-    /// the pinned root thumbprint, and `--now` when the clock is not real.
+    /// the pinned root thumbprint, and `--danger-now` when the clock is not real.
     /// A host with an `unresolvable` fault in force is mapped to
     /// `<host>.unresolvable.invalid`, a name that never resolves (RFC 6761).
     pub fn certrenew_args(&self, web_root_pem: &Path) -> Vec<String> {
@@ -536,7 +536,7 @@ impl MockRa {
         args.push("--root-sha1".to_owned());
         args.push(certs_gen::info::sha1_hex(self.shared.pki.client_root.der()));
         if !self.clock_is_real() {
-            args.push("--now".to_owned());
+            args.push("--danger-now".to_owned());
             args.push(rfc3339(self.now()));
         }
         args

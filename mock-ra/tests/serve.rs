@@ -152,7 +152,7 @@ fn serve_prints_a_ready_line_and_answers_curl_then_stops_on_sigterm() {
     );
 
     // certrenew_args: --server-ca, one --connect-to per host, --root-sha1,
-    // and no --now on the real clock.
+    // and no --danger-now on the real clock.
     let args: Vec<&str> = l["certrenew_args"]
         .as_array()
         .unwrap()
@@ -325,7 +325,10 @@ certrenew = ["renew", "--yes"]
         .iter()
         .map(|a| a.as_str().unwrap())
         .collect();
-    assert_eq!(&args[args.len() - 2..], ["--now", "2026-01-15T09:00:00Z"]);
+    assert_eq!(
+        &args[args.len() - 2..],
+        ["--danger-now", "2026-01-15T09:00:00Z"]
+    );
     let names: Vec<&String> = l["identities"].as_object().unwrap().keys().collect();
     assert_eq!(names, ["acme", "colleague"]);
 }
