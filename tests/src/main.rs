@@ -30,7 +30,8 @@ struct Cli {
 enum Cmd {
     /// Run cases: files, or directories of case files [default: scenarios/]
     Run {
-        /// Case files or scenario directories
+        /// Case files, scenario directories, or case names (`NAME` is
+        /// `scenarios/NAME.toml`)
         #[arg(value_name = "CASES")]
         cases: Vec<PathBuf>,
         /// Also write JUnit XML here (for CI systems)
@@ -90,6 +91,7 @@ const EXAMPLES: &str = "\
 Examples:
   harness run                                   # the whole catalogue in scenarios/
   harness run scenarios/e550a-password-locked.toml
+  harness run e550a-password-locked             # the same, by name
   harness run --junit report.xml --html report.html
   harness list
   harness matrix                                # every fault kind x every host
@@ -299,6 +301,7 @@ fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
     };
     let mut out = Vec::new();
     for arg in args {
+        let arg = existing(&arg)?;
         let (dir, only) = if arg.is_dir() {
             (arg.clone(), None)
         } else {
@@ -350,6 +353,26 @@ fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
         }
     }
     Ok(out)
+}
+
+/// A path as given when it exists; a bare case name (`e550a-wrong-password`)
+/// as `scenarios/NAME.toml`; otherwise an error that says what to try.
+fn existing(arg: &Path) -> anyhow::Result<PathBuf> {
+    if arg.exists() {
+        return Ok(arg.to_path_buf());
+    }
+    let bare = arg.components().count() == 1 && arg.extension().is_none();
+    if bare {
+        let named = Path::new("scenarios").join(arg).with_extension("toml");
+        if named.is_file() {
+            return Ok(named);
+        }
+    }
+    anyhow::bail!(
+        "{}: no such case file or directory (give a case file, a directory of them, \
+         or a case name from `harness list`)",
+        arg.display()
+    )
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
