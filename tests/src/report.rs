@@ -510,12 +510,14 @@ mod tests {
             ],
         };
         let text = "/tmp/certrenew-case-x/store serial 0123456789abcdef0123456789abcdef other 0fedcba98765432100112233445566ff\n\
-                    拇印 D45CC820 1FD94D0F F0866092 8529023F CCAE21D3 at 2026-11-25T21:38:20Z on 127.0.0.1:40123 in 0.08 秒 (12 ms)";
+                    拇印 D45CC820 1FD94D0F F0866092 8529023F CCAE21D3 at 2026-11-25T21:38:20Z on 127.0.0.1:40123 in 0.08 秒 (12 ms)\n\
+                    {\"ticket\":\"9rrdjMIECJFiJDCStC52e3-2w22W8-32Vn2f-gpzXHI\",\"subject\":\"CN=a\"}";
         let r = redact(text, &known);
         assert_eq!(
             r,
             "[work]/store serial [serial:acme] other [serial]\n\
-                    拇印 [sha1] at [time] on 127.0.0.1:[port] in [elapsed] ([elapsed])"
+                    拇印 [sha1] at [time] on 127.0.0.1:[port] in [elapsed] ([elapsed])\n\
+                    {\"ticket\":\"[ticket]\",\"subject\":\"CN=a\"}"
         );
     }
 
@@ -567,6 +569,7 @@ pub fn redact(text: &str, known: &Redactions) -> String {
     static PATTERNS: OnceLock<Vec<(regex::Regex, &'static str)>> = OnceLock::new();
     let patterns = PATTERNS.get_or_init(|| {
         [
+            (r#""ticket":"[^"]*""#, r#""ticket":"[ticket]""#),
             (r"\b[0-9A-F]{8}( [0-9A-F]{8}){4}\b", "[sha1]"),
             (r"\b[0-9a-fA-F]{40}\b", "[sha1]"),
             (r"\b[0-9a-f]{16}-\[serial", "[issuer]-[serial"),
