@@ -269,7 +269,8 @@ pub struct Expect {
     #[serde(default)]
     pub causes: Option<Spanned<Vec<String>>>,
     /// Substrings that must each appear in some journal line of the step
-    /// (`role METHOD path -> status class cause (account) [fault NAME]`).
+    /// (`role METHOD path -> status class cause (account) [fault NAME] cert
+    /// SERIAL`); placeholders as in `certrenew` arguments (`{serial:NAME}`).
     #[serde(default)]
     pub journal: Vec<Spanned<String>>,
     /// A request step's HTTP status.

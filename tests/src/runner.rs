@@ -508,15 +508,23 @@ impl<'a> Context<'a> {
             }
         }
         for want in &expect.journal {
-            if !record
-                .journal
-                .iter()
-                .any(|l| l.contains(want.get_ref().as_str()))
-            {
+            let text = match self.substitute(want.get_ref()) {
+                Ok(t) => t,
+                Err(e) => {
+                    check.fail(
+                        Some(want.span()),
+                        "a journal line contains",
+                        want.get_ref().clone(),
+                        e,
+                    );
+                    continue;
+                }
+            };
+            if !record.journal.iter().any(|l| l.contains(text.as_str())) {
                 check.fail(
                     Some(want.span()),
                     "a journal line contains",
-                    want.get_ref().clone(),
+                    text,
                     record.journal.join("\n"),
                 );
             }
@@ -1157,11 +1165,12 @@ fn journal_lines(entries: &[JournalEntry]) -> Vec<String> {
     lines
 }
 
-/// `role METHOD path -> status class cause (account) [fault NAME]`, as
-/// transcripts show it.
+/// `role METHOD path -> status class cause (account) [fault NAME] cert SERIAL`,
+/// as transcripts show it: `cert` is the client certificate the connection
+/// was authenticated with (a resumed session's first one), when there was one.
 pub fn journal_line(e: &JournalEntry) -> String {
     format!(
-        "{} {} {} -> {} {} {}{}{}",
+        "{} {} {} -> {} {} {}{}{}{}",
         e.role.as_str(),
         if e.method.is_empty() { "-" } else { &e.method },
         if e.path.is_empty() { "-" } else { &e.path },
@@ -1177,6 +1186,10 @@ pub fn journal_line(e: &JournalEntry) -> String {
         e.fault
             .as_deref()
             .map(|f| format!(" [fault {f}]"))
+            .unwrap_or_default(),
+        e.certificate
+            .as_ref()
+            .map(|c| format!(" cert {}", c.serial))
             .unwrap_or_default(),
     )
 }
