@@ -96,6 +96,18 @@ async fn the_same_seed_replays_the_same_faults_and_another_seed_does_not() {
 }
 
 #[tokio::test]
+async fn a_world_without_a_seed_draws_a_new_one_each_start() {
+    let mut seeds = std::collections::BTreeSet::new();
+    for _ in 0..3 {
+        let mock = start(ACME).await;
+        seeds.insert(mock.fault_seed());
+        assert_eq!(mock.faults().seed, mock.fault_seed());
+        mock.shutdown().await;
+    }
+    assert_eq!(seeds.len(), 3, "{seeds:?}");
+}
+
+#[tokio::test]
 async fn schedules_pick_events_by_number() {
     let mock = start(ACME).await;
     let mut f = status_fault(FaultHost::Repo1, 500);

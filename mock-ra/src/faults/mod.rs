@@ -393,6 +393,9 @@ pub struct FaultSpec {
     pub probability: Option<f64>,
 }
 
+/// The longest delay a fault takes (`ms`, and so `jitter_ms`): a day.
+pub const MAX_MS: u64 = 86_400_000;
+
 impl FaultSpec {
     /// A fault of `kind` on `host`, for every event, without parameters.
     pub fn new(host: FaultHost, kind: FaultKind) -> Self {
@@ -561,6 +564,16 @@ impl FaultSpec {
             return Err((
                 "bytes_per_sec",
                 "bytes_per_sec = 0: expected 1 or more".to_owned(),
+            ));
+        }
+        // A day is far beyond any client timeout, and keeps the delay
+        // arithmetic (`ms ± jitter_ms`) in range.
+        if let Some(ms) = self.ms
+            && ms > MAX_MS
+        {
+            return Err((
+                "ms",
+                format!("ms = {ms}: expected at most {MAX_MS} (a day)"),
             ));
         }
         if kind == FaultKind::Latency && self.jitter_ms > self.ms {
@@ -974,8 +987,16 @@ pub(crate) fn unit(x: u64) -> f64 {
 
 /// A random seed, for a world that names none.
 pub(crate) fn random_seed() -> u64 {
-    let token = crate::issuance::random_token();
-    u64::from_str_radix(&token[..16.min(token.len())], 16).unwrap_or(0x5eed)
+    let mut bytes = [0u8; 8];
+    if aws_lc_rs::rand::fill(&mut bytes).is_ok() {
+        return u64::from_le_bytes(bytes);
+    }
+    // aws-lc's RNG fails only without any entropy source: the time and the
+    // process id still make two runs differ.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    splitmix64(nanos ^ u64::from(std::process::id()).rotate_left(32))
 }
 
 #[cfg(test)]
@@ -984,6 +1005,12 @@ mod tests {
 
     fn spec(kind: FaultKind) -> FaultSpec {
         FaultSpec::new(FaultHost::Repo1, kind)
+    }
+
+    #[test]
+    fn a_world_without_a_seed_gets_a_different_one_each_time() {
+        let seeds: std::collections::BTreeSet<u64> = (0..8).map(|_| random_seed()).collect();
+        assert_eq!(seeds.len(), 8, "{seeds:?}");
     }
 
     #[test]
@@ -1090,6 +1117,16 @@ mod tests {
         assert_eq!(p.check().unwrap_err().0, "probability");
         let path = spec(FaultKind::Hang).on_path("/x");
         assert_eq!(path.check().unwrap_err().0, "path");
+        // Delays are bounded, so `ms ± jitter_ms` cannot overflow.
+        let mut slow = spec(FaultKind::Latency);
+        slow.ms = Some(MAX_MS);
+        slow.jitter_ms = Some(MAX_MS);
+        slow.check().unwrap();
+        slow.ms = Some(u64::MAX);
+        slow.jitter_ms = Some(u64::MAX);
+        let (key, msg) = slow.check().unwrap_err();
+        assert_eq!(key, "ms", "{msg}");
+        assert!(msg.contains("at most 86400000"), "{msg}");
     }
 
     #[test]
