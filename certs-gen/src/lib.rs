@@ -132,4 +132,30 @@ pub enum Error {
     /// A spec file or flag that does not describe a PKI.
     #[error("{0}")]
     Spec(String),
+    /// A "now" no PKI can be made around (see [`check_now`]).
+    #[error(
+        "{} is outside the years a test PKI can be made around \
+         (2010-01-01T00:00:00Z to 2999-12-31T23:59:59Z)",
+        .0.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| .0.to_string())
+    )]
+    NowOutOfRange(time::OffsetDateTime),
+}
+
+/// The earliest "now" a PKI can be made around.
+pub const EARLIEST_NOW: time::OffsetDateTime = time::macros::datetime!(2010-01-01 0:00 UTC);
+/// The latest "now" a PKI can be made around.
+pub const LATEST_NOW: time::OffsetDateTime = time::macros::datetime!(2999-12-31 23:59:59 UTC);
+
+/// Whether a PKI can be made around `now`. Its CAs start 10 years before
+/// it, and a client window reaches at most 40 years back (an end up to 20
+/// years away, [`reltime::MAX_SECONDS`], and a life as long): every such
+/// instant must be one that certificates parsed here can hold (from 1970 on).
+/// Years 2010 to 2999 leave room for all of that; a clock outside them is
+/// refused here rather than failing or overflowing later.
+pub fn check_now(now: time::OffsetDateTime) -> Result<(), Error> {
+    if (EARLIEST_NOW..=LATEST_NOW).contains(&now) {
+        Ok(())
+    } else {
+        Err(Error::NowOutOfRange(now))
+    }
 }

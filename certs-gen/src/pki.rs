@@ -189,6 +189,7 @@ impl Pki {
         key_type: KeyType,
         now: OffsetDateTime,
     ) -> Result<Self, Error> {
+        crate::check_now(now)?;
         let now = truncate_to_seconds(now);
         let web_root = self_signed_ca(&names.organization, &names.web_root_cn, key_type, now)?;
         let webra2_server = server_identity(&web_root, &names, WEBRA2_HOST, key_type, now)?;
@@ -491,6 +492,32 @@ mod tests {
         assert_eq!(der_tlv(0x04, &[0; 3])[..2], [0x04, 3]);
         assert_eq!(der_tlv(0x04, &[0; 200])[..3], [0x04, 0x81, 200]);
         assert_eq!(der_tlv(0x04, &[0; 300])[..4], [0x04, 0x82, 0x01, 0x2c]);
+    }
+
+    #[test]
+    fn a_pki_is_made_at_both_ends_of_the_range_of_now_and_refused_beyond() {
+        use crate::{EARLIEST_NOW, LATEST_NOW};
+        for now in [EARLIEST_NOW, LATEST_NOW] {
+            let pki = Pki::generate(KeyType::P256, now).unwrap();
+            // The farthest client windows still make certificates that parse.
+            let max = Duration::seconds(crate::reltime::MAX_SECONDS);
+            let far = ClientSpec::ending("edge", now, max);
+            pki.issue_client(&far).unwrap().info().unwrap();
+            let mut early = ClientSpec::ending("edge", now, -max);
+            early.not_before = early.not_after - max;
+            pki.issue_client(&early).unwrap().info().unwrap();
+        }
+        for now in [
+            EARLIEST_NOW - Duration::seconds(1),
+            LATEST_NOW + Duration::seconds(1),
+        ] {
+            let err = Pki::generate(KeyType::P256, now).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("outside the years a test PKI can be made around"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,10 @@ use time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Offset(pub Duration);
 
+/// The longest offset [`Offset::parse`] takes: 20 years of 365.25 days,
+/// far beyond any validity window of this domain.
+pub const MAX_SECONDS: i64 = 7_305 * 86_400;
+
 /// Why an offset did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid time offset `{input}`: {reason} (expected e.g. `-10d`, `+89d23h59m`, `30s`)")]
@@ -71,9 +75,10 @@ impl Offset {
         if !digits.is_empty() {
             return Err(err("a number needs a unit after it"));
         }
-        // Beyond ~10,000 years no certificate time can be written anyway.
-        if total > 315_576_000_000 {
-            return Err(err("the offset is too large"));
+        // With "now" in the range of `check_now`, keeps every instant
+        // writable in a certificate.
+        if total > MAX_SECONDS {
+            return Err(err("the offset is too large (at most 20 years, 7305d)"));
         }
         Ok(Offset(Duration::seconds(if negative {
             -total
@@ -160,11 +165,21 @@ mod tests {
             "--1d",
             "1.5d",
             "99999999999999999999d",
+            "7306d",
+            "-7305d1s",
         ] {
             assert!(Offset::parse(bad).is_err(), "{bad:?} should not parse");
         }
         let msg = Offset::parse("1h2d").unwrap_err().to_string();
         assert!(msg.contains("`1h2d`") && msg.contains("order"), "{msg}");
+    }
+
+    #[test]
+    fn twenty_years_is_the_longest_offset() {
+        assert_eq!(Offset::parse("+7305d").unwrap().0, Duration::days(7_305));
+        assert_eq!(Offset::parse("-7305d").unwrap().0, Duration::days(-7_305));
+        let msg = Offset::parse("+7306d").unwrap_err().to_string();
+        assert!(msg.contains("at most 20 years"), "{msg}");
     }
 
     #[test]

@@ -37,11 +37,19 @@ proptest! {
     }
 
     #[test]
-    fn offsets_round_trip_through_display(secs in -10_000_000_000i64..10_000_000_000) {
+    fn offsets_round_trip_through_display(secs in -MAX..=MAX) {
         let o = certs_gen::Offset(Duration::seconds(secs));
         prop_assert_eq!(certs_gen::Offset::parse(&o.to_string()).unwrap(), o);
     }
+
+    #[test]
+    fn offsets_beyond_the_longest_are_refused(secs in MAX + 1..10_000_000_000i64, neg: bool) {
+        let o = certs_gen::Offset(Duration::seconds(if neg { -secs } else { secs }));
+        prop_assert!(certs_gen::Offset::parse(&o.to_string()).is_err());
+    }
 }
+
+const MAX: i64 = certs_gen::reltime::MAX_SECONDS;
 
 #[test]
 fn an_empty_window_is_refused() {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::clock::Clock;
 use crate::error::MockError;
 use crate::faults::FaultSpec;
 use crate::journal::{Cause, Class, Outcome, Role};
@@ -255,11 +256,26 @@ async fn set_clock(
                 .map_err(|e| AdminError::BadRequest(format!("set: `{s}` is not RFC 3339 ({e})")))
         })
         .transpose()?;
-    if let Some(at) = set {
-        shared.clock.set(at);
+    // The whole change is checked before any of it is applied.
+    let start = set.unwrap_or_else(|| shared.clock.now());
+    if let Err(e) = certs_gen::check_now(start) {
+        return Err(AdminError::BadRequest(format!("set: {e}")));
     }
     if let Some(by) = change.advance {
-        shared.clock.advance(by.duration());
+        Clock::moved(start, by.duration())
+            .map_err(|e| AdminError::BadRequest(format!("advance `{by}`: {e}")))?;
+    }
+    if let Some(at) = set {
+        shared
+            .clock
+            .set(at)
+            .map_err(|e| AdminError::BadRequest(format!("set: {e}")))?;
+    }
+    if let Some(by) = change.advance {
+        shared
+            .clock
+            .advance(by.duration())
+            .map_err(|e| AdminError::BadRequest(format!("advance `{by}`: {e}")))?;
     }
     if let Some(frozen) = change.frozen {
         shared.clock.set_frozen(frozen);

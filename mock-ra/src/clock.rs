@@ -57,21 +57,45 @@ impl Clock {
     }
 
     /// Moves the clock to `at`; a running clock keeps running from there.
-    pub fn set(&self, at: OffsetDateTime) {
+    /// An instant no PKI can be made around ([`certs_gen::check_now`]) is
+    /// refused and the clock stays where it was.
+    pub fn set(&self, at: OffsetDateTime) -> Result<(), certs_gen::Error> {
+        certs_gen::check_now(at)?;
         let mut mode = self.lock();
         *mode = match *mode {
             Mode::Running(_) => Mode::Running(at - OffsetDateTime::now_utc()),
             Mode::Frozen(_) => Mode::Frozen(at),
         };
+        Ok(())
     }
 
-    /// Moves the clock by `by` (negative: back).
-    pub fn advance(&self, by: Duration) {
+    /// Moves the clock by `by` (negative: back); refused, and the clock
+    /// left alone, when that leaves the range of [`certs_gen::check_now`].
+    pub fn advance(&self, by: Duration) -> Result<(), certs_gen::Error> {
         let mut mode = self.lock();
-        *mode = match *mode {
-            Mode::Running(offset) => Mode::Running(offset + by),
-            Mode::Frozen(at) => Mode::Frozen(at + by),
+        let now = match *mode {
+            Mode::Running(offset) => OffsetDateTime::now_utc() + offset,
+            Mode::Frozen(at) => at,
         };
+        let target = Self::moved(now, by)?;
+        *mode = match *mode {
+            Mode::Running(offset) => Mode::Running(offset + (target - now)),
+            Mode::Frozen(_) => Mode::Frozen(target),
+        };
+        Ok(())
+    }
+
+    /// `now + by`, when that is an instant the clock may show.
+    pub fn moved(now: OffsetDateTime, by: Duration) -> Result<OffsetDateTime, certs_gen::Error> {
+        let target =
+            now.checked_add(by)
+                .ok_or(certs_gen::Error::NowOutOfRange(if by.is_negative() {
+                    OffsetDateTime::UNIX_EPOCH
+                } else {
+                    certs_gen::LATEST_NOW
+                }))?;
+        certs_gen::check_now(target)?;
+        Ok(target)
     }
 
     /// Stops the clock at its current reading, or lets it run from there.
@@ -126,18 +150,41 @@ mod tests {
         let t = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let c = Clock::starting_at(t, true);
         assert_eq!(c.now(), t);
-        c.advance(Duration::days(3));
+        c.advance(Duration::days(3)).unwrap();
         assert_eq!(c.now(), t + Duration::days(3));
-        c.set(t);
+        c.set(t).unwrap();
         assert_eq!(c.now(), t);
         assert!(c.is_frozen() && !c.is_real());
+    }
+
+    #[test]
+    fn a_move_out_of_range_is_refused_and_changes_nothing() {
+        let t = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        for frozen in [true, false] {
+            let c = Clock::starting_at(t, frozen);
+            let before = c.now();
+            assert!(c.advance(Duration::days(3_000_000)).is_err());
+            assert!(c.advance(Duration::MAX).is_err());
+            assert!(c.advance(Duration::MIN).is_err());
+            assert!(c.set(certs_gen::LATEST_NOW + Duration::seconds(1)).is_err());
+            assert!(
+                c.set(certs_gen::EARLIEST_NOW - Duration::seconds(1))
+                    .is_err()
+            );
+            assert!(
+                (c.now() - before).abs() < Duration::seconds(5),
+                "frozen {frozen}"
+            );
+            c.set(certs_gen::LATEST_NOW).unwrap();
+            assert!(c.advance(Duration::seconds(-1)).is_ok());
+        }
     }
 
     #[test]
     fn a_running_clock_keeps_its_offset() {
         let c = Clock::real();
         assert!(c.is_real());
-        c.advance(Duration::days(-10));
+        c.advance(Duration::days(-10)).unwrap();
         let diff = OffsetDateTime::now_utc() - c.now();
         assert!((diff - Duration::days(10)).abs() < Duration::seconds(5));
         assert!(!c.is_real());

@@ -399,14 +399,15 @@ impl MockRa {
         self.shared.clock.is_real()
     }
 
-    /// Moves the virtual clock by `by`.
-    pub fn advance_clock(&self, by: Duration) {
-        self.shared.clock.advance(by);
+    /// Moves the virtual clock by `by`; refused, the clock unmoved, when that
+    /// leaves the years a PKI can be made around ([`certs_gen::check_now`]).
+    pub fn advance_clock(&self, by: Duration) -> Result<(), MockError> {
+        Ok(self.shared.clock.advance(by)?)
     }
 
-    /// Sets the virtual clock to `at`.
-    pub fn set_clock(&self, at: OffsetDateTime) {
-        self.shared.clock.set(at);
+    /// Sets the virtual clock to `at`; refused like [`Self::advance_clock`].
+    pub fn set_clock(&self, at: OffsetDateTime) -> Result<(), MockError> {
+        Ok(self.shared.clock.set(at)?)
     }
 
     /// Freezes or releases the virtual clock.

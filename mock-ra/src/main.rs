@@ -233,9 +233,11 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
         None => (World::demo(), true),
     };
     if let Some(now) = &args.now {
-        world.clock.now = Some(OffsetDateTime::parse(now, &Rfc3339).with_context(|| {
+        let at = OffsetDateTime::parse(now, &Rfc3339).with_context(|| {
             format!("--now {now}: expected RFC 3339, e.g. 2026-11-25T00:00:00Z")
-        })?);
+        })?;
+        certs_gen::check_now(at).with_context(|| format!("--now {now}"))?;
+        world.clock.now = Some(at);
     }
     if args.frozen {
         world.clock.frozen = true;

@@ -146,12 +146,14 @@ fn clock_now<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<OffsetDate
     struct Now;
 
     fn parse<E: Error>(text: &str) -> Result<OffsetDateTime, E> {
-        OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+        let now = OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
             E::custom(format!(
                 "clock.now `{text}`: expected an RFC 3339 date-time with an offset, \
                  e.g. 2026-11-25T00:00:00Z or 2026-11-25T09:00:00+09:00"
             ))
-        })
+        })?;
+        certs_gen::check_now(now).map_err(|e| E::custom(format!("clock.now: {e}")))?;
+        Ok(now)
     }
 
     impl<'de> Visitor<'de> for Now {

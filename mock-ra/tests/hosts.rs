@@ -96,7 +96,7 @@ ca = "foreign"
     assert_eq!(status, 200);
 
     // The clock decides validity: a day later the future one is valid.
-    mock.advance_clock(Duration::days(1));
+    mock.advance_clock(Duration::days(1)).unwrap();
     let (status, _) = confirm(
         &client(&mock, Some(&mock.identity("future").unwrap())),
         &mock,
@@ -396,9 +396,26 @@ async fn the_admin_api_needs_its_token_and_changes_nothing_without_it() {
         .await
         .unwrap();
     let c = reqwest::Client::new();
+    // State that a reset or a fault change would visibly undo.
+    mock.advance_clock(Duration::days(1)).unwrap();
+    let fault = mock
+        .add_fault(mock_ra::FaultSpec::new(
+            mock_ra::FaultHost::Repo1,
+            mock_ra::FaultKind::Refuse,
+        ))
+        .unwrap();
     let before_account = mock.account("acme").unwrap();
     let before_clock = mock.now();
+    let before_faults = mock.faults().faults.len();
+    let one_fault = format!("/faults/{}", fault.name);
     for (method, path, body) in [
+        (
+            Method::POST,
+            "/faults",
+            Some(json!({"host": "webra2", "kind": "status", "status": 500})),
+        ),
+        (Method::DELETE, "/faults", None),
+        (Method::DELETE, one_fault.as_str(), None),
         (Method::GET, "/accounts", None),
         (
             Method::PATCH,
@@ -419,6 +436,8 @@ async fn the_admin_api_needs_its_token_and_changes_nothing_without_it() {
     }
     assert_eq!(mock.account("acme").unwrap(), before_account);
     assert_eq!(mock.now(), before_clock);
+    assert_eq!(mock.faults().faults.len(), before_faults);
+    assert_eq!(before_faults, 1);
     assert!(
         requests(&mock, Role::Admin)
             .iter()
@@ -552,6 +571,25 @@ async fn the_admin_api_drives_the_same_state_as_the_library() {
     )
     .await;
     assert_eq!((s, v["now"].as_str()), (200, Some("2030-01-01T00:00:00Z")));
+    // A change that would leave the years a PKI can be made around is
+    // refused as a whole: the `set` before the bad `advance` is not applied.
+    for body in [
+        json!({"set": "2999-12-01T00:00:00Z", "advance": "+7305d"}),
+        json!({"set": "9999-01-01T00:00:00Z"}),
+        json!({"advance": "+3000000d"}),
+    ] {
+        let (s, v) = admin(&c, &mock, Method::POST, "/clock", t, Some(body.clone())).await;
+        assert_eq!(
+            (s, v["class"].as_str()),
+            (400, Some("bad_request")),
+            "{body}: {v}"
+        );
+        assert_eq!(
+            mock_ra::rfc3339(mock.now()),
+            "2030-01-01T00:00:00Z",
+            "{body}"
+        );
+    }
 
     let (s, v) = admin(&c, &mock, Method::GET, "/pki", t, None).await;
     assert_eq!(s, 200);

@@ -46,10 +46,12 @@ async fn the_order_opens_28_days_before_expiry_as_the_clock_moves() {
     assert_refused(&mock, &got, 409, "E550F", Cause::NotCreated, Some("early"));
 
     // 2 days later it is still 28 days and a bit before expiry.
-    mock.advance_clock(Duration::days(2) - Duration::seconds(1));
+    mock.advance_clock(Duration::days(2) - Duration::seconds(1))
+        .unwrap();
     assert_eq!(mock.account("early").unwrap().order, OrderState::NotCreated);
     // 3 days later it is 27 days before: the order is there, nobody set it.
-    mock.advance_clock(Duration::days(1) + Duration::seconds(1));
+    mock.advance_clock(Duration::days(1) + Duration::seconds(1))
+        .unwrap();
     assert_eq!(mock.account("early").unwrap().order, OrderState::Ready);
     let (status, body) = renew(&mock, &id, "pw-early").await;
     assert_eq!(status, 201, "{body}");
@@ -60,7 +62,7 @@ async fn the_order_opens_28_days_before_expiry_as_the_clock_moves() {
     let mut held = account("held", "pw-held", "+1d");
     held.order = Some(OrderState::NotCreated);
     let mock = MockRa::start(world(t0, vec![held])).await.unwrap();
-    mock.advance_clock(Duration::days(2));
+    mock.advance_clock(Duration::days(2)).unwrap();
     assert_eq!(mock.account("held").unwrap().order, OrderState::NotCreated);
 }
 
@@ -72,7 +74,7 @@ async fn a_ticket_from_just_inside_90_days_does_not_issue_past_the_line() {
         .unwrap();
     let id = mock.identity("late").unwrap();
     let (c, ticket, csr_b64) = logged_in(&mock, &id, "pw-late").await;
-    mock.advance_clock(Duration::seconds(1));
+    mock.advance_clock(Duration::seconds(1)).unwrap();
     let got = issue(&c, &mock, &ticket, &csr_b64).await;
     assert_refused(
         &mock,
@@ -110,7 +112,7 @@ async fn a_reissue_after_the_login_stops_the_issuance_and_moves_the_order() {
     let got = login(&client(&mock, Some(&old)), &mock, "pw-acme").await;
     assert_refused(&mock, &got, 403, "E550A", Cause::Reissued, Some("acme"));
     // 340 days on, the new certificate is 25 days from its end: renewable.
-    mock.advance_clock(Duration::days(340));
+    mock.advance_clock(Duration::days(340)).unwrap();
     assert_eq!(mock.account("acme").unwrap().order, OrderState::Ready);
     let (status, body) = renew(&mock, &reissued, "pw-acme").await;
     assert_eq!(status, 201, "{body}");

@@ -405,10 +405,10 @@ async fn the_ninety_day_boundary_is_exact() {
     );
 
     // The same certificate, one second either side of the limit.
-    mock.set_clock(t0 - Duration::seconds(1));
+    mock.set_clock(t0 - Duration::seconds(1)).unwrap();
     let (status, body) = login(&edge, &mock, "pw").await;
     assert_eq!(status, 200, "89d23h59m59s: {body}");
-    mock.advance_clock(Duration::seconds(1));
+    mock.advance_clock(Duration::seconds(1)).unwrap();
     let got = login(&edge, &mock, "pw").await;
     assert_refused(
         &mock,
@@ -680,7 +680,7 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
     // A ticket past its time is refused (5 minutes by default).
     let (status, body) = login(&bob, &mock, "pw").await;
     assert_eq!(status, 200, "{body}");
-    mock.advance_clock(Duration::minutes(5));
+    mock.advance_clock(Duration::minutes(5)).unwrap();
     let (_, bob_csr) = csr(body["subject_der"].as_str().unwrap(), KeyType::P256);
     let got = issue(&bob, &mock, body["ticket"].as_str().unwrap(), &bob_csr).await;
     expect(got, 400, "bad_ticket");

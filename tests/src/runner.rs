@@ -387,8 +387,15 @@ impl<'a> Context<'a> {
                 }
             }
             StepKind::Clock => {
-                if let Some(offset) = step.clock {
-                    self.mock.advance_clock(offset.duration());
+                if let Some(offset) = step.clock
+                    && let Err(e) = self.mock.advance_clock(offset.duration())
+                {
+                    check.fail(
+                        None,
+                        "the clock moves",
+                        format!("by {offset}"),
+                        e.to_string(),
+                    );
                 }
             }
             StepKind::Admin => {
