@@ -191,17 +191,111 @@ impl Spec {
 pub fn toml_error(path: &str, text: &str, err: &toml::de::Error) -> String {
     let message = err.message().trim_end();
     match err.span() {
-        Some(span) => {
-            let (line, column) = line_column(text, span.start);
-            let source_line = text.lines().nth(line - 1).unwrap_or("");
-            format!(
-                "{path}:{line}:{column}: {message}\n  |\n{line:>3} | {source_line}\n  | {caret:>width$}",
-                caret = "^",
-                width = column
-            )
-        }
+        Some(span) => error_at(path, text, span.start, message),
         None => format!("{path}: {message}"),
     }
+}
+
+/// `path:line:column: message`, then the line at `offset` quoted with a
+/// caret under the column: how every file error of the workspace reads.
+/// Values of password-like keys on the quoted line (see [`mask_secrets`])
+/// are masked, in the quote and in the message, so a typo in a file that
+/// holds a password never prints it.
+pub fn error_at(path: &str, text: &str, offset: usize, message: &str) -> String {
+    let (line, column) = line_column(text, offset);
+    let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let (quoted, secrets) = mask_secrets(source_line);
+    let mut message = message.to_owned();
+    for secret in &secrets {
+        message = message.replace(secret.as_str(), MASK);
+    }
+    format!(
+        "{path}:{line}:{column}: {message}\n  |\n{line:>3} | {quoted}\n  | {caret:>width$}",
+        caret = "^",
+        width = column
+    )
+}
+
+/// One step of a path into a TOML document: a key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A table key.
+    Key(String),
+    /// An array element.
+    Index(usize),
+}
+
+impl Seg {
+    /// A key step.
+    pub fn key(k: &str) -> Self {
+        Seg::Key(k.to_owned())
+    }
+}
+
+/// The byte offset of the value `path` leads to in `text` (as far as the
+/// path exists; the document's start when nothing of it does), or `None`
+/// when `text` is not TOML.
+pub fn offset_of(text: &str, path: &[Seg]) -> Option<usize> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let mut span = root.span();
+    let mut table = root.get_ref();
+    let mut value: Option<&toml::de::DeValue<'_>> = None;
+    for seg in path {
+        let next = match (seg, value) {
+            (Seg::Key(k), None) => table.get(k.as_str()),
+            (Seg::Key(k), Some(v)) => v.as_table().and_then(|t| t.get(k.as_str())),
+            (Seg::Index(i), Some(v)) => v.as_array().and_then(|a| a.get(*i)),
+            (Seg::Index(_), None) => None,
+        };
+        let Some(next) = next else { break };
+        span = next.span();
+        value = Some(next.get_ref());
+        if let Some(t) = next.get_ref().as_table() {
+            table = t;
+        }
+    }
+    Some(span.start)
+}
+
+/// A semantic error at the value `path` points to, in the form of
+/// [`error_at`] (`file: message` when the text is not TOML).
+pub fn error_at_path(file: &str, text: &str, path: &[Seg], message: &str) -> String {
+    match offset_of(text, path) {
+        Some(offset) => error_at(file, text, offset, message),
+        None => format!("{file}: {message}"),
+    }
+}
+
+/// What a masked value reads as.
+const MASK: &str = "***";
+
+/// A TOML line with the value of every password-like key (its name has
+/// `pass`, `pasw`, `pw`, `secret`, `token` or `phrase` in it, misspellings
+/// such as `pasword` included) replaced by `***`; also the masked values,
+/// with and without their quotes, longest first.
+pub fn mask_secrets(line: &str) -> (String, Vec<String>) {
+    use std::sync::OnceLock;
+    static SECRET: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let Some(re) = SECRET.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)(\b[a-z0-9_-]*(?:pas+w|pw|secret|token|phrase)[a-z0-9_-]*\s*=\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^,}\]\[{\s#"'][^,}\]\s#]*)"#,
+        )
+        .ok()
+    }) else {
+        return (line.to_owned(), Vec::new());
+    };
+    let mut secrets = Vec::new();
+    let masked = re.replace_all(line, |c: &regex::Captures<'_>| {
+        let value = &c[2];
+        secrets.push(value.to_owned());
+        let inner = value.trim_matches(|ch| ch == '"' || ch == '\'');
+        if !inner.is_empty() && inner != value {
+            secrets.push(inner.to_owned());
+        }
+        format!("{}{MASK}", &c[1])
+    });
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    (masked.into_owned(), secrets)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -257,6 +351,40 @@ mod tests {
         let mut c = ClientEntry::new("x", Offset::parse("+1d").unwrap());
         c.not_before = Some(Offset::parse("+2d").unwrap());
         assert!(c.to_client_spec(OffsetDateTime::now_utc()).is_err());
+    }
+
+    #[test]
+    fn password_values_never_reach_an_error() {
+        for (line, secret) in [
+            ("password = 12345678", "12345678"),
+            (r#"pasword = "Sup3r-secret""#, "Sup3r-secret"),
+            (
+                r#"password_change = [{ at = "soon", password = "N3w-secret" }]"#,
+                "N3w-secret",
+            ),
+            ("passphrase = 'changeit'", "changeit"),
+            (
+                r#"admin = { action = "change_password", account = "acme", password = "Ne\"w" }"#,
+                "Ne\\\"w",
+            ),
+            (r#"  pwd="x-1", other = 2"#, "x-1"),
+        ] {
+            let text = format!("[x]\n{line}\n");
+            let message = format!("invalid type: integer `{secret}`, expected a string");
+            let shown = error_at("f.toml", &text, 4 + line.len() / 2, &message);
+            assert!(!shown.contains(secret), "{line}: {shown}");
+            assert!(shown.starts_with("f.toml:2:"), "{shown}");
+            assert!(shown.contains("***"), "{shown}");
+        }
+        // Other values stay as written.
+        let (line, secrets) = mask_secrets(r#"message = "550:...", exit = 5"#);
+        assert_eq!(line, r#"message = "550:...", exit = 5"#);
+        assert!(secrets.is_empty());
+        let (line, _) = mask_secrets(r#"password_change = [{ at = "-30d", password = "b" }]"#);
+        assert_eq!(
+            line,
+            r#"password_change = [{ at = "-30d", password = *** }]"#
+        );
     }
 
     #[test]

@@ -53,7 +53,7 @@
 
 use std::collections::BTreeSet;
 
-use certs_gen::spec::ClientEntry;
+use certs_gen::spec::{ClientEntry, Seg};
 use certs_gen::{KeyType, Offset};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -450,19 +450,6 @@ impl AccountSpec {
     }
 }
 
-/// One step of a path into the document, for locating an error.
-#[derive(Debug, Clone)]
-pub(crate) enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-impl Seg {
-    fn key(k: &str) -> Self {
-        Seg::Key(k.to_owned())
-    }
-}
-
 /// A name usable as a directory: letters, digits, `-`, `_`, `.`, not `.`/`..`.
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -479,9 +466,9 @@ impl World {
     pub fn from_toml(path: &str, text: &str) -> Result<Self, WorldError> {
         let world: World = toml::from_str(text)
             .map_err(|e| WorldError::new(certs_gen::spec::toml_error(path, text, &e)))?;
-        world
-            .check()
-            .map_err(|(at, message)| WorldError::new(locate(path, text, &at, &message)))?;
+        world.check().map_err(|(at, message)| {
+            WorldError::new(certs_gen::spec::error_at_path(path, text, &at, &message))
+        })?;
         Ok(world)
     }
 
@@ -613,43 +600,6 @@ impl World {
 pub const DEMO_ACCOUNT: &str = "demo";
 /// The demo world's password (a test value, printed on the ready line).
 pub const DEMO_PASSWORD: &str = "demo-pass-2024";
-
-/// Formats a semantic error at the value `path` points to, in the same form
-/// as `certs_gen::spec::toml_error`.
-fn locate(file: &str, text: &str, path: &[Seg], message: &str) -> String {
-    let span = toml::de::DeTable::parse(text).ok().map(|root| {
-        let mut span = root.span();
-        let mut table = root.get_ref();
-        let mut value: Option<&toml::de::DeValue<'_>> = None;
-        for seg in path {
-            let next = match (seg, value) {
-                (Seg::Key(k), None) => table.get(k.as_str()),
-                (Seg::Key(k), Some(v)) => v.as_table().and_then(|t| t.get(k.as_str())),
-                (Seg::Index(i), Some(v)) => v.as_array().and_then(|a| a.get(*i)),
-                (Seg::Index(_), None) => None,
-            };
-            let Some(next) = next else { break };
-            span = next.span();
-            value = Some(next.get_ref());
-            if let Some(t) = next.get_ref().as_table() {
-                table = t;
-            }
-        }
-        span
-    });
-    match span {
-        Some(span) => {
-            let (line, column) = certs_gen::spec::line_column(text, span.start);
-            let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
-            format!(
-                "{file}:{line}:{column}: {message}\n  |\n{line:>3} | {source_line}\n  | {caret:>width$}",
-                caret = "^",
-                width = column
-            )
-        }
-        None => format!("{file}: {message}"),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -172,7 +172,10 @@ impl Step {
                 "clock {}",
                 self.clock.map(|c| c.to_string()).unwrap_or_default()
             ),
-            StepKind::Admin => format!("admin {:?}", self.admin),
+            StepKind::Admin => match &self.admin {
+                Some(a) => format!("admin {a}"),
+                None => "admin".into(),
+            },
             StepKind::Request => match &self.request {
                 Some(r) => format!("request {} {:?} {}", r.method(), r.host, r.path),
                 None => "request".into(),
@@ -196,14 +199,14 @@ pub enum Admin {
         /// Account id.
         account: String,
         /// `not_created`, `ready` or `fetched`.
-        order: String,
+        order: mock_ra::OrderState,
     },
     /// The customer changes the internet-banking password now.
     ChangePassword {
         /// Account id.
         account: String,
         /// The new password.
-        password: String,
+        password: Secret,
     },
     /// Put a fault in force from now on (a `[[fault]]` table inline).
     AddFault {
@@ -217,6 +220,38 @@ pub enum Admin {
     },
     /// Lift every fault.
     ClearFaults,
+}
+
+impl std::fmt::Display for Admin {
+    /// How reports name the step: the action and its target, never a
+    /// password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Admin::Reissue { account } => write!(f, "reissue {account}"),
+            Admin::SetOrder { account, order } => {
+                write!(f, "set_order {account} {}", order.as_str())
+            }
+            Admin::ChangePassword { account, .. } => write!(f, "change_password {account}"),
+            Admin::AddFault { fault } => match &fault.name {
+                Some(name) => write!(f, "add_fault {name}"),
+                None => write!(f, "add_fault {} {}", fault.host, fault.kind),
+            },
+            Admin::RemoveFault { name } => write!(f, "remove_fault {name}"),
+            Admin::ClearFaults => f.write_str("clear_faults"),
+        }
+    }
+}
+
+/// A password in a case file: its `Debug` never shows it, so no report,
+/// transcript or error message can.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// `request = { host = "webra2", path = "...", ... }`.
@@ -321,7 +356,7 @@ pub struct AccountExpect {
     pub id: String,
     /// `not_created`, `ready` or `fetched`.
     #[serde(default)]
-    pub order: Option<String>,
+    pub order: Option<mock_ra::OrderState>,
     /// The failure counter.
     #[serde(default)]
     pub failures: Option<u32>,
@@ -390,27 +425,46 @@ impl Case {
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
+        use certs_gen::spec::{Seg, error_at_path};
+        let at_path =
+            |path: &[Seg], message: String| CaseError(error_at_path(&shown, &text, path, &message));
         if raw.case.name != stem {
-            return Err(CaseError(format!(
-                "{shown}: [case] name is `{}` but the file is `{stem}.toml`; they must match",
-                raw.case.name
-            )));
+            return Err(at_path(
+                &[Seg::key("case"), Seg::key("name")],
+                format!(
+                    "[case] name is `{}` but the file is `{stem}.toml`; they must match",
+                    raw.case.name
+                ),
+            ));
         }
         if raw.case.reproduces.is_empty() {
-            return Err(CaseError(format!(
-                "{shown}: [case] reproduces is empty; name at least one DOMAIN id"
-            )));
+            return Err(at_path(
+                &[Seg::key("case"), Seg::key("reproduces")],
+                "[case] reproduces is empty; name at least one DOMAIN id".to_owned(),
+            ));
         }
-        for id in &raw.case.reproduces {
+        let behaviours = path
+            .parent()
+            .map(|d| d.join("behaviours.toml"))
+            .unwrap_or_else(|| "behaviours.toml".into());
+        for (i, id) in raw.case.reproduces.iter().enumerate() {
             if !known_ids.contains(id) {
-                return Err(CaseError(format!(
-                    "{shown}: [case] reproduces `{id}`, which scenarios/behaviours.toml does not list"
-                )));
+                return Err(at_path(
+                    &[Seg::key("case"), Seg::key("reproduces"), Seg::Index(i)],
+                    format!(
+                        "[case] reproduces `{id}`, which {} does not list",
+                        behaviours.display()
+                    ),
+                ));
             }
         }
-        for arg in &raw.client.args {
-            check_placeholders(arg)
-                .map_err(|e| CaseError(format!("{shown}: [client] args: {e}")))?;
+        for (i, arg) in raw.client.args.iter().enumerate() {
+            check_placeholders(arg).map_err(|e| {
+                at_path(
+                    &[Seg::key("client"), Seg::key("args"), Seg::Index(i)],
+                    format!("[client] args: {e}"),
+                )
+            })?;
         }
         if raw.step.is_empty() {
             return Err(CaseError(format!(

@@ -321,6 +321,20 @@ mod tests {
     }
 
     #[test]
+    fn an_admin_password_change_is_named_without_the_password() {
+        let text = "[case]\nname = \"pw\"\nstory = \"s\"\nreproduces = [\"D6.4\"]\n\n[[account]]\nid = \"acme\"\npassword = \"Old-pass-1\"\n[[account.certificate]]\nexpires = \"-10d\"\n\n[[step]]\nadmin = { action = \"change_password\", account = \"acme\", password = \"Secret-New-Pass-9\" }\n";
+        let known: BTreeSet<String> = ["D6.4".to_owned()].into();
+        let case = crate::case::Case::parse(Path::new("pw.toml"), text.to_owned(), &known).unwrap();
+        let (_, step) = &case.steps[0];
+        assert_eq!(step.describe(), "admin change_password acme");
+        let debug = format!("{step:?}");
+        assert!(
+            !debug.contains("Secret-New-Pass-9") && debug.contains("***"),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn case_errors_name_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -343,11 +357,66 @@ mod tests {
             "[case]\nname = \"two-kinds\"\nstory = \"s\"\nreproduces = [\"D6.4\"]\n\n[[step]]\nclock = \"+1d\"\ncertrenew = [\"check\"]\n",
         )
         .unwrap();
+        std::fs::write(
+            dir.path().join("misnamed.toml"),
+            "[case]\nname = \"other\"\nstory = \"s\"\nreproduces = [\"D6.4\"]\n[[step]]\nclock = \"+1d\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("typo-order.toml"),
+            "[case]\nname = \"typo-order\"\nstory = \"s\"\nreproduces = [\"D6.4\"]\n[[step]]\nadmin = { action = \"set_order\", account = \"acme\", order = \"redy\" }\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("placeholder.toml"),
+            "[case]\nname = \"placeholder\"\nstory = \"s\"\nreproduces = [\"D6.4\"]\n[client]\nargs = [\"--x\", \"{nope}\"]\n[[step]]\nclock = \"+1d\"\n",
+        )
+        .unwrap();
         let cat = Catalogue::load(dir.path()).unwrap();
         let errors: Vec<String> = cat
             .cases
             .iter()
             .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
+            .collect();
+        let error = |file: &str| -> &String {
+            errors
+                .iter()
+                .find(|e| e.contains(file))
+                .unwrap_or_else(|| panic!("no error for {file}: {errors:?}"))
+        };
+        let shown = dir.path().display().to_string();
+        assert!(
+            error("misnamed.toml").contains("misnamed.toml:2:8: [case] name is `other`"),
+            "{}",
+            error("misnamed.toml")
+        );
+        assert!(
+            error("typo-order.toml").contains("typo-order.toml:6:")
+                && error("typo-order.toml").contains("unknown variant `redy`"),
+            "{}",
+            error("typo-order.toml")
+        );
+        assert!(
+            error("placeholder.toml")
+                .contains("placeholder.toml:6:16: [client] args: unknown placeholder `{nope}`"),
+            "{}",
+            error("placeholder.toml")
+        );
+        assert!(
+            error("unknown-id.toml").contains(&format!(
+                "unknown-id.toml:4:15: [case] reproduces `D99.1`, which {shown}/behaviours.toml does not list"
+            )),
+            "{}",
+            error("unknown-id.toml")
+        );
+        let errors: Vec<String> = errors
+            .iter()
+            .filter(|e| {
+                ["bad.toml", "two-kinds.toml", "unknown-id.toml"]
+                    .iter()
+                    .any(|f| e.contains(&format!("/{f}")))
+            })
+            .cloned()
             .collect();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(

@@ -402,7 +402,7 @@ impl<'a> Context<'a> {
                 if let Some(admin) = &step.admin
                     && let Err(e) = self.admin(admin)
                 {
-                    check.fail(None, "admin action", format!("{admin:?}"), e);
+                    check.fail(None, "admin action", admin.to_string(), e);
                 }
             }
             StepKind::Request => {
@@ -573,13 +573,13 @@ impl<'a> Context<'a> {
                     "no such account in the world",
                 ),
                 Some(view) => {
-                    if let Some(order) = &want.order
-                        && view.order.as_str() != order
+                    if let Some(order) = want.order
+                        && view.order != order
                     {
                         check.fail(
                             Some(span.clone()),
                             &format!("account {} order", want.id),
-                            order.clone(),
+                            order.as_str(),
                             view.order.as_str(),
                         );
                     }
@@ -816,21 +816,9 @@ impl<'a> Context<'a> {
     fn admin(&self, admin: &Admin) -> Result<(), String> {
         match admin {
             Admin::Reissue { account } => self.mock.reissue(account).map(drop),
-            Admin::SetOrder { account, order } => {
-                let state = match order.as_str() {
-                    "not_created" => mock_ra::OrderState::NotCreated,
-                    "ready" => mock_ra::OrderState::Ready,
-                    "fetched" => mock_ra::OrderState::Fetched,
-                    other => {
-                        return Err(format!(
-                            "unknown order state `{other}` (not_created, ready, fetched)"
-                        ));
-                    }
-                };
-                self.mock.set_order(account, state)
-            }
+            Admin::SetOrder { account, order } => self.mock.set_order(account, *order),
             Admin::ChangePassword { account, password } => {
-                self.mock.change_password(account, password)
+                self.mock.change_password(account, &password.0)
             }
             Admin::AddFault { fault } => self.mock.add_fault(fault.clone()).map(drop),
             Admin::RemoveFault { name } => self.mock.remove_fault(name),
