@@ -245,7 +245,7 @@ impl Class {
                 "if the certificate is not in this store, run on the machine that holds it (or import it first)",
             ],
             (Class::E550A, Lang::Ja) => &[
-                "証明書有効期限の 28 日前時点のログインパスワードと、正しい証明書を指定して再度お試しください。",
+                "電子証明書有効期限 28 日前時点のログインパスワードと、正しい証明書を指定して再度お試しください。",
                 "正しい入力でも失敗する場合は、証明書の再発行を申請してください。",
             ],
             (Class::E550A, Lang::En) => &[

@@ -377,7 +377,9 @@ async fn complete(
         .field("identity_dir", done.dir.display().to_string())
         .field("root_sha1", grouped.clone())
         .field("root_installed", matches!(decision, Decision::Installed))
+        .field("path_status", "ok")
         .line(Text::NewCertificate { cert: c }.render(lang))
+        .line(Text::PathStatusOk.render(lang))
         .line(Text::StoredIn { dir: &done.dir }.render(lang))
         .line(
             match decision {

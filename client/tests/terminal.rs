@@ -177,7 +177,10 @@ async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
     let run = on_a_terminal(
         cmd(&ra, &store, &["renew", "--all"]),
         &[
-            ("ログインパスワード: ", &password_line),
+            (
+                "ログインパスワード (電子証明書有効期限 28 日前時点のもの): ",
+                &password_line,
+            ),
             ("(1-2): ", "2\n"),
             ("(y/N): ", "y\n"),
         ],
@@ -241,7 +244,13 @@ async fn answering_no_on_a_terminal_trusts_nothing() {
     let password_line = format!("{PASSWORD}\n");
     let run = on_a_terminal(
         cmd(&ra, &store, &["renew"]),
-        &[("ログインパスワード: ", &password_line), ("(y/N): ", "n\n")],
+        &[
+            (
+                "ログインパスワード (電子証明書有効期限 28 日前時点のもの): ",
+                &password_line,
+            ),
+            ("(y/N): ", "n\n"),
+        ],
         Duration::from_secs(60),
     )
     .await;

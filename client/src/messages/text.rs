@@ -103,6 +103,9 @@ pub enum Text<'a> {
         /// It.
         cert: &'a CertFacts,
     },
+    /// The new certificate's chain validated to a trusted root, revocation
+    /// checked (D5.2: the certification path status of the store's dialog).
+    PathStatusOk,
     /// Where an identity is stored.
     StoredIn {
         /// Its directory.
@@ -276,7 +279,7 @@ impl Text<'_> {
             Text::RootQuestion { subject, sha1 } => format!(
                 "発行者 {subject} のルート証明書をインストールしようとしています。\n拇印 (sha1): {sha1}\nこの証明書をインストールしますか? (y/N): "
             ),
-            Text::PasswordPrompt => "ログインパスワード: ".into(),
+            Text::PasswordPrompt => "ログインパスワード (電子証明書有効期限 28 日前時点のもの): ".into(),
             Text::PassphrasePrompt => "PKCS#12 のパスフレーズ: ".into(),
             Text::PickQuestion { count } => {
                 format!("使用する証明書の番号を入力してください (1-{count}): ")
@@ -328,6 +331,7 @@ impl Text<'_> {
                 rfc3339(c.not_before),
                 rfc3339(c.not_after)
             ),
+            Text::PathStatusOk => "証明のパスの状態: この証明書は問題ありません。".into(),
             Text::StoredIn { dir } => format!("保存先: {}", dir.display()),
             Text::WrittenTo { path } => format!("出力先: {}", path.display()),
             Text::RootInstalled { sha1 } => {
@@ -419,7 +423,7 @@ impl Text<'_> {
             Text::RootQuestion { subject, sha1 } => format!(
                 "about to install the root certificate of {subject}\nthumbprint (sha1): {sha1}\ninstall this certificate? (y/N): "
             ),
-            Text::PasswordPrompt => "login password: ".into(),
+            Text::PasswordPrompt => "login password (as it was 28 days before the certificate's expiry): ".into(),
             Text::PassphrasePrompt => "PKCS#12 passphrase: ".into(),
             Text::PickQuestion { count } => {
                 format!("number of the certificate to use (1-{count}): ")
@@ -466,6 +470,9 @@ impl Text<'_> {
                 rfc3339(c.not_before),
                 rfc3339(c.not_after)
             ),
+            Text::PathStatusOk => {
+                "certification path status: this certificate is OK (chain to a trusted root, not revoked)".into()
+            }
             Text::StoredIn { dir } => format!("stored in {}", dir.display()),
             Text::WrittenTo { path } => format!("written to {}", path.display()),
             Text::RootInstalled { sha1 } => format!("root certificate installed ({sha1})"),
