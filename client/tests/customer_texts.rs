@@ -700,3 +700,38 @@ async fn help_teaches_what_works() {
     let out = certrenew(&["renew".to_owned(), "--help".to_owned()], "").await;
     assert!(!stdout(&out).contains("$PASSWORD"), "{}", stdout(&out));
 }
+
+/// Exit 1 (EINTERNAL): the result cannot be written, here because stdout is
+/// a full disk. The reason is said in the customer's language, and nothing
+/// is retried or half-written.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_result_that_cannot_be_written_exits_1_and_says_why() {
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    for (lang, expected) in [
+        (
+            "ja",
+            "certrenew: 結果を出力できませんでした (ディスクの空き容量が不足しています)。",
+        ),
+        (
+            "en",
+            "certrenew: writing the result failed: No space left on device (os error 28)",
+        ),
+    ] {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_certrenew"))
+            .args(["--lang", lang, "--store"])
+            .arg(&store)
+            .args(["--output", "json", "list", "--offline"])
+            .stdout(full)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+            .wait_with_output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{lang}: {}", stderr(&out));
+        assert_eq!(stderr(&out).trim_end(), expected, "{lang}");
+        assert!(!store.exists(), "{lang}: a read-only command made a store");
+    }
+}
