@@ -985,18 +985,21 @@ pub(crate) fn unit(x: u64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// A random seed, for a world that names none.
+/// A random seed, for a world that names none. It stays below 2^53 so it
+/// survives a round trip through any JSON reader (JavaScript's numbers are
+/// doubles) and a seed copied from a report reproduces the run.
 pub(crate) fn random_seed() -> u64 {
+    const JSON_SAFE: u64 = (1 << 53) - 1;
     let mut bytes = [0u8; 8];
     if aws_lc_rs::rand::fill(&mut bytes).is_ok() {
-        return u64::from_le_bytes(bytes);
+        return u64::from_le_bytes(bytes) & JSON_SAFE;
     }
     // aws-lc's RNG fails only without any entropy source: the time and the
     // process id still make two runs differ.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    splitmix64(nanos ^ u64::from(std::process::id()).rotate_left(32))
+    splitmix64(nanos ^ u64::from(std::process::id()).rotate_left(32)) & JSON_SAFE
 }
 
 #[cfg(test)]
@@ -1011,6 +1014,8 @@ mod tests {
     fn a_world_without_a_seed_gets_a_different_one_each_time() {
         let seeds: std::collections::BTreeSet<u64> = (0..8).map(|_| random_seed()).collect();
         assert_eq!(seeds.len(), 8, "{seeds:?}");
+        // Exactly representable as a JSON number in any reader.
+        assert!(seeds.iter().all(|s| *s < 1 << 53), "{seeds:?}");
     }
 
     #[test]
