@@ -98,6 +98,7 @@ pub struct MockRaBuilder {
     world: World,
     ports: Ports,
     bind: IpAddr,
+    admin_bind: IpAddr,
     vhost: Option<(u16, u16)>,
     admin_token: Option<String>,
     fault_seed: Option<u64>,
@@ -111,11 +112,20 @@ impl MockRaBuilder {
         self
     }
 
-    /// The address every listener binds (default 127.0.0.1). Anything but
-    /// loopback exposes the hosts *and the admin API* to that network:
-    /// only on a network you trust (a compose network, a lab).
+    /// The address the hosts and the proxy bind (default 127.0.0.1).
+    /// Anything but loopback exposes them to that network. The admin API
+    /// stays on [`Self::admin_bind`].
     pub fn bind(mut self, addr: impl Into<IpAddr>) -> Self {
         self.bind = addr.into();
+        self
+    }
+
+    /// The address the admin API binds (default 127.0.0.1, whatever
+    /// [`Self::bind`] is). It changes everything with one bearer token:
+    /// anything but loopback only on a network you trust (a compose
+    /// network, a lab), with its port unpublished.
+    pub fn admin_bind(mut self, addr: impl Into<IpAddr>) -> Self {
+        self.admin_bind = addr.into();
         self
     }
 
@@ -194,7 +204,12 @@ impl MockRaBuilder {
         // Where each role (and each host of a shared port) is reached.
         let mut addrs = BTreeMap::new();
         for (role, port) in plan {
-            let wanted = SocketAddr::new(self.bind, port);
+            let ip = if role == Role::Admin {
+                self.admin_bind
+            } else {
+                self.bind
+            };
+            let wanted = SocketAddr::new(ip, port);
             let (socket, addr) = serve::bind(wanted).map_err(|source| MockError::Bind {
                 role: role.as_str(),
                 addr: wanted,
@@ -334,6 +349,7 @@ impl MockRa {
             world,
             ports: Ports::default(),
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            admin_bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             vhost: None,
             admin_token: None,
             fault_seed: None,

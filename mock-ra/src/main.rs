@@ -85,12 +85,15 @@ struct ServeArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Network")]
 struct NetworkArgs {
-    /// The address every listener binds: the hosts, the proxy and the
-    /// admin API. The admin API changes everything with one bearer token:
-    /// never expose it beyond a trusted network (a compose network, a lab),
-    /// and keep its port unpublished.
+    /// The address the hosts and the proxy bind
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     bind: IpAddr,
+
+    /// The address the admin API binds, whatever --bind is. It changes
+    /// everything with one bearer token: anything but loopback only on a
+    /// network you trust (a compose network, a lab), its port unpublished
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    admin_bind: IpAddr,
 
     /// Virtual hosting: webra2 and webra1 on one HTTPS port, picked by the
     /// TLS SNI (each with its own TLS policy), repo1 and repository on one
@@ -252,7 +255,8 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             admin: p.admin_port,
             proxy: p.proxy_port,
         })
-        .bind(args.network.bind);
+        .bind(args.network.bind)
+        .admin_bind(args.network.admin_bind);
     if args.network.vhost {
         builder = builder.vhost(p.https_port, p.http_port);
     }

@@ -570,7 +570,6 @@ fn bind_vhost_and_port_flags_are_checked_and_honoured() {
             "webra1",
             "repo1",
             "repository",
-            "admin",
             "proxy",
             "https",
             "http",
@@ -578,6 +577,20 @@ fn bind_vhost_and_port_flags_are_checked_and_honoured() {
             let url = served.line[role].as_str().unwrap();
             assert!(url.contains("://127.0.0.2:"), "{role}: {url}");
         }
+        // The admin API stays on loopback's default unless --admin-bind.
+        let admin = served.line["admin"].as_str().unwrap();
+        assert!(admin.starts_with("http://127.0.0.1:"), "admin: {admin}");
+        let state2 = tempfile::tempdir().unwrap();
+        let moved = serve(&[
+            "--admin-bind",
+            "127.0.0.2",
+            "--state-dir",
+            state2.path().to_str().unwrap(),
+        ]);
+        let admin = moved.line["admin"].as_str().unwrap();
+        assert!(admin.starts_with("http://127.0.0.2:"), "admin: {admin}");
+        let webra2 = moved.line["webra2"].as_str().unwrap();
+        assert!(webra2.starts_with("https://127.0.0.1:"), "webra2: {webra2}");
         let args = served.line["certrenew_args"].to_string();
         assert!(args.contains(":127.0.0.2:"), "{args}");
         let http = served.line["http"]
