@@ -243,17 +243,29 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
     if !rest.is_empty() {
         return Err(format!("csr: {} bytes after the DER request", rest.len()));
     }
+    // The key first: a weak key is named as such, not as a signature that
+    // the verifier (RSA of 2048 bits or more) refuses to check.
+    let info = &csr.certification_request_info;
+    let key_type = key_type_of(&info.subject_pki)?;
     csr.verify_signature()
         .map_err(|e| format!("csr: the self-signature does not verify ({e})"))?;
-    let info = &csr.certification_request_info;
     if info.subject.as_raw() != subject_der {
         return Err(format!(
             "csr: subject `{}` is not byte-equal to the login's subject_der",
             info.subject
         ));
     }
-    let spki = &info.subject_pki;
-    let key_type = if spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
+    // rcgen signs it later; it refuses extensions it does not understand,
+    // so find that out now, before anything changes.
+    rcgen::CertificateSigningRequestParams::from_der(&der.as_slice().into())
+        .map_err(|e| format!("csr: the RA cannot read it ({e})"))?;
+    Ok(CheckedCsr { der, key_type })
+}
+
+/// The key type a CSR's public key allows: P-256, or RSA of 2048 bits or
+/// more (issued as the RSA type).
+fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<KeyType, String> {
+    if spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
         let curve = spki
             .algorithm
             .parameters
@@ -264,7 +276,7 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
                 "csr: EC key on a curve other than P-256: expected P-256 or RSA >= 2048".into(),
             );
         }
-        KeyType::P256
+        Ok(KeyType::P256)
     } else if spki.algorithm.algorithm == OID_PKCS1_RSAENCRYPTION {
         let bits = match spki.parsed() {
             Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
@@ -275,18 +287,13 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
                 "csr: RSA key of {bits} bits: expected 2048 bits or more"
             ));
         }
-        KeyType::Rsa2048
+        Ok(KeyType::Rsa2048)
     } else {
-        return Err(format!(
+        Err(format!(
             "csr: unsupported key algorithm {}: expected P-256 or RSA >= 2048",
             spki.algorithm.algorithm
-        ));
-    };
-    // rcgen signs it later; it refuses extensions it does not understand,
-    // so find that out now, before anything changes.
-    rcgen::CertificateSigningRequestParams::from_der(&der.as_slice().into())
-        .map_err(|e| format!("csr: the RA cannot read it ({e})"))?;
-    Ok(CheckedCsr { der, key_type })
+        ))
+    }
 }
 
 fn modulus_bits(modulus: &[u8]) -> usize {

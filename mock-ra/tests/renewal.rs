@@ -634,6 +634,17 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         "{}",
         got.1
     );
+    // A weak key: RSA-1024 (made and signed by openssl: aws-lc will not).
+    let got = post(CERTIFICATE, issue_body(&ticket, &rsa1024_csr(&subject_der))).await;
+    expect(got.clone(), 400, "bad_request");
+    assert!(
+        got.1["detail"]
+            .as_str()
+            .unwrap()
+            .contains("RSA key of 1024 bits: expected 2048 bits or more"),
+        "{}",
+        got.1
+    );
     // A broken self-signature.
     let good = STANDARD.decode(csr_with_key(&subject_der, &key)).unwrap();
     let mut broken = good.clone();
@@ -667,7 +678,7 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         [
             vec![Cause::BadRequest; 3],
             vec![Cause::TooLarge],
-            vec![Cause::BadRequest; 6],
+            vec![Cause::BadRequest; 7],
             vec![Cause::BadTicket; 3]
         ]
         .concat()
@@ -810,4 +821,97 @@ async fn the_certificate_request_names_the_client_root_over_tls13_and_tls12() {
         let hints = resolver.hints.lock().unwrap().clone();
         assert_eq!(hints, vec![vec![root_subject.clone()]], "{version:?}");
     }
+}
+
+/// A DER TLV with a definite length.
+fn der(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = body.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// A PKCS#10 request for `subject_der` with an RSA-1024 key, built and
+/// signed with the openssl CLI (a second implementation; aws-lc refuses to
+/// sign with so small a key).
+fn rsa1024_csr(subject_der: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let key_s = key.to_str().unwrap();
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:1024",
+        "-out",
+        key_s,
+    ]);
+    let spki = run(&["pkey", "-in", key_s, "-pubout", "-outform", "DER"]);
+    let info = der(
+        0x30,
+        &[
+            der(0x02, &[0]),
+            subject_der.to_vec(),
+            spki,
+            vec![0xa0, 0x00],
+        ]
+        .concat(),
+    );
+    let tbs = dir.path().join("info.der");
+    std::fs::write(&tbs, &info).unwrap();
+    let signature = run(&["dgst", "-sha256", "-sign", key_s, tbs.to_str().unwrap()]);
+    // sha256WithRSAEncryption, NULL parameters.
+    let algorithm = der(
+        0x30,
+        &[
+            der(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+            ),
+            vec![0x05, 0x00],
+        ]
+        .concat(),
+    );
+    let bits = der(0x03, &[&[0u8][..], &signature].concat());
+    let csr = der(0x30, &[info, algorithm, bits].concat());
+    // openssl reads back what was built: a well-formed request, correctly
+    // signed, so only the key size can be what the RA refuses.
+    let file = dir.path().join("csr.der");
+    std::fs::write(&file, &csr).unwrap();
+    let text = run(&[
+        "req",
+        "-inform",
+        "DER",
+        "-in",
+        file.to_str().unwrap(),
+        "-verify",
+        "-noout",
+        "-text",
+    ]);
+    assert!(String::from_utf8_lossy(&text).contains("(1024 bit)"));
+    STANDARD.encode(csr)
 }
