@@ -93,9 +93,20 @@ pub struct Variant {
     pub proxy: bool,
     /// The fault leaves the client working.
     pub benign: bool,
+    /// The only host the row applies to (path-scoped rows); every host the
+    /// fault is valid on when `None`.
+    pub only: Option<FaultHost>,
+    /// The fault lets the server commit the issuance and damages the answer
+    /// after it (the D7.3 trap): the order is consumed.
+    pub commits: bool,
 }
 
 fn no_params(_: &mut FaultSpec) {}
+
+/// webra2's login path (docs/protocol.md 2.3).
+const LOGIN_PATH: &str = "/scira/api/v1/renewal/login";
+/// webra2's one-shot issuance path (docs/protocol.md 2.4).
+const CERTIFICATE_PATH: &str = "/scira/api/v1/renewal/certificate";
 
 /// Every row, in the order of the documentation.
 pub fn variants() -> Vec<Variant> {
@@ -105,6 +116,8 @@ pub fn variants() -> Vec<Variant> {
         params,
         proxy: false,
         benign,
+        only: None,
+        commits: false,
     };
     let via_proxy = |name, kind: Option<FaultKind>, benign| Variant {
         name,
@@ -112,6 +125,18 @@ pub fn variants() -> Vec<Variant> {
         params: no_params,
         proxy: true,
         benign,
+        only: None,
+        commits: false,
+    };
+    // HTTP faults on one webra2 path: the login, or the one-shot issuance.
+    let on_webra2 = |name, kind: FaultKind, params: fn(&mut FaultSpec), commits| Variant {
+        name,
+        kind: Some(kind),
+        params,
+        proxy: false,
+        benign: false,
+        only: Some(FaultHost::Webra2),
+        commits,
     };
     use FaultKind::*;
     vec![
@@ -179,6 +204,42 @@ pub fn variants() -> Vec<Variant> {
         v("malformed_json", Some(MalformedJson), no_params, false),
         v("block_page", Some(BlockPage), no_params, false),
         v("commit_then_lose", Some(CommitThenLose), no_params, false),
+        on_webra2(
+            "login-status-500",
+            Status,
+            |s| {
+                s.status = Some(500);
+                s.path = Some(LOGIN_PATH.into());
+            },
+            false,
+        ),
+        on_webra2(
+            "login-malformed_json",
+            MalformedJson,
+            |s| s.path = Some(LOGIN_PATH.into()),
+            false,
+        ),
+        on_webra2(
+            "certificate-status-500",
+            Status,
+            |s| {
+                s.status = Some(500);
+                s.path = Some(CERTIFICATE_PATH.into());
+            },
+            false,
+        ),
+        on_webra2(
+            "certificate-truncate",
+            Truncate,
+            |s| s.path = Some(CERTIFICATE_PATH.into()),
+            true,
+        ),
+        on_webra2(
+            "certificate-malformed_json",
+            MalformedJson,
+            |s| s.path = Some(CERTIFICATE_PATH.into()),
+            true,
+        ),
         via_proxy("proxy", None, true),
         via_proxy("proxy_block", Some(ProxyBlock), false),
         via_proxy("proxy_auth", Some(ProxyAuth), false),
@@ -218,6 +279,9 @@ impl Cell {
 
 /// Whether a variant applies to a host.
 fn applies(variant: &Variant, host: FaultHost) -> bool {
+    if variant.only.is_some_and(|only| only != host) {
+        return false;
+    }
     match variant.kind {
         None => true,
         Some(kind) => {
@@ -297,6 +361,11 @@ fn expectation(variant: &Variant, host: FaultHost) -> (Expected, &'static str, b
         Some(FaultKind::CommitThenLose) => (
             Expected::E115,
             "D7.3: the issuance commits and its answer is lost: E115 now, E550F on the next run",
+            true,
+        ),
+        Some(_) if variant.commits => (
+            Expected::E115,
+            "D7.3: the issuance commits and its answer arrives damaged: E115 now (the answer may be lost), E550F on the next run",
             true,
         ),
         _ => (
@@ -515,13 +584,36 @@ mod tests {
             if c.order_consumed {
                 assert!(
                     c.expected == Expected::Success
-                        || c.variant.kind == Some(FaultKind::CommitThenLose),
+                        || c.variant.kind == Some(FaultKind::CommitThenLose)
+                        || c.variant.commits,
                     "{}",
                     c.name()
                 );
             }
         }
-        assert!(cells.len() >= 90, "{}", cells.len());
+        // The path rows act on webra2 only, and only the damaged issuance
+        // answers consume the order.
+        for name in [
+            "login-status-500",
+            "login-malformed_json",
+            "certificate-status-500",
+        ] {
+            assert_eq!(on(name), [FaultHost::Webra2], "{name}");
+            assert!(
+                cells
+                    .iter()
+                    .any(|c| c.variant.name == name && !c.order_consumed)
+            );
+        }
+        for name in ["certificate-truncate", "certificate-malformed_json"] {
+            assert_eq!(on(name), [FaultHost::Webra2], "{name}");
+            assert!(
+                cells
+                    .iter()
+                    .any(|c| c.variant.name == name && c.order_consumed)
+            );
+        }
+        assert!(cells.len() >= 100, "{}", cells.len());
     }
 
     #[test]
