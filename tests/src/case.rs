@@ -343,6 +343,10 @@ pub struct StoreExpect {
     /// verifies its chain to the client-CA root with both CRLs.
     #[serde(default)]
     pub new_verifies: Option<bool>,
+    /// The newest new identity's key type as openssl reads it: `p256` or
+    /// `rsa2048`.
+    #[serde(default)]
+    pub new_key: Option<certs_gen::KeyType>,
     /// World identities (by name) that must still be in the store.
     #[serde(default)]
     pub kept: Vec<String>,

@@ -537,6 +537,35 @@ mod tests {
         );
     }
 
+    /// JUnit XML as a CI system reads it: python's XML parser (a second
+    /// implementation) must accept it, and the counts must be the
+    /// document's, not just substrings of it.
+    #[test]
+    fn junit_is_well_formed_xml_with_the_right_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("junit.xml");
+        std::fs::write(&file, junit(&sample(), Duration::from_millis(20))).unwrap();
+        let script = r#"
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+suites = doc.getElementsByTagName("testsuite")
+cases = doc.getElementsByTagName("testcase")
+print(len(suites), suites[0].getAttribute("tests"), suites[0].getAttribute("failures"),
+      len(cases), len(doc.getElementsByTagName("failure")), len(doc.getElementsByTagName("skipped")))
+"#;
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(&file)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "not well-formed XML: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1 2 1 2 1 1");
+    }
+
     #[test]
     fn table_and_html_show_results() {
         let t = table(&sample(), Duration::from_millis(20));

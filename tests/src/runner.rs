@@ -675,6 +675,18 @@ impl<'a> Context<'a> {
                 );
             }
         }
+        if let Some(key_type) = want.new_key {
+            let got = match new.last() {
+                None => Err("no new identity in the store".to_owned()),
+                Some(serial) => self.stored_key_type(serial),
+            };
+            let want = key_type.as_str();
+            match got {
+                Ok(got) if got == want => {}
+                Ok(got) => check.fail(Some(span.clone()), "new identity's key", want, got),
+                Err(e) => check.fail(Some(span.clone()), "new identity's key", want, e),
+            }
+        }
         if want.new_verifies == Some(true) {
             match new.last() {
                 None => check.fail(
@@ -695,6 +707,37 @@ impl<'a> Context<'a> {
                 }
             }
         }
+    }
+
+    /// The key type of the stored identity with this serial, as openssl
+    /// reads its key file (a second implementation, not certrenew's).
+    fn stored_key_type(&self, serial: &str) -> Result<String, String> {
+        let dir = std::fs::read_dir(self.store.join("identities"))
+            .map_err(|e| format!("the store's identities: {e}"))?;
+        for entry in dir.flatten() {
+            let pem = std::fs::read(entry.path().join("cert.pem")).unwrap_or_default();
+            let matches = CertificateDer::from_pem_slice(&pem)
+                .ok()
+                .and_then(|der| certs_gen::CertInfo::from_der(&der).ok())
+                .is_some_and(|info| info.serial == serial);
+            if !matches {
+                continue;
+            }
+            let key = entry.path().join("key.pem").display().to_string();
+            let text = openssl(&["pkey", "-in", &key, "-noout", "-text"])?;
+            return Ok(if text.contains("ASN1 OID: prime256v1") {
+                "p256".to_owned()
+            } else if let Some(bits) = text
+                .split_once("Private-Key: (")
+                .and_then(|(_, rest)| rest.split_once(" bit, 2 primes)"))
+                .map(|(bits, _)| bits.to_owned())
+            {
+                format!("rsa{bits}")
+            } else {
+                format!("unknown: {}", text.lines().next().unwrap_or_default())
+            });
+        }
+        Err(format!("no identity with serial {serial} in the store"))
     }
 
     /// Serials (hex) of every identity in the store, oldest file first. The
