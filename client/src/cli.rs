@@ -498,12 +498,14 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
         let net = Net::new(net_config(g, env)?)?;
         crate::access::probe_webra2(&net).await?
     };
-    let (ids, _) = store.identities()?;
+    let (ids, bad) = store.identities()?;
     let now = clock(g).now();
     let excluded: Vec<(&StoredIdentity, Ineligible)> = ids
         .iter()
         .filter_map(|id| selection::check(id, &names, now).err().map(|why| (id, why)))
         .collect();
+    // Identities whose files cannot be read are excluded too, and said so.
+    let unreadable = selection::unreadable_reasons(&bad);
     let excluded_json: Vec<serde_json::Value> = excluded
         .iter()
         .map(|(id, why)| {
@@ -514,6 +516,9 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
                 "why": why.to_string(),
             })
         })
+        .chain(unreadable.iter().map(|(serial, why)| {
+            serde_json::json!({ "serial": serial, "unreadable": true, "why": why.to_string() })
+        }))
         .collect();
     let cands = selection::candidates(&ids, &names, now);
     if cands.is_empty() {
@@ -522,6 +527,7 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
         // even when nothing can be chosen).
         let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions, lang)
             .err()
+            .map(|e| e.with_unreadable(&bad))
             .map(Error::NoCertificate)
             .unwrap_or_else(|| Error::Internal("no candidates yet a selection".into()));
         return Ok(e
@@ -544,14 +550,12 @@ async fn list(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Er
         );
     }
     if a.excluded {
-        for (id, why) in &excluded {
-            o = o.line(
-                Text::Excluded {
-                    serial: &id.cert.serial,
-                    why,
-                }
-                .render(lang),
-            );
+        let all = excluded
+            .iter()
+            .map(|(id, why)| (id.cert.serial.as_str(), why))
+            .chain(unreadable.iter().map(|(s, why)| (s.as_str(), why)));
+        for (serial, why) in all {
+            o = o.line(Text::Excluded { serial, why }.render(lang));
         }
     }
     Ok(o.field(

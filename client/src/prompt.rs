@@ -100,6 +100,34 @@ impl Prompter for Terminal {
         read_secret_line(&mut io::stdin().lock())
     }
 
+    #[cfg(unix)]
+    fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
+        // Echo goes off *before* the prompt shows: whatever is typed once
+        // the prompt is visible (typeahead, a pasted line, a script on a
+        // pty) is never echoed. Only the newline is (ECHONL).
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let stdin = io::stdin();
+        let saved = tcgetattr(&stdin)?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(LocalModes::ECHO);
+        quiet.local_modes.insert(LocalModes::ECHONL);
+        tcsetattr(&stdin, OptionalActions::Now, &quiet)?;
+        let read = (|| {
+            let mut err = io::stderr().lock();
+            write!(err, "{prompt}")?;
+            err.flush()?;
+            drop(err);
+            read_secret_line(&mut stdin.lock())
+        })();
+        // Restored whatever the read did; a failure to restore is reported
+        // only when the read itself went well.
+        let restored = tcsetattr(&stdin, OptionalActions::Now, &saved);
+        let secret = read?;
+        restored?;
+        Ok(secret)
+    }
+
+    #[cfg(not(unix))]
     fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
         let mut err = io::stderr().lock();
         write!(err, "{prompt}")?;

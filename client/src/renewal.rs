@@ -137,7 +137,7 @@ pub async fn renew(
     }
     ctx.store.check_writable()?;
 
-    let (ids, _unreadable) = ctx.store.identities()?;
+    let (ids, unreadable) = ctx.store.identities()?;
 
     // D4.2
     let old = selection::select(
@@ -147,7 +147,8 @@ pub async fn renew(
         &opts.choice,
         ctx.prompter,
         lang,
-    )?;
+    )
+    .map_err(|e| e.with_unreadable(&unreadable))?;
 
     // D7.3: a renewal of the selected identity that an earlier run stored
     // without its chain is completed instead: its order is consumed, so a

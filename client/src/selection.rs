@@ -97,6 +97,64 @@ pub enum Ineligible {
         /// The end of validity.
         not_after: String,
     },
+    /// Its files in the store cannot be read (damaged, edited by hand):
+    /// `import` it again, which moves the damaged copy aside.
+    #[error(
+        "its file {file} in the store cannot be read{}; import it again",
+        problem.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
+    )]
+    Unreadable {
+        /// The file (`cert.pem`, `key.pem`, `chain.pem`, ...).
+        file: String,
+        /// What is wrong with its content; `None` when it could not be
+        /// read at all.
+        problem: Option<crate::cert::CertError>,
+    },
+}
+
+/// The store's unreadable identities as reasons, keyed like the others by
+/// serial: the one in the directory's name (`<issuer>-<serial>`).
+pub fn unreadable_reasons(bad: &[crate::store::StoreError]) -> Vec<(String, Ineligible)> {
+    use crate::store::StoreError;
+    bad.iter()
+        .map(|e| {
+            let (path, problem) = match e {
+                StoreError::Unreadable { path, source } => (Some(path), Some(source.clone())),
+                StoreError::Io { path, .. } => (Some(path), None),
+                _ => (None, None),
+            };
+            let name = |p: Option<&std::path::Path>| {
+                p.and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            };
+            let dir = name(path.and_then(|p| p.parent()));
+            let serial = dir.rsplit('-').next().unwrap_or_default().to_owned();
+            let file = name(path.map(|p| p.as_path()));
+            (serial, Ineligible::Unreadable { file, problem })
+        })
+        .collect()
+}
+
+impl NoCertificate {
+    /// Names the store's unreadable identities when nothing could be
+    /// chosen, so an empty-looking store does not send the customer to
+    /// import what is there but damaged.
+    pub fn with_unreadable(self, bad: &[crate::store::StoreError]) -> Self {
+        if bad.is_empty() {
+            return self;
+        }
+        match self {
+            NoCertificate::EmptyStore => NoCertificate::NoCandidate {
+                reasons: unreadable_reasons(bad),
+            },
+            NoCertificate::NoCandidate { mut reasons } => {
+                reasons.extend(unreadable_reasons(bad));
+                NoCertificate::NoCandidate { reasons }
+            }
+            other => other,
+        }
+    }
 }
 
 /// Whether `id` is a candidate at `now`.

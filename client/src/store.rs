@@ -264,9 +264,10 @@ impl Store {
     /// directory of the store, which is then renamed to the identity's
     /// name. A crash leaves at most a hidden directory that is not an
     /// identity, never a half-written identity that blocks a later import.
-    /// Never replaces an existing identity (create-new); an incomplete one
-    /// left by an older version (no certificate or no key) is moved aside
-    /// under a hidden name, not deleted.
+    /// Never replaces a readable identity (create-new); an incomplete one
+    /// left by an older version (no certificate or no key), or one whose
+    /// files cannot be read, is moved aside under a hidden name, not
+    /// deleted.
     pub fn add_identity(
         &self,
         cert: &CertificateDer<'_>,
@@ -288,11 +289,17 @@ impl Store {
         let parent = self.root.join(IDENTITIES);
         let dir = parent.join(&id);
         if fs::symlink_metadata(&dir).is_ok() {
-            if !dir.is_dir() || is_complete(&dir) {
+            // A readable identity is never replaced. One left incomplete by
+            // an older version, or whose files cannot be read (damaged),
+            // is moved aside under a hidden name, not deleted, so that
+            // importing it again repairs the store.
+            let complete = dir.is_dir() && is_complete(&dir);
+            if !dir.is_dir() || (complete && read_identity(&dir).is_ok()) {
                 return Err(StoreError::Exists(id));
             }
+            let label = if complete { "unreadable" } else { "incomplete" };
             let aside = parent.join(format!(
-                ".incomplete.{id}.{}.{}",
+                ".{label}.{id}.{}.{}",
                 std::process::id(),
                 TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
             ));
@@ -649,6 +656,42 @@ mod tests {
         let key = store.load_key(&with_chain).unwrap();
         assert_eq!(key.secret_pkcs8_der(), id.key.secret_pkcs8_der());
         assert_eq!(with_chain.meta, Some(meta()));
+    }
+
+    #[test]
+    fn a_damaged_identity_is_reported_and_importing_it_again_repairs_the_store() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Access::Write).unwrap();
+        let id = identity(&pki, "user01");
+        let stored = store.add_identity(&id.cert, &id.key, &meta()).unwrap();
+        let damaged = b"-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n";
+        fs::write(stored.dir.join("cert.pem"), damaged).unwrap();
+        let (good, bad) = store.identities().unwrap();
+        assert!(good.is_empty());
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(
+            matches!(&bad[0], StoreError::Unreadable { path, .. } if path.ends_with("cert.pem")),
+            "{bad:?}"
+        );
+        // Adding it again moves the damaged copy aside (kept, hidden) and
+        // stores a good one under the same name.
+        let again = store.add_identity(&id.cert, &id.key, &meta()).unwrap();
+        assert_eq!(again.dir, stored.dir);
+        let (good, bad) = store.identities().unwrap();
+        assert_eq!((good.len(), bad.len()), (1, 0));
+        let aside: Vec<PathBuf> = fs::read_dir(dir.path().join(IDENTITIES))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with(".unreadable.")
+            })
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert_eq!(fs::read(aside[0].join("cert.pem")).unwrap(), damaged);
     }
 
     #[test]

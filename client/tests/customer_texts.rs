@@ -735,3 +735,65 @@ fn a_result_that_cannot_be_written_exits_1_and_says_why() {
         assert!(!store.exists(), "{lang}: a read-only command made a store");
     }
 }
+
+/// An identity whose files were damaged is not silently dropped: nothing
+/// can be chosen (ENOCERT), the damaged one is named with why, the remedy
+/// is to import it again, and importing it again works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_identity_is_named_and_importing_it_again_repairs_it() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let dir = std::fs::read_dir(store.join("identities"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .unwrap();
+    let serial = dir
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(dir.join("cert.pem"), b"damaged\n").unwrap();
+
+    let out = certrenew(&cmd(&ra, &store, &["list", "--offline"]), "").await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.starts_with("証明書がありません。\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "(対象外) シリアル番号 {serial}: ストアにあるファイル cert.pem を読み取れません ("
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("取り込み直してください (certrenew import)"),
+        "{text}"
+    );
+    assert!(!text.contains("まだ取り込んでいない"), "{text}");
+    assert_all_japanese("damaged store", &text);
+
+    let out = certrenew(
+        &cmd(&ra, &store, &["--output", "json", "list", "--offline"]),
+        "",
+    )
+    .await;
+    let j = json(&out);
+    assert_eq!(j["class"], "ENOCERT", "{j}");
+    assert_eq!(
+        j["details"]["excluded"][0]["serial"],
+        serial.as_str(),
+        "{j}"
+    );
+    assert_eq!(j["details"]["excluded"][0]["unreadable"], true, "{j}");
+
+    // Importing it again moves the damaged copy aside and restores it.
+    import_old(&ra, &store).await;
+    let out = certrenew(&cmd(&ra, &store, &["list", "--offline"]), "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&serial), "{}", stdout(&out));
+}

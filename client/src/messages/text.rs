@@ -588,6 +588,10 @@ impl Text<'_> {
             "証明書チェーンが不明な証明書は、チェーンのファイルを指定して取り込み直してください (certrenew import --cert FILE --key FILE --chain FILE)。",
             "import a certificate whose chain is unknown again with its chain (certrenew import --cert FILE --key FILE --chain FILE)",
         );
+        let unreadable = pick(
+            "ファイルを読み取れない証明書は、証明書と秘密鍵のファイルを指定して取り込み直してください (certrenew import)。読み取れないファイルは削除されず、ストア内の別の名前に移されます。",
+            "import a certificate whose files cannot be read again (certrenew import); the damaged files are moved aside in the store, not deleted",
+        );
         let check_list = pick(
             "ストアにある証明書は certrenew list --all --excluded で確認できます。",
             "certrenew list --all --excluded shows the certificates in the store",
@@ -596,6 +600,7 @@ impl Text<'_> {
             Ineligible::ExpiredTooLong { .. } => expired.clone(),
             Ineligible::ForeignCa { .. } => elsewhere.clone(),
             Ineligible::ChainUnknown => chain.clone(),
+            Ineligible::Unreadable { .. } => unreadable.clone(),
         };
         let mut lines: Vec<String> = match nc {
             NoCertificate::NoStore { default, .. } => {
@@ -854,6 +859,10 @@ fn ineligible_ja(why: &Ineligible) -> String {
         Ineligible::ChainUnknown => {
             "証明書チェーン (発行元の認証局とルート証明書) が不明なため、接続先が受け付ける証明書か判断できません".into()
         }
+        Ineligible::Unreadable { file, problem } => match problem {
+            Some(p) => format!("ストアにあるファイル {file} を読み取れません ({})", cert_ja(p)),
+            None => format!("ストアにあるファイル {file} を読み取れません"),
+        },
     }
 }
 
