@@ -4,6 +4,8 @@
 //! - mock-ra start-up in-process (`MockRa::start`, P-256 world);
 //! - `mock-ra serve` as a process: start to ready line, and resident memory
 //!   once idle;
+//! - the RA's renewal path in-process: login and issuance over a new
+//!   mutual-TLS connection, with the client's key and CSR;
 //! - a complete renewal by the real certrenew binary, process start to exit,
 //!   one fresh account and store per run.
 
@@ -114,6 +116,12 @@ pub fn run(runs: usize) -> Result<String, RunnerError> {
         ));
     }
 
+    push(
+        &mut out,
+        "login + issuance on a new mTLS connection",
+        Stats::of(exchanges(&rt, runs)?),
+    );
+
     let certrenew = locate_binary("certrenew", "client", "CERTRENEW_BIN")?;
     let renewals = renewals(&rt, &certrenew, runs)?;
     push(
@@ -163,6 +171,74 @@ fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
         )));
     }
     Ok((elapsed, rss))
+}
+
+/// The RA's renewal path as a client meets it, without certrenew's
+/// process, access check or repositories: a new mutual-TLS connection with
+/// the expired identity, the login, a new P-256 key and CSR, the issuance.
+/// One account per run, so every issuance is a real one.
+fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>, RunnerError> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let err = |e: String| RunnerError(format!("login + issuance: {e}"));
+    let mut world = String::new();
+    for i in 0..runs {
+        world.push_str(&format!(
+            "[[account]]\nid = \"x{i}\"\ncn = \"Bench {i}\"\npassword = \"bench-pass\"\n[[account.certificate]]\nexpires = \"-10d\"\n"
+        ));
+    }
+    let world = World::from_toml("bench world", &world).map_err(|e| err(e.to_string()))?;
+    let mock = rt
+        .block_on(MockRa::start(world))
+        .map_err(|e| err(e.to_string()))?;
+    let host = certs_gen::names::WEBRA2_HOST;
+    let base = format!("https://{host}:{}", mock.addr(mock_ra::Role::Webra2).port());
+    let mut times = Vec::new();
+    for i in 0..runs {
+        let tls = crate::runner::tls_config(&mock, Some(&format!("x{i}"))).map_err(err)?;
+        let subject = mock.pki().client_subject(&format!("Bench {i}"), None);
+        let t = Instant::now();
+        let result: Result<(), String> = rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .tls_backend_preconfigured(tls)
+                .resolve(host, mock.addr(mock_ra::Role::Webra2))
+                .no_proxy()
+                .build()
+                .map_err(|e| e.to_string())?;
+            let login: serde_json::Value = client
+                .post(format!("{base}/scira/api/v1/renewal/login"))
+                .json(&serde_json::json!({ "password": "bench-pass" }))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            let ticket = login["ticket"].as_str().ok_or("no ticket")?.to_owned();
+            let key = certs_gen::KeyType::P256
+                .generate()
+                .map_err(|e| e.to_string())?;
+            let mut params = rcgen::CertificateParams::default();
+            params.distinguished_name = subject;
+            let csr = params.serialize_request(&key).map_err(|e| e.to_string())?;
+            let status = client
+                .post(format!("{base}/scira/api/v1/renewal/certificate"))
+                .json(&serde_json::json!({ "ticket": ticket, "csr": STANDARD.encode(csr.der()) }))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .status();
+            if status.as_u16() == 201 {
+                Ok(())
+            } else {
+                Err(format!("issuance answered {status}"))
+            }
+        });
+        times.push(t.elapsed());
+        result.map_err(err)?;
+    }
+    rt.block_on(mock.shutdown());
+    Ok(times)
 }
 
 /// `runs` renewals, each with its own account, store and process.

@@ -927,29 +927,7 @@ impl<'a> Context<'a> {
     }
 
     fn tls_config(&self, identity: Option<&str>) -> Result<rustls::ClientConfig, String> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        roots
-            .add(self.mock.pki().web_root.der().clone())
-            .map_err(|e| format!("web root: {e}"))?;
-        let builder = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots);
-        match identity {
-            None => Ok(builder.with_no_client_auth()),
-            Some(name) => {
-                let id = self
-                    .mock
-                    .identity(name)
-                    .ok_or_else(|| format!("no world identity `{name}`"))?;
-                let mut chain = vec![id.cert.clone()];
-                chain.extend(id.chain.iter().cloned());
-                builder
-                    .with_client_auth_cert(chain, PrivateKeyDer::Pkcs8(id.key.clone_key()))
-                    .map_err(|e| format!("identity `{name}`: {e}"))
-            }
-        }
+        tls_config(self.mock, identity)
     }
 
     /// A loopback port that refuses connections: a socket bound to it but
@@ -1230,6 +1208,33 @@ pub fn journal_line(e: &JournalEntry) -> String {
             .map(|c| format!(" cert {}", c.serial))
             .unwrap_or_default(),
     )
+}
+
+/// A TLS client configuration for the mock's HTTPS hosts: the web root
+/// trusted, and the world identity `identity` (by name) presented.
+pub fn tls_config(mock: &MockRa, identity: Option<&str>) -> Result<rustls::ClientConfig, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(mock.pki().web_root.der().clone())
+        .map_err(|e| format!("web root: {e}"))?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots);
+    match identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some(name) => {
+            let id = mock
+                .identity(name)
+                .ok_or_else(|| format!("no world identity `{name}`"))?;
+            let mut chain = vec![id.cert.clone()];
+            chain.extend(id.chain.iter().cloned());
+            builder
+                .with_client_auth_cert(chain, PrivateKeyDer::Pkcs8(id.key.clone_key()))
+                .map_err(|e| format!("identity `{name}`: {e}"))
+        }
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
