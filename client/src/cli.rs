@@ -845,12 +845,19 @@ fn export(
 ) -> Result<Outcome, Error> {
     let lang = g.lang;
     let store = open_store(g, env, Access::Read)?;
-    let (ids, _) = store.identities()?;
+    let (ids, bad) = store.identities()?;
     let want = cert::normalize_serial(&a.select);
     let id = ids
         .iter()
         .find(|i| cert::normalize_serial(&i.cert.serial) == want)
-        .ok_or_else(|| NoCertificate::SerialNotFound(a.select.clone()))?;
+        .ok_or_else(|| {
+            // A damaged copy of that identity is named as such.
+            selection::unreadable_reasons(&bad)
+                .into_iter()
+                .find(|(serial, _)| cert::normalize_serial(serial) == want)
+                .map(|(serial, why)| NoCertificate::Ineligible { serial, why })
+                .unwrap_or_else(|| NoCertificate::SerialNotFound(a.select.clone()))
+        })?;
     if a.out.exists() {
         return Err(Usage::OutExists(a.out.clone()).into());
     }

@@ -790,6 +790,31 @@ async fn a_damaged_identity_is_named_and_importing_it_again_repairs_it() {
         "{j}"
     );
     assert_eq!(j["details"]["excluded"][0]["unreadable"], true, "{j}");
+    // Exporting it names the damage too, not "not in the store".
+    let out_file = work.path().join("out.p12");
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &[
+                "export",
+                "--select",
+                &serial,
+                "--out",
+                out_file.to_str().unwrap(),
+                "--passphrase-stdin",
+            ],
+        ),
+        "x-pass\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("シリアル番号 {serial} の証明書は使用できません (ストアにあるファイル cert.pem を読み取れません")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!out_file.exists());
 
     // Importing it again moves the damaged copy aside and restores it.
     import_old(&ra, &store).await;
