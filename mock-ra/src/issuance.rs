@@ -243,10 +243,29 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
     if !rest.is_empty() {
         return Err(format!("csr: {} bytes after the DER request", rest.len()));
     }
+    // A second, strict DER reader: x509-parser tolerates some malformed
+    // encodings (an INTEGER tag in place of the signature algorithm's OID
+    // was accepted and signed). The request must be well-formed DER for
+    // x509-cert too, signed with the algorithm its key calls for.
+    let strict = {
+        use x509_cert::der::Decode;
+        x509_cert::request::CertReq::from_der(&der)
+            .map_err(|e| format!("csr: not well-formed DER ({e})"))?
+    };
     // The key first: a weak key is named as such, not as a signature that
     // the verifier (RSA of 2048 bits or more) refuses to check.
     let info = &csr.certification_request_info;
     let key_type = key_type_of(&info.subject_pki)?;
+    let (want, name) = match key_type {
+        KeyType::P256 => (OID_ECDSA_WITH_SHA256, "ecdsa-with-SHA256"),
+        KeyType::Rsa2048 => (OID_SHA256_WITH_RSA, "sha256WithRSAEncryption"),
+    };
+    if strict.algorithm.oid.to_string() != want {
+        return Err(format!(
+            "csr: signed with {}: expected {name} for its key",
+            strict.algorithm.oid
+        ));
+    }
     csr.verify_signature()
         .map_err(|e| format!("csr: the self-signature does not verify ({e})"))?;
     if info.subject.as_raw() != subject_der {
@@ -261,6 +280,11 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
         .map_err(|e| format!("csr: the RA cannot read it ({e})"))?;
     Ok(CheckedCsr { der, key_type })
 }
+
+/// ecdsa-with-SHA256 (RFC 5758).
+const OID_ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+/// sha256WithRSAEncryption (RFC 4055).
+const OID_SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 
 /// The key type a CSR's public key allows: P-256, or RSA of 2048 bits or
 /// more (issued as the RSA type).
