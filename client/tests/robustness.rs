@@ -1,0 +1,151 @@
+//! A damaged store never makes certrenew panic or lose anything: each file
+//! of a stored identity (certificate, key, chain, meta.json) and the trust
+//! list, damaged in small seeded ways, and `list`, `roots` and `renew` must
+//! still end with one of the documented exit codes, and the other files
+//! must be as they were.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+
+/// SplitMix64, for a fixed sequence of damage.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn damage(bytes: &[u8], draw: &mut Draw) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    match draw.below(4) {
+        0 => out.truncate(draw.below(bytes.len())),
+        1 => {
+            for _ in 0..=draw.below(4) {
+                let i = draw.below(out.len());
+                out[i] ^= 1 << draw.below(8);
+            }
+        }
+        2 => {
+            let i = draw.below(out.len());
+            out.splice(i..i, b"\n-----BEGIN CERTIFICATE-----\n".iter().copied());
+        }
+        _ => out = vec![0xff; draw.below(64)],
+    }
+    out
+}
+
+/// Every regular file under `dir`, with its content.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != ".lock") {
+                let bytes = std::fs::read(&p).unwrap();
+                out.push((p, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_store_gives_a_documented_exit_never_a_panic() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let pristine = work.path().join("pristine");
+    let p12 = ra.path("old.p12").display().to_string();
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &pristine,
+            &["import", "--p12", &p12, "--passphrase-stdin"],
+        ),
+        &format!("{P12_PASS}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let root = ra.pki.client_root.pem();
+    let root_file = work.path().join("root.pem");
+    std::fs::write(&root_file, &root).unwrap();
+    let out = certrenew(
+        &cmd(
+            &ra,
+            &pristine,
+            &["roots", "add", "--yes", root_file.to_str().unwrap()],
+        ),
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let files: Vec<PathBuf> = snapshot(&pristine).into_iter().map(|(p, _)| p).collect();
+    assert!(files.len() >= 4, "{files:?}");
+
+    let documented = [0, 3, 4, 5, 6, 7, 8];
+    let mut draw = Draw(0x5eed_0003);
+    for round in 0..24 {
+        let store = work.path().join(format!("store-{round}"));
+        copy_dir(&pristine, &store);
+        let target = &files[draw.below(files.len())];
+        let target = store.join(target.strip_prefix(&pristine).unwrap());
+        let damaged = damage(&std::fs::read(&target).unwrap(), &mut draw);
+        std::fs::write(&target, &damaged).unwrap();
+        let before = snapshot(&store);
+        for args in [
+            vec!["list", "--offline", "--all", "--excluded"],
+            vec!["roots"],
+            vec!["--output", "json", "list", "--offline"],
+            vec!["renew", "--password-stdin", "--yes"],
+        ] {
+            let out = certrenew(&cmd(&ra, &store, &args), &format!("{PASSWORD}\n")).await;
+            let code = out.status.code();
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(
+                code.is_some_and(|c| documented.contains(&c)),
+                "round {round}, {} damaged, {args:?}: exit {code:?}\n{text}",
+                target.display()
+            );
+            assert!(!text.contains("panicked"), "round {round} {args:?}: {text}");
+        }
+        // Nothing that was there is gone or changed (a renewal may add).
+        let after = snapshot(&store);
+        for (path, bytes) in &before {
+            let now = after.iter().find(|(p, _)| p == path);
+            assert_eq!(
+                now.map(|(_, b)| b),
+                Some(bytes),
+                "round {round}: {} changed or lost",
+                path.display()
+            );
+        }
+    }
+}
