@@ -7,6 +7,9 @@
 //! The damage is drawn from a fixed seed, so a failure names a mutation
 //! that replays exactly.
 
+// Test support: a panic here is a failed test, which is what an unwrap means.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;

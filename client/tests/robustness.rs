@@ -4,6 +4,9 @@
 //! still end with one of the documented exit codes, and the other files
 //! must be as they were.
 
+// Test support: a panic here is a failed test, which is what an unwrap means.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};

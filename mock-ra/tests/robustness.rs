@@ -3,6 +3,9 @@
 //! raw bytes on the HTTP hosts. The damage is drawn from a fixed seed, so
 //! a failure replays exactly.
 
+// Test support: a panic here is a failed test, which is what an unwrap means.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use base64::Engine;
