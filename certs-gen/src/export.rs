@@ -18,6 +18,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Everything [`Generated::write`] writes at the top of its directory
+/// (`certs-gen --force` removes these, and only these, first).
+pub const WRITTEN: [&str; 5] = ["manifest.json", "web", "client-ca", "foreign-ca", "clients"];
+
 use serde::Serialize;
 use time::OffsetDateTime;
 

@@ -20,17 +20,19 @@ use time::format_description::well_known::Rfc3339;
 /// expired-10d, expired-89d23h, expired-90d, expired-400d, not-yet-valid,
 /// revoked, and foreign-ca (from an unrelated CA).
 #[derive(Debug, Parser)]
-#[command(version, after_help = EXAMPLES)]
+#[command(version, after_help = EXAMPLES, after_long_help = LONG_HELP)]
 struct Cli {
     /// Directory to write into (created; must be empty unless --force).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
 
-    /// A TOML spec of the PKI and its client identities (see certs-gen/src/spec.rs).
+    /// A TOML spec of the PKI and its client identities (format below, in
+    /// --help)
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
 
-    /// Key type for every key (overrides the spec's).
+    /// Key type of the CAs, the servers and every client identity that names
+    /// none of its own (overrides the spec's top-level `key_type`)
     #[arg(long, value_name = "TYPE")]
     key_type: Option<KeyType>,
 
@@ -47,7 +49,9 @@ struct Cli {
     #[arg(long, value_name = "PASS")]
     p12_passphrase: Option<String>,
 
-    /// Write into a directory that already has files (existing files are replaced).
+    /// Write into a directory that already has files: what an earlier run
+    /// wrote there (manifest.json, web/, client-ca/, foreign-ca/, clients/)
+    /// is removed first, so two PKIs never mix; other files are left alone
     #[arg(long)]
     force: bool,
 }
@@ -59,6 +63,34 @@ Examples:
   certs-gen --out pki --spec my-pki.toml --now 2026-11-25T00:00:00Z
   openssl verify -CAfile pki/client-ca/root.pem -untrusted pki/client-ca/issuing.pem \\
       -attime $(date -d '-11 days' +%s) pki/clients/expired-10d/cert.pem";
+
+/// `--help`: the examples, then the spec format and the offset grammar.
+const LONG_HELP: &str = "\
+Examples:
+  certs-gen --out pki
+  certs-gen --out pki --key-type rsa2048 --client alice=-10d --client bob=-90d
+  certs-gen --out pki --spec my-pki.toml --now 2026-11-25T00:00:00Z
+  openssl verify -CAfile pki/client-ca/root.pem -untrusted pki/client-ca/issuing.pem \\
+      -attime $(date -d '-11 days' +%s) pki/clients/expired-10d/cert.pem
+
+The spec (--spec FILE, TOML; unknown keys are errors with file:line:column):
+  key_type = \"p256\"                  # or \"rsa2048\"
+  now = \"2026-11-25T00:00:00Z\"       # default: the current time (2010..2999)
+  p12_passphrase = \"changeit\"        # of every PKCS#12 bundle (a test value)
+
+  [[client]]                         # one table per identity
+  name = \"expired-10d\"               # directory under clients/: letters, digits, - _ .
+  cn = \"ACME Trading user01\"         # default: the name
+  expires = \"-10d\"                   # notAfter, relative to now
+  lifetime = \"365d\"                  # notBefore = notAfter - lifetime (default 365d)
+  not_before = \"+1d\"                 # or a start relative to now (wins over lifetime)
+  key_type = \"rsa2048\"               # default: the PKI's
+  revoked = true                     # list it on the issuing CA's CRL
+  ca = \"foreign\"                     # issue from an unrelated CA (default \"test\")
+
+Times relative to now (EXPIRES, lifetime, not_before): an optional sign, then
+numbers with units d, h, m, s in that order, each at most once: -10d,
++89d23h59m, 30s, 0. At most 20 years (7305d) either way.";
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -111,6 +143,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     let generated = Generated::from_spec(&spec)?;
+    if cli.force {
+        // What an earlier run wrote goes first, so the new manifest lists
+        // everything there is and no old certificate of another PKI stays.
+        for name in certs_gen::export::WRITTEN {
+            let path = cli.out.join(name);
+            let gone = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match gone {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot remove {}", path.display()));
+                }
+            }
+        }
+    }
     let manifest = generated.write(&cli.out)?;
     println!(
         "wrote {} files to {} in {} ms ({}, now {})",

@@ -152,18 +152,32 @@ impl Spec {
         }
     }
 
-    /// Parses a spec file; errors name `path:line:column`.
+    /// Parses a spec file; every error, serde's or [`Self::check`]'s, names
+    /// `path:line:column` and quotes the line.
     pub fn from_toml(path: &str, text: &str) -> Result<Self, Error> {
         let spec: Spec =
             toml::from_str(text).map_err(|e| Error::Spec(toml_error(path, text, &e)))?;
-        spec.check()?;
+        spec.problem()
+            .map_err(|(at, message)| Error::Spec(error_at_path(path, text, &at, &message)))?;
         Ok(spec)
     }
 
-    /// Checks what serde cannot: names usable as directories, no duplicates.
+    /// Checks what serde cannot: "now" in the range a PKI can be made
+    /// around, names usable as directories and used once, validity windows
+    /// that end after they start.
     pub fn check(&self) -> Result<(), Error> {
+        self.problem().map_err(|(_, message)| Error::Spec(message))
+    }
+
+    /// The first problem [`Self::check`] finds, with the path of the key at
+    /// fault in the document.
+    fn problem(&self) -> Result<(), (Vec<Seg>, String)> {
+        if let Some(now) = self.now {
+            crate::check_now(now).map_err(|e| (vec![Seg::key("now")], format!("now: {e}")))?;
+        }
         let mut seen = std::collections::BTreeSet::new();
-        for c in &self.clients {
+        for (i, c) in self.clients.iter().enumerate() {
+            let at = |key: &str| vec![Seg::key("client"), Seg::Index(i), Seg::key(key)];
             let ok = !c.name.is_empty()
                 && c.name != "."
                 && c.name != ".."
@@ -171,16 +185,37 @@ impl Spec {
                     .chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
             if !ok {
-                return Err(Error::Spec(format!(
-                    "client name `{}`: use letters, digits, `-`, `_` and `.` only",
-                    c.name
-                )));
+                return Err((
+                    at("name"),
+                    format!(
+                        "client name `{}`: use letters, digits, `-`, `_` and `.` only",
+                        c.name
+                    ),
+                ));
             }
             if !seen.insert(c.name.as_str()) {
-                return Err(Error::Spec(format!(
-                    "client name `{}` is used twice",
-                    c.name
-                )));
+                return Err((
+                    at("name"),
+                    format!("client name `{}` is used twice", c.name),
+                ));
+            }
+            // The window, as offsets from any "now".
+            let end = c.expires.duration();
+            let (start, key) = match (c.not_before, c.lifetime) {
+                (Some(nb), _) => (nb.duration(), "not_before"),
+                (None, Some(l)) => (end - l.duration(), "lifetime"),
+                (None, None) => (end - crate::DEFAULT_CLIENT_LIFETIME, "expires"),
+            };
+            if end <= start {
+                return Err((
+                    at(key),
+                    format!(
+                        "client `{}`: validity ends before it starts (expires {}, starts {})",
+                        c.name,
+                        c.expires,
+                        Offset(start)
+                    ),
+                ));
             }
         }
         Ok(())

@@ -59,6 +59,56 @@ fn default_run_writes_the_ready_identities_and_a_manifest() {
         stderr.contains("is not empty") && stderr.contains("--force"),
         "{stderr}"
     );
+
+    // --force replaces the earlier PKI whole, and leaves other files alone.
+    std::fs::write(out.join("notes.txt"), b"mine").unwrap();
+    let (code, _, stderr) = certs_gen(&[
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+        "--client",
+        "alice=-1d",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("clients/alice/cert.pem").is_file());
+    assert!(
+        !out.join("clients/valid").exists(),
+        "an old identity stayed"
+    );
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    // Every certificate file on disk is in the new manifest.
+    for entry in walk(&out) {
+        let rel = entry
+            .strip_prefix(&out)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        if rel.ends_with(".pem") || rel.ends_with(".der") || rel.ends_with(".p12") {
+            assert!(listed.contains(&rel.as_str()), "{rel} not in the manifest");
+        }
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]
@@ -98,6 +148,38 @@ fn bad_input_is_a_precise_error_and_writes_nothing() {
         "{stderr}"
     );
     assert!(!out.exists(), "nothing is written on a bad spec");
+
+    // What serde cannot check is located too: the key at fault, quoted.
+    for (text, want) in [
+        (
+            "[[client]]\nname = \"a\"\nexpires = \"-1d\"\n[[client]]\nname = \"a\"\nexpires = \"-2d\"\n",
+            "spec.toml:5:8: client name `a` is used twice",
+        ),
+        (
+            "[[client]]\nname = \"../x\"\nexpires = \"-1d\"\n",
+            "spec.toml:2:8: client name `../x`",
+        ),
+        (
+            "[[client]]\nname = \"b\"\nexpires = \"-1d\"\nlifetime = \"-5d\"\n",
+            "spec.toml:4:12: client `b`: validity ends before it starts",
+        ),
+        (
+            "now = \"1999-01-01T00:00:00Z\"\n",
+            "spec.toml:1:7: now: 1999-01-01T00:00:00Z is outside the years",
+        ),
+    ] {
+        std::fs::write(&spec, text).unwrap();
+        let (code, _, stderr) = certs_gen(&[
+            "--out",
+            out.to_str().unwrap(),
+            "--spec",
+            spec.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 1, "{text}");
+        assert!(stderr.contains(want), "{text}: {stderr}");
+        assert!(stderr.contains("  | "), "the line is quoted: {stderr}");
+        assert!(!out.exists(), "{text}: nothing is written");
+    }
 
     let (code, _, stderr) = certs_gen(&["--out", out.to_str().unwrap(), "--client", "alice"]);
     assert_eq!(code, 1);
