@@ -216,38 +216,116 @@ fn manifest_thumbprints_match_openssl() {
     let (dir, _, manifest) = generate(KeyType::P256);
     let d = dir.path();
     let mut checked = 0;
-    for f in manifest.files.iter().filter(|f| {
-        f.kind == "certificate" && f.path.ends_with("cert.pem") || f.path.ends_with("root.pem")
-    }) {
-        let Some(info) = &f.certificate else { continue };
-        let (ok, out) = openssl(
-            &["x509", "-in", &f.path, "-noout", "-fingerprint", "-sha1"],
-            d,
-        );
-        assert!(ok, "{out}");
-        let got = out.trim().rsplit('=').next().unwrap().replace(':', "");
-        assert_eq!(got, info.sha1.to_uppercase(), "{}", f.path);
-        assert_eq!(info.sha1_display.replace(' ', ""), got);
-        let (_, out) = openssl(
-            &["x509", "-in", &f.path, "-noout", "-fingerprint", "-sha256"],
-            d,
+    // Every certificate file of the manifest, PEM and DER alike (a chain
+    // file holds several and has no single thumbprint).
+    for f in manifest
+        .files
+        .iter()
+        .filter(|f| f.kind == "certificate" && !f.path.ends_with("chain.pem"))
+    {
+        let Some(info) = &f.certificate else {
+            panic!("{}: a certificate file without its details", f.path)
+        };
+        let form = if f.path.ends_with(".der") {
+            "DER"
+        } else {
+            "PEM"
+        };
+        let x509 = |what: &[&str]| {
+            let mut args = vec!["x509", "-inform", form, "-in", &f.path, "-noout"];
+            args.extend_from_slice(what);
+            let (ok, out) = openssl(&args, d);
+            assert!(ok, "{}: {out}", f.path);
+            out
+        };
+        let hex_of = |out: String| out.trim().rsplit('=').next().unwrap().replace(':', "");
+        let sha1 = hex_of(x509(&["-fingerprint", "-sha1"]));
+        assert_eq!(sha1, info.sha1.to_uppercase(), "{}", f.path);
+        assert_eq!(info.sha1_display.replace(' ', ""), sha1, "{}", f.path);
+        assert_eq!(
+            hex_of(x509(&["-fingerprint", "-sha256"])),
+            info.sha256.to_uppercase(),
+            "{}",
+            f.path
         );
         assert_eq!(
-            out.trim().rsplit('=').next().unwrap().replace(':', ""),
-            info.sha256.to_uppercase()
-        );
-        let (_, out) = openssl(&["x509", "-in", &f.path, "-noout", "-serial"], d);
-        assert_eq!(
-            out.trim().trim_start_matches("serial=").to_lowercase(),
-            info.serial
+            x509(&["-serial"])
+                .trim()
+                .trim_start_matches("serial=")
+                .to_lowercase(),
+            info.serial,
+            "{}",
+            f.path
         );
         checked += 1;
     }
-    assert!(checked >= 9, "checked only {checked} certificates");
+    // Roots, issuing CAs, servers and eight identities, each as PEM and DER.
+    assert!(checked >= 30, "checked only {checked} certificates");
     assert_eq!(
         manifest.client_root_sha1,
         certs_gen::info::sha1_display(&std::fs::read(d.join("client-ca/root.der")).unwrap())
     );
+}
+
+#[test]
+fn client_certificates_name_their_ca_and_crl_on_the_vendors_paths() {
+    let (dir, _, _) = generate(KeyType::P256);
+    let d = dir.path();
+    let (ok, text) = openssl(
+        &["x509", "-in", "clients/valid/cert.pem", "-noout", "-text"],
+        d,
+    );
+    assert!(ok, "{text}");
+    // D8.5: AIA caIssuers on repo1's per-CA path, the CRL beside it.
+    assert!(
+        text.contains("CA Issuers - URI:http://repo1.secomtrust.net/sppca/testca1/testca1.cer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("URI:http://repo1.secomtrust.net/sppca/testca1/testca1.crl"),
+        "{text}"
+    );
+    assert!(text.contains("TLS Web Client Authentication"), "{text}");
+    // The issuing CA names the root on repository the same way.
+    let (_, text) = openssl(
+        &["x509", "-in", "client-ca/issuing.pem", "-noout", "-text"],
+        d,
+    );
+    assert!(
+        text.contains("CA Issuers - URI:http://repository.secomtrust.net/"),
+        "{text}"
+    );
+    // openssl agrees the leaf is for TLS client authentication.
+    let (ok, out) = verify(d, "clients/valid/cert.pem", &["-purpose", "sslclient"]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_pkcs12_bundles_key_is_the_certificates() {
+    let (dir, _, manifest) = generate(KeyType::P256);
+    let d = dir.path();
+    let pass = format!("pass:{}", manifest.p12_passphrase);
+    let p12 = "clients/expired-10d/identity.p12";
+    let (ok, key) = openssl(
+        &["pkcs12", "-in", p12, "-passin", &pass, "-nocerts", "-nodes"],
+        d,
+    );
+    assert!(ok, "{key}");
+    std::fs::write(d.join("p12-key.pem"), &key).unwrap();
+    let (ok, from_key) = openssl(&["pkey", "-in", "p12-key.pem", "-pubout"], d);
+    assert!(ok, "{from_key}");
+    let (ok, from_cert) = openssl(
+        &[
+            "x509",
+            "-in",
+            "clients/expired-10d/cert.pem",
+            "-noout",
+            "-pubkey",
+        ],
+        d,
+    );
+    assert!(ok, "{from_cert}");
+    assert_eq!(from_key.trim(), from_cert.trim());
 }
 
 #[cfg(unix)]

@@ -36,6 +36,32 @@ proptest! {
         prop_assert_eq!(info.issuer, "CN=CertRenew Test Client CA 1,O=CertRenew Test PKI,C=JP");
     }
 
+    /// The whole range a spec or world allows: any "now" of `check_now`,
+    /// any end of validity and any life up to the longest offset, across
+    /// the 2050 switch from UTCTime to GeneralizedTime.
+    #[test]
+    fn validity_round_trips_across_the_whole_range(
+        now_secs in certs_gen::EARLIEST_NOW.unix_timestamp()..=certs_gen::LATEST_NOW.unix_timestamp(),
+        end_secs in -MAX..=MAX,
+        life_secs in 1i64..=MAX,
+    ) {
+        let now = OffsetDateTime::from_unix_timestamp(now_secs).unwrap();
+        let pki = Pki::generate(KeyType::P256, now).unwrap();
+        let not_after = now + Duration::seconds(end_secs);
+        let spec = ClientSpec {
+            common_name: "range".into(),
+            organization: None,
+            not_before: not_after - Duration::seconds(life_secs),
+            not_after,
+            key_type: None,
+            serial: None,
+        };
+        let id = pki.issue_client(&spec).unwrap();
+        let info = CertInfo::from_der(&id.cert).unwrap();
+        prop_assert_eq!(info.not_before, spec.not_before);
+        prop_assert_eq!(info.not_after, spec.not_after);
+    }
+
     #[test]
     fn offsets_round_trip_through_display(secs in -MAX..=MAX) {
         let o = certs_gen::Offset(Duration::seconds(secs));
