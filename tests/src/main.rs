@@ -399,7 +399,12 @@ fn pending_report(case: &Case, reason: &str) -> CaseReport {
 }
 
 /// Runs cases on `jobs` threads; reports come back in catalogue order.
+/// Runs the cases `jobs` at a time. On a terminal, a progress line on
+/// stderr says how many are done and which finished last (nothing is added
+/// to logs that are not a terminal).
 fn run_all(runner: &Runner, selected: Vec<Selected>, jobs: usize) -> Vec<CaseReport> {
+    use std::io::{IsTerminal, Write};
+    let progress = std::io::stderr().is_terminal();
     let total = selected.len();
     let queue = std::sync::Mutex::new(selected.into_iter().enumerate().collect::<Vec<_>>());
     let results = std::sync::Mutex::new(Vec::with_capacity(total));
@@ -414,12 +419,26 @@ fn run_all(runner: &Runner, selected: Vec<Selected>, jobs: usize) -> Vec<CaseRep
                         Selected::Report(r) => *r,
                     };
                     if let Ok(mut r) = results.lock() {
+                        if progress {
+                            let outcome = if report.failed() { "FAILED" } else { "ok" };
+                            let mut err = std::io::stderr().lock();
+                            let _ = write!(
+                                err,
+                                "\r\x1b[K  [{}/{total}] {} {outcome}",
+                                r.len() + 1,
+                                report.name
+                            );
+                            let _ = err.flush();
+                        }
                         r.push((i, report));
                     }
                 }
             });
         }
     });
+    if progress {
+        eprint!("\r\x1b[K");
+    }
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()
