@@ -15,13 +15,10 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use mock_ra::FaultHost;
-use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const MOCK_RA: &str = env!("CARGO_BIN_EXE_mock-ra");
@@ -538,19 +535,7 @@ fn the_flags_the_files_use_are_the_binaries_own() {
 /// The compose command on loopback: the same flags, with the address, the
 /// ports and the state directory moved, and the ready line written where
 /// the compose file writes it.
-struct ComposeMock {
-    child: std::process::Child,
-    line: Value,
-}
-
-impl Drop for ComposeMock {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_compose_mock(state: &Path) -> ComposeMock {
+fn start_compose_mock(state: &Path) -> common::Served {
     let compose = yaml("docker-compose.yml");
     let script = mock_script(&compose);
     // `exec mock-ra serve "$$@" FLAGS > FILE`, no CASE: "$$@" is empty.
@@ -579,34 +564,9 @@ fn start_compose_mock(state: &Path) -> ComposeMock {
         };
         words[i] = moved;
     }
-    let mut child = Command::new(MOCK_RA)
-        .args(&words[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(line) if !line.is_empty() => line,
-        other => {
-            let _ = child.kill();
-            let mut err = String::new();
-            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-            panic!("{words:?}: no ready line ({other:?}); stderr:\n{err}");
-        }
-    };
-    std::fs::write(state.join("ready.json"), &line).unwrap();
-    ComposeMock {
-        child,
-        line: serde_json::from_str(&line).unwrap(),
-    }
+    let served = common::serve(&words[2..]);
+    std::fs::write(state.join("ready.json"), &served.text).unwrap();
+    served
 }
 
 #[test]

@@ -359,3 +359,51 @@ fn newest_mtime(path: &Path) -> Option<std::time::SystemTime> {
     }
     Some(newest)
 }
+
+/// A running `mock-ra serve`, killed when dropped (also when a test fails
+/// half way); `line` is its ready line, `text` that line as printed.
+pub struct Served {
+    pub child: std::process::Child,
+    pub line: Value,
+    pub text: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `mock-ra serve ARGS` (the built binary) and waits, 60 s at most,
+/// for its ready line; without one, the panic shows what it said on stderr.
+pub fn serve<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Served {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mock-ra"))
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let text = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(line) if !line.is_empty() => line,
+        other => {
+            let _ = child.kill();
+            let mut err = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("mock-ra serve {args:?}: no ready line ({other:?}); stderr:\n{err}");
+        }
+    };
+    let line: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    Served { child, line, text }
+}
