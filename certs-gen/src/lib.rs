@@ -29,8 +29,8 @@ pub use identity::Identity;
 pub use info::CertInfo;
 pub use names::PkiNames;
 pub use pki::{
-    Ca, ClientSpec, DEFAULT_CLIENT_LIFETIME, Pki, Revocation, RevocationReason, random_serial,
-    truncate_to_seconds,
+    Ca, ClientSpec, DEFAULT_CLIENT_LIFETIME, Pki, Revocation, RevocationReason, der_tlv,
+    random_serial, truncate_to_seconds,
 };
 pub use reltime::Offset;
 

@@ -453,7 +453,9 @@ fn aia_ca_issuers(uri: &str) -> CustomExtension {
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
 }
 
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+/// A DER TLV: `tag`, the definite length (short or long form), `content`.
+/// The one DER builder of the test PKI, for what rcgen does not write.
+pub fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = content.len();
     if len < 0x80 {

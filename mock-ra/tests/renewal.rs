@@ -823,29 +823,11 @@ async fn the_certificate_request_names_the_client_root_over_tls13_and_tls12() {
     }
 }
 
-/// A DER TLV with a definite length.
-fn der(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = body.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(body);
-    out
-}
-
 /// A PKCS#10 request for `subject_der` with an RSA-1024 key, built and
 /// signed with the openssl CLI (a second implementation; aws-lc refuses to
 /// sign with so small a key).
 fn rsa1024_csr(subject_der: &[u8]) -> String {
+    use certs_gen::der_tlv as der;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.pem");
     let run = |args: &[&str]| {
