@@ -15,22 +15,29 @@ fn pki() -> &'static (Pki, OffsetDateTime) {
     })
 }
 
+/// Issues a client certificate ending `end_secs` after `now` that lived
+/// `life_secs`, and reads it back (x509-cert, not rcgen).
+fn issue(pki: &Pki, now: OffsetDateTime, end_secs: i64, life_secs: i64) -> (ClientSpec, CertInfo) {
+    let not_after = now + Duration::seconds(end_secs);
+    let spec = ClientSpec {
+        common_name: "prop".into(),
+        organization: None,
+        not_before: not_after - Duration::seconds(life_secs),
+        not_after,
+        key_type: None,
+        serial: None,
+    };
+    let id = pki.issue_client(&spec).unwrap();
+    let info = CertInfo::from_der(&id.cert).unwrap();
+    (spec, info)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn validity_round_trips(end_secs in -40_000_000i64..40_000_000, life_secs in 1i64..80_000_000) {
         let (pki, now) = pki();
-        let not_after = *now + Duration::seconds(end_secs);
-        let spec = ClientSpec {
-            common_name: "prop".into(),
-            organization: None,
-            not_before: not_after - Duration::seconds(life_secs),
-            not_after,
-            key_type: None,
-            serial: None,
-        };
-        let id = pki.issue_client(&spec).unwrap();
-        let info = CertInfo::from_der(&id.cert).unwrap();
+        let (spec, info) = issue(pki, *now, end_secs, life_secs);
         prop_assert_eq!(info.not_before, spec.not_before);
         prop_assert_eq!(info.not_after, spec.not_after);
         prop_assert_eq!(info.issuer, "CN=CertRenew Test Client CA 1,O=CertRenew Test PKI,C=JP");
@@ -47,17 +54,7 @@ proptest! {
     ) {
         let now = OffsetDateTime::from_unix_timestamp(now_secs).unwrap();
         let pki = Pki::generate(KeyType::P256, now).unwrap();
-        let not_after = now + Duration::seconds(end_secs);
-        let spec = ClientSpec {
-            common_name: "range".into(),
-            organization: None,
-            not_before: not_after - Duration::seconds(life_secs),
-            not_after,
-            key_type: None,
-            serial: None,
-        };
-        let id = pki.issue_client(&spec).unwrap();
-        let info = CertInfo::from_der(&id.cert).unwrap();
+        let (spec, info) = issue(&pki, now, end_secs, life_secs);
         prop_assert_eq!(info.not_before, spec.not_before);
         prop_assert_eq!(info.not_after, spec.not_after);
     }
