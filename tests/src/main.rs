@@ -141,14 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             let selected = select(&cases)?;
             let runner = Runner::locate()?;
-            let jobs = jobs
-                .or_else(|| {
-                    std::thread::available_parallelism()
-                        .ok()
-                        .map(|n| n.get() * 2)
-                })
-                .unwrap_or(2)
-                .max(1);
+            let jobs = jobs_or(jobs, 2);
             eprintln!(
                 "harness: {} cases, {jobs} at a time, certrenew = {}",
                 selected.len(),
@@ -231,14 +224,7 @@ fn matrix(
     }
     let started = Instant::now();
     let runner = Runner::locate()?;
-    let jobs = jobs
-        .or_else(|| {
-            std::thread::available_parallelism()
-                .ok()
-                .map(|n| n.get() * 4)
-        })
-        .unwrap_or(8)
-        .max(1);
+    let jobs = jobs_or(jobs, 4);
     eprintln!(
         "harness: fault matrix, {} cells, {jobs} at a time, certrenew = {}",
         cells.len(),
@@ -399,6 +385,13 @@ fn pending_report(case: &Case, reason: &str) -> CaseReport {
 }
 
 /// Runs cases on `jobs` threads; reports come back in catalogue order.
+/// `--jobs`, or `per_cpu` x the CPUs (waiting on timeouts is most of a
+/// case's time), at least one.
+fn jobs_or(jobs: Option<usize>, per_cpu: usize) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()) * per_cpu)
+        .max(1)
+}
+
 /// Runs the cases `jobs` at a time. On a terminal, a progress line on
 /// stderr says how many are done and which finished last (nothing is added
 /// to logs that are not a terminal).
