@@ -53,8 +53,7 @@ pub(crate) async fn connection(
         // The client went away before asking anything, or never finished.
         Ok(Ok(Ok(None)) | Err(_)) | Err(_) => return,
         Ok(Ok(Err(why))) => {
-            record(&shared, "-", "-", Some(400), Cause::BadRequest, None);
-            let _ = answer(&mut client, 400, "Bad Request", &[], &plain_page(400, why)).await;
+            reject(&shared, &mut client, "-", "-", 400, why).await;
             return;
         }
     };
@@ -65,31 +64,15 @@ pub(crate) async fn connection(
         match split_absolute(&head.target) {
             Some((authority, path)) => (authority, Some(path)),
             None => {
-                record(
-                    &shared,
-                    &head.method,
-                    &head.target,
-                    Some(400),
-                    Cause::BadRequest,
-                    None,
-                );
-                let body = plain_page(400, "expected CONNECT or an absolute http:// URL");
-                let _ = answer(&mut client, 400, "Bad Request", &[], &body).await;
+                let why = "expected CONNECT or an absolute http:// URL";
+                reject(&shared, &mut client, &head.method, &head.target, 400, why).await;
                 return;
             }
         }
     };
     let Some((host, addr)) = route(&authority, connect, &targets) else {
-        record(
-            &shared,
-            &head.method,
-            &head.target,
-            Some(502),
-            Cause::ProxyBadGateway,
-            None,
-        );
-        let body = plain_page(502, &format!("unknown host {authority}"));
-        let _ = answer(&mut client, 502, "Bad Gateway", &[], &body).await;
+        let why = format!("unknown host {authority}");
+        reject(&shared, &mut client, &head.method, &head.target, 502, &why).await;
         return;
     };
     if let Some(fault) = shared.faults.on_proxy(host, path.as_deref()) {
@@ -134,16 +117,8 @@ pub(crate) async fn connection(
     let upstream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
         Ok(Ok(s)) => s,
         _ => {
-            record(
-                &shared,
-                &head.method,
-                &head.target,
-                Some(502),
-                Cause::ProxyBadGateway,
-                None,
-            );
-            let body = plain_page(502, &format!("{authority} did not answer"));
-            let _ = answer(&mut client, 502, "Bad Gateway", &[], &body).await;
+            let why = format!("{authority} did not answer");
+            reject(&shared, &mut client, &head.method, &head.target, 502, &why).await;
             return;
         }
     };
@@ -305,6 +280,26 @@ async fn answer(
     out.push_str(body);
     client.write_all(out.as_bytes()).await?;
     client.shutdown().await
+}
+
+/// A request the proxy cannot carry: 400 (not a proxy request) or 502 (no
+/// such host, or it did not answer), journaled and answered with a plain
+/// page.
+async fn reject(
+    shared: &Shared,
+    client: &mut TcpStream,
+    method: &str,
+    target: &str,
+    status: u16,
+    why: &str,
+) {
+    let (reason, cause) = if status == 400 {
+        ("Bad Request", Cause::BadRequest)
+    } else {
+        ("Bad Gateway", Cause::ProxyBadGateway)
+    };
+    record(shared, method, target, Some(status), cause, None);
+    let _ = answer(client, status, reason, &[], &plain_page(status, why)).await;
 }
 
 fn plain_page(status: u16, text: &str) -> String {
