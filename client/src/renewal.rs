@@ -430,17 +430,22 @@ async fn post_json<T: DeserializeOwned>(
     body: Vec<u8>,
     expected: u16,
 ) -> Result<T, Error> {
-    let resp = client
-        .post(url.clone())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json")
-        .body(body)
+    let resp = json_post(client, url, body)
         .send()
         .await
         .map_err(|e| net.classify(url, &e))?;
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.map_err(|e| net.classify(url, &e))?;
     interpret(net, url, status, &bytes, expected)
+}
+
+/// A POST of a JSON body that asks for JSON back (protocol 2.3, 2.4).
+fn json_post(client: &reqwest::Client, url: &Url, body: Vec<u8>) -> reqwest::RequestBuilder {
+    client
+        .post(url.clone())
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json")
+        .body(body)
 }
 
 /// The one-shot issuance (2.4), never retried. When the request may have
@@ -454,22 +459,15 @@ async fn post_issuance(
     url: &Url,
     body: Vec<u8>,
 ) -> Result<CertificateResponse, Error> {
-    let resp = client
-        .post(url.clone())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "application/json")
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| {
-            let err = net.classify(url, &e);
-            // Not connected, or the handshake failed: nothing reached the RA.
-            if e.is_connect() || net::find_rustls_error(&e).is_some() {
-                Error::Net(err)
-            } else {
-                Error::AnswerLost(err)
-            }
-        })?;
+    let resp = json_post(client, url, body).send().await.map_err(|e| {
+        let err = net.classify(url, &e);
+        // Not connected, or the handshake failed: nothing reached the RA.
+        if e.is_connect() || net::find_rustls_error(&e).is_some() {
+            Error::Net(err)
+        } else {
+            Error::AnswerLost(err)
+        }
+    })?;
     let status = resp.status().as_u16();
     let bytes = match resp.bytes().await {
         Ok(b) => b,
