@@ -104,6 +104,8 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         )
         .route("/faults/{name}", get(get_fault).delete(remove_fault))
         .route("/reset", post(reset))
+        .route("/ready", get(crate::console::ready))
+        .route("/fault-kinds", get(crate::console::fault_kinds))
         .fallback(|| async { AdminError::NotFound("no such admin route".into()) })
         .method_not_allowed_fallback(|| async {
             let class = Class::MethodNotAllowed;
@@ -122,6 +124,9 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
             require_token,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        // The console's page and script hold no data: served without the
+        // token, they only ask for it (console.rs).
+        .merge(crate::console::assets())
         .with_state(shared.clone());
     crate::serve::journaled(router, shared, Role::Admin)
 }
@@ -147,7 +152,7 @@ async fn require_token(
     }
 }
 
-fn ok<T: Serialize>(status: StatusCode, body: &T, account: Option<String>) -> Response {
+pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T, account: Option<String>) -> Response {
     let mut r = (status, Json(body)).into_response();
     r.extensions_mut()
         .insert(Outcome::ok(Cause::AdminOk, account));

@@ -20,6 +20,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod clock;
+pub mod console;
 mod error;
 pub mod faults;
 pub mod issuance;

@@ -282,6 +282,7 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             .unwrap_or_default(),
     });
     let line = ReadyLine::new(&mock, &files, demo, started.elapsed().as_millis());
+    mock.publish_ready(&line);
     // One write of the whole line: a reader of a redirected stdout (the
     // compose health check) sees all of it or nothing.
     {

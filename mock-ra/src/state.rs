@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub journal: Journal,
     pub admin_token: String,
     pub faults: Faults,
+    /// The ready line, for the console's client commands (console.rs).
+    pub console: crate::console::Published,
     fault_tls: OnceLock<Result<FaultTls, String>>,
     state: Mutex<State>,
     initial: State,
@@ -139,6 +141,7 @@ impl Shared {
             journal: Journal::default(),
             admin_token,
             faults,
+            console: Default::default(),
             fault_tls: OnceLock::new(),
             initial: state.clone(),
             state: Mutex::new(state),
