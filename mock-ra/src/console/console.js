@@ -475,7 +475,8 @@
     } catch (e) { /* labels stay as written in the page */ }
     let saved = null;
     try { saved = localStorage.getItem(LANG_KEY); } catch (e) { saved = null; }
-    lang = saved === "en" || saved === "ja" ? saved : (navigator.language || "ja").startsWith("ja") ? "ja" : "en";
+    // Japanese, the manual's language, unless English was picked in this browser.
+    lang = saved === "en" ? "en" : "ja";
     applyLang();
     for (const b of document.querySelectorAll("[data-lang-toggle]")) b.addEventListener("click", toggleLang);
     $("login-form").addEventListener("submit", (ev) => {
