@@ -705,7 +705,7 @@ fn browse(bin: &Path) {
     // Accounts: acme renewed (two certificates, order fetched), bob locked.
     b.wait(
         "acme renewed",
-        "document.querySelector('tr[data-account=acme] td.order').textContent.includes('fetched')",
+        "document.querySelector('tr[data-account=acme] td.order .badge').textContent === 'fetched'",
     );
     b.wait(
         "bob locked",
@@ -862,7 +862,11 @@ fn browse(bin: &Path) {
     b.wait("the fault gone", "!document.querySelector('#faults tr[data-fault=crl-down]')");
     assert!(mock.faults().faults.is_empty());
     b.eval("document.getElementById('reset').click(); document.getElementById('reset').click()");
-    b.wait("acme back to its start", "location.hash = '#accounts', document.querySelector('tr[data-account=acme] td.order') && !document.querySelector('tr[data-account=acme] td.order').textContent.includes('fetched')");
+    b.eval("location.hash = '#accounts'");
+    b.wait(
+        "acme back to its start",
+        "document.querySelector('tr[data-account=acme] td.order .badge')?.textContent === 'ready'",
+    );
     assert!(!mock.account("bob").unwrap().locked, "the reset reached the mock");
 
     // Forgetting the token: back to the prompt, nothing kept, nothing shown.
