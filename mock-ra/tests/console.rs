@@ -25,7 +25,8 @@ use mock_ra::ready::{ReadyLine, write_state_dir};
 use mock_ra::{FaultHost, FaultKind, FaultSpec, MockRa};
 use serde_json::{Value, json};
 
-const INSTALL: &str = "apt-get update && apt-get install -y chromium (Debian's chromium; .ci/run does this)";
+const INSTALL: &str =
+    "apt-get update && apt-get install -y chromium (Debian's chromium; .ci/run does this)";
 
 /// The markup a journal entry's path carries: were it parsed, the page
 /// would get a script and an image whose error handler runs.
@@ -105,7 +106,11 @@ expires = "-5d"
 /// as `mock-ra serve` does.
 fn start(rt: &tokio::runtime::Runtime, dir: &Path) -> MockRa {
     let mock = rt
-        .block_on(MockRa::builder(world()).admin_token("console-test-token").start())
+        .block_on(
+            MockRa::builder(world())
+                .admin_token("console-test-token")
+                .start(),
+        )
         .unwrap();
     let files = write_state_dir(&mock, dir).unwrap();
     let line = ReadyLine::new(&mock, &files, None, 0);
@@ -160,7 +165,10 @@ fn without_the_token_every_admin_call_is_401() {
     for auth in [None, Some("Bearer wrong-token"), Some("console-test-token")] {
         for (method, path) in ROUTES {
             let mut req = c
-                .request(method.parse().unwrap(), format!("{}{path}", mock.urls().admin))
+                .request(
+                    method.parse().unwrap(),
+                    format!("{}{path}", mock.urls().admin),
+                )
                 .json(&body);
             if let Some(a) = auth {
                 req = req.header("Authorization", a);
@@ -181,7 +189,12 @@ fn without_the_token_every_admin_call_is_401() {
         .unwrap();
     assert_eq!(page.status(), 200);
     let text = rt.block_on(page.text()).unwrap();
-    for secret in ["console-test-token", "acme", "Acme-2026-pass", &mock.client_root_sha1()] {
+    for secret in [
+        "console-test-token",
+        "acme",
+        "Acme-2026-pass",
+        &mock.client_root_sha1(),
+    ] {
         assert!(!text.contains(secret), "the page holds no data ({secret})");
     }
 }
@@ -206,7 +219,10 @@ fn assets_carry_a_strict_policy_and_no_inline_script() {
         let r = get(path);
         assert_eq!(r.status(), 200, "{path}");
         let h = r.headers();
-        assert!(h["content-type"].to_str().unwrap().starts_with(kind), "{path}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(kind),
+            "{path}"
+        );
         assert_eq!(
             h["content-security-policy"],
             mock_ra::console::CONTENT_SECURITY_POLICY
@@ -226,9 +242,19 @@ fn assets_carry_a_strict_policy_and_no_inline_script() {
     }
     assert!(!regex_like_handler(&page), "an on... handler attribute");
     assert!(!page.contains("style="), "inline style");
-    assert!(!page.contains("http://") && !page.contains("https://"), "no CDN");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no CDN"
+    );
     let script = rt.block_on(get("/console/console.js").text()).unwrap();
-    for banned in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "cookie"] {
+    for banned in [
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+        "eval(",
+        "cookie",
+    ] {
         assert!(!script.contains(banned), "console.js uses {banned}");
     }
 }
@@ -236,7 +262,12 @@ fn assets_carry_a_strict_policy_and_no_inline_script() {
 /// Whether the page has an `onXXX=` attribute.
 fn regex_like_handler(page: &str) -> bool {
     page.split(|c: char| c.is_whitespace()).any(|w| {
-        w.starts_with("on") && w.contains('=') && w[2..].chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        w.starts_with("on")
+            && w.contains('=')
+            && w[2..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
     })
 }
 
@@ -301,12 +332,18 @@ fn ready_and_fault_kinds_in_the_admin_api() {
     let bare = rt.block_on(MockRa::start(world())).unwrap();
     let (status, body) = get(&bare, "/ready");
     assert_eq!(status, 404);
-    assert!(body["detail"].as_str().unwrap().contains("no ready line"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("no ready line"),
+        "{body}"
+    );
 
     let mock = start(&rt, dir.path());
     let (status, ready) = get(&mock, "/ready");
     assert_eq!(status, 200, "{ready}");
-    assert!(!ready.to_string().contains("console-test-token"), "no token");
+    assert!(
+        !ready.to_string().contains("console-test-token"),
+        "no token"
+    );
     let args: Vec<&str> = ready["certrenew_args"]
         .as_array()
         .unwrap()
@@ -318,14 +355,23 @@ fn ready_and_fault_kinds_in_the_admin_api() {
     mock.advance_clock(time::Duration::days(3)).unwrap();
     let (_, ready) = get(&mock, "/ready");
     let later = mock_ra::rfc3339(mock.now());
-    assert!(ready.to_string().contains(&later), "--danger-now follows the clock");
+    assert!(
+        ready.to_string().contains(&later),
+        "--danger-now follows the clock"
+    );
     assert!(!ready.to_string().contains(&now));
     let commands = ready["commands"].as_array().unwrap();
-    let whats: Vec<&str> = commands.iter().map(|c| c["what"].as_str().unwrap()).collect();
+    let whats: Vec<&str> = commands
+        .iter()
+        .map(|c| c["what"].as_str().unwrap())
+        .collect();
     assert_eq!(whats, ["import", "import", "list", "renew", "verify"]);
     let import = commands[0]["text"].as_str().unwrap();
     let cert = dir.path().join("identities/acme/cert.pem");
-    assert!(import.contains(&format!("--cert {}", cert.display())), "{import}");
+    assert!(
+        import.contains(&format!("--cert {}", cert.display())),
+        "{import}"
+    );
     assert!(import.contains("--connect-to webra2.secomtrust.net:443:127.0.0.1:"));
     // No customer password: this is not the demo world.
     let all = ready.to_string();
@@ -337,9 +383,15 @@ fn ready_and_fault_kinds_in_the_admin_api() {
     let kinds = kinds.as_array().unwrap();
     assert_eq!(kinds.len(), FaultKind::ALL.len());
     let status_kind = kinds.iter().find(|k| k["kind"] == "status").unwrap();
-    assert_eq!(status_kind["params"][0], json!({ "key": "status", "required": true }));
+    assert_eq!(
+        status_kind["params"][0],
+        json!({ "key": "status", "required": true })
+    );
     assert_eq!(status_kind["hosts"].as_array().unwrap().len(), 4);
-    let lost = kinds.iter().find(|k| k["kind"] == "commit_then_lose").unwrap();
+    let lost = kinds
+        .iter()
+        .find(|k| k["kind"] == "commit_then_lose")
+        .unwrap();
     assert_eq!(lost["hosts"], json!(["webra2"]));
 }
 
@@ -462,10 +514,10 @@ impl Browser {
                 }
                 while let Some(end) = buf.iter().position(|&b| b == 0) {
                     let message: Vec<u8> = buf.drain(..=end).collect();
-                    if let Ok(v) = serde_json::from_slice::<Value>(&message[..end]) {
-                        if tx.send(v).is_err() {
-                            return;
-                        }
+                    if let Ok(v) = serde_json::from_slice::<Value>(&message[..end])
+                        && tx.send(v).is_err()
+                    {
+                        return;
                     }
                 }
             }
@@ -637,14 +689,20 @@ fn browse(bin: &Path) {
 
     // Without the token: the prompt, and nothing else.
     b.navigate(&console);
-    b.wait("the texts", "document.querySelector('[data-t=token_label]').textContent === '管理トークン'");
+    b.wait(
+        "the texts",
+        "document.querySelector('[data-t=token_label]').textContent === '管理トークン'",
+    );
     let before = b.eval(
         "({ login: !document.getElementById('login').hidden,
             app: document.getElementById('app').hidden,
             rows: document.querySelectorAll('tbody tr').length,
             visible: document.getElementById('app').checkVisibility() })",
     );
-    assert_eq!(before, json!({ "login": true, "app": true, "rows": 0, "visible": false }));
+    assert_eq!(
+        before,
+        json!({ "login": true, "app": true, "rows": 0, "visible": false })
+    );
     b.screenshot("prompt");
     // The page's own requests without a token are refused too.
     let statuses = b.eval(&format!(
@@ -659,7 +717,10 @@ fn browse(bin: &Path) {
     b.eval("document.getElementById('token').focus()");
     b.call("Input.insertText", json!({ "text": "not-the-token" }));
     b.eval("document.getElementById('login-button').click()");
-    b.wait("the refusal", "document.getElementById('login-error').textContent.includes('401')");
+    b.wait(
+        "the refusal",
+        "document.getElementById('login-error').textContent.includes('401')",
+    );
     assert_eq!(
         b.eval("[document.getElementById('app').hidden, sessionStorage.length]"),
         json!([true, 0])
@@ -676,7 +737,10 @@ fn browse(bin: &Path) {
              cookie: document.cookie, url: location.href.includes({t}) }})",
         t = js(&token)
     ));
-    assert_eq!(kept, json!({ "session": true, "local": false, "cookie": "", "url": false }));
+    assert_eq!(
+        kept,
+        json!({ "session": true, "local": false, "cookie": "", "url": false })
+    );
 
     // A renewal (acme), a lock (bob: three wrong passwords, then the right one).
     let acme = mock.identity("acme").unwrap();
@@ -729,7 +793,10 @@ fn browse(bin: &Path) {
 
     // A fault, added through the console's form, then met by a request.
     b.eval("location.hash = '#faults'");
-    b.wait("the fault form", "document.querySelectorAll('#fault-kind option').length > 3");
+    b.wait(
+        "the fault form",
+        "document.querySelectorAll('#fault-kind option').length > 3",
+    );
     b.eval(
         "(() => { const h = document.getElementById('fault-host'); h.value = 'repo1'; h.dispatchEvent(new Event('change'));
                   const k = document.getElementById('fault-kind'); k.value = 'status'; k.dispatchEvent(new Event('change'));
@@ -738,7 +805,10 @@ fn browse(bin: &Path) {
                   document.getElementById('fault-name').value = 'crl-down';
                   document.querySelector('#fault-form button[type=submit]').click(); })()",
     );
-    b.wait("the fault in force", "!!document.querySelector('#faults tr[data-fault=crl-down]')");
+    b.wait(
+        "the fault in force",
+        "!!document.querySelector('#faults tr[data-fault=crl-down]')",
+    );
     let faults = mock.faults();
     assert_eq!(faults.faults.len(), 1);
     assert_eq!(faults.faults[0].spec.status, Some(503));
@@ -778,22 +848,38 @@ fn browse(bin: &Path) {
                     csp: window.__csp }; })()",
     );
     let seqs: Vec<u64> = serde_json::from_value(journal["seqs"].clone()).unwrap();
-    assert!(seqs.windows(2).all(|w| w[0] > w[1]), "newest first: {seqs:?}");
-    assert_eq!(journal["roles"], json!(["proxy", "repo1", "webra2"]), "admin's own calls hidden by default");
+    assert!(
+        seqs.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seqs:?}"
+    );
+    assert_eq!(
+        journal["roles"],
+        json!(["proxy", "repo1", "webra2"]),
+        "admin's own calls hidden by default"
+    );
     assert_eq!(journal["issued"], json!(["acme"]));
     assert_eq!(
         journal["locked"],
-        json!([["bob", "550:証明書ファイルは取得できませんでした。認証に失敗しました。"]])
+        json!([[
+            "bob",
+            "550:証明書ファイルは取得できませんでした。認証に失敗しました。"
+        ]])
     );
     assert_eq!(journal["wrong"], json!(3));
     assert_eq!(journal["fault"], json!([["crl-down", "503"]]));
     assert!(
-        journal["certificate"][0].as_str().unwrap().contains("ACME Trading acme"),
+        journal["certificate"][0]
+            .as_str()
+            .unwrap()
+            .contains("ACME Trading acme"),
         "{journal}"
     );
     let markup = format!("http://elsewhere.invalid/{MARKUP}");
     assert!(
-        journal["paths"].as_array().unwrap().contains(&json!(markup)),
+        journal["paths"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(markup)),
         "the markup shows as text: {}",
         journal["paths"]
     );
@@ -810,17 +896,34 @@ fn browse(bin: &Path) {
             id = js(id), value = js(value), cell = js(cell)
         ))
     };
-    assert_eq!(only(&mut b, "filter-account", "bob", "td.account"), json!(["bob"]));
-    assert_eq!(only(&mut b, "filter-account", "", "td.account").as_array().unwrap().len() > 1, true);
-    assert_eq!(only(&mut b, "filter-role", "repo1", "td:nth-child(3)"), json!(["repo1"]));
-    assert_eq!(only(&mut b, "filter-role", "admin", "td:nth-child(3)"), json!(["admin"]));
+    assert_eq!(
+        only(&mut b, "filter-account", "bob", "td.account"),
+        json!(["bob"])
+    );
+    let accounts_all = only(&mut b, "filter-account", "", "td.account");
+    assert!(accounts_all.as_array().unwrap().len() > 1, "{accounts_all}");
+    assert_eq!(
+        only(&mut b, "filter-role", "repo1", "td:nth-child(3)"),
+        json!(["repo1"])
+    );
+    assert_eq!(
+        only(&mut b, "filter-role", "admin", "td:nth-child(3)"),
+        json!(["admin"])
+    );
     only(&mut b, "filter-role", "-admin", "td:nth-child(3)");
-    assert_eq!(only(&mut b, "filter-cause", "wrong_password", "td.cause"), json!(["wrong_password"]));
+    assert_eq!(
+        only(&mut b, "filter-cause", "wrong_password", "td.cause"),
+        json!(["wrong_password"])
+    );
     only(&mut b, "filter-cause", "", "td.cause");
 
     // Live: a new request shows up without a reload, on top.
     let r = rt
-        .block_on(common::client(&mock, None).get(common::repository(&mock, "/")).send())
+        .block_on(
+            common::client(&mock, None)
+                .get(common::repository(&mock, "/"))
+                .send(),
+        )
         .unwrap();
     let _ = r.status();
     b.wait(
@@ -830,9 +933,15 @@ fn browse(bin: &Path) {
 
     // English.
     b.eval("document.querySelector('header [data-lang-toggle]').click()");
-    b.wait("English labels", "document.querySelector('nav [data-view=accounts]').textContent === 'Accounts'");
+    b.wait(
+        "English labels",
+        "document.querySelector('nav [data-view=accounts]').textContent === 'Accounts'",
+    );
     let en = b.eval("Array.from(document.querySelectorAll('#journal td.class .customer')).map(x => x.textContent)[0]");
-    assert_eq!(en, json!("550: the certificate file could not be obtained: authentication failed"));
+    assert_eq!(
+        en,
+        json!("550: the certificate file could not be obtained: authentication failed")
+    );
 
     // The clock: advance one day through the console.
     let then = mock.now();
@@ -840,7 +949,10 @@ fn browse(bin: &Path) {
     b.eval("document.getElementById('clock-advance-value').value = '+1d'; document.querySelector('#clock-advance button').click()");
     b.wait(
         "the clock moved",
-        &format!("document.getElementById('clock-big').textContent === {}", js(&mock_ra::rfc3339(then + time::Duration::days(1)))),
+        &format!(
+            "document.getElementById('clock-big').textContent === {}",
+            js(&mock_ra::rfc3339(then + time::Duration::days(1)))
+        ),
     );
     assert_eq!(mock.now(), then + time::Duration::days(1));
 
@@ -851,15 +963,27 @@ fn browse(bin: &Path) {
         "Array.from(document.querySelectorAll('#commands pre')).map(p => p.textContent).join('\\n')",
     );
     let commands = commands.as_str().unwrap();
-    assert!(commands.contains("import --cert") && commands.contains("renew --password-stdin"), "{commands}");
-    assert!(commands.contains(&mock_ra::rfc3339(mock.now())), "--danger-now at the virtual now");
+    assert!(
+        commands.contains("import --cert") && commands.contains("renew --password-stdin"),
+        "{commands}"
+    );
+    assert!(
+        commands.contains(&mock_ra::rfc3339(mock.now())),
+        "--danger-now at the virtual now"
+    );
     b.screenshot("client");
 
     // Remove the fault from the console, then reset.
     b.eval("location.hash = '#faults'");
-    b.wait("the faults view", "!!document.querySelector('#faults tr[data-fault=crl-down] button')");
+    b.wait(
+        "the faults view",
+        "!!document.querySelector('#faults tr[data-fault=crl-down] button')",
+    );
     b.eval("document.querySelector('#faults tr[data-fault=crl-down] button').click()");
-    b.wait("the fault gone", "!document.querySelector('#faults tr[data-fault=crl-down]')");
+    b.wait(
+        "the fault gone",
+        "!document.querySelector('#faults tr[data-fault=crl-down]')",
+    );
     assert!(mock.faults().faults.is_empty());
     b.eval("document.getElementById('reset').click(); document.getElementById('reset').click()");
     b.eval("location.hash = '#accounts'");
@@ -867,7 +991,10 @@ fn browse(bin: &Path) {
         "acme back to its start",
         "document.querySelector('tr[data-account=acme] td.order .badge')?.textContent === 'ready'",
     );
-    assert!(!mock.account("bob").unwrap().locked, "the reset reached the mock");
+    assert!(
+        !mock.account("bob").unwrap().locked,
+        "the reset reached the mock"
+    );
 
     // Forgetting the token: back to the prompt, nothing kept, nothing shown.
     b.eval("document.getElementById('logout').click()");
@@ -875,7 +1002,10 @@ fn browse(bin: &Path) {
         "({ login: !document.getElementById('login').hidden, app: document.getElementById('app').hidden,
             rows: document.querySelectorAll('tbody tr').length, kept: sessionStorage.length })",
     );
-    assert_eq!(after, json!({ "login": true, "app": true, "rows": 0, "kept": 0 }));
+    assert_eq!(
+        after,
+        json!({ "login": true, "app": true, "rows": 0, "kept": 0 })
+    );
     drop(b);
     rt.block_on(mock.shutdown());
 }

@@ -149,6 +149,7 @@
 
   function select(name) {
     if (!["accounts", "journal", "faults", "clock", "client"].includes(name)) name = "accounts";
+    if (view !== name) show("");
     view = name;
     for (const s of document.querySelectorAll(".view")) s.hidden = s.id !== "view-" + name;
     for (const b of document.querySelectorAll("nav button")) {
@@ -406,6 +407,7 @@
       const added = await api("POST", "/faults", spec);
       show(t("fault_added") + " " + added.name);
       $("fault-name").value = "";
+      fillParams();
     });
   }
 
