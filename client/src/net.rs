@@ -57,7 +57,7 @@ pub enum NetErrorKind {
     #[error("TLS failed: {detail}")]
     Tls {
         /// rustls' own error, as found in the request error's sources.
-        error: rustls::Error,
+        error: Box<rustls::Error>,
         /// The whole request error, `: `-separated.
         detail: String,
     },
@@ -629,7 +629,7 @@ pub fn classify(e: &reqwest::Error) -> NetErrorKind {
         }
     } else if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
         NetErrorKind::Timeout(text)
-    } else if let Some(error) = find_rustls_error(e) {
+    } else if let Some(error) = find_rustls_error(e).map(Box::new) {
         NetErrorKind::Tls {
             error,
             detail: text,
