@@ -283,7 +283,7 @@ impl Browser {
             (Err(NotConfirmed::Unreachable(e)), Some(why))
                 if matches!(
                     e.kind,
-                    NetErrorKind::Tls(_) | NetErrorKind::Connect(_) | NetErrorKind::Dropped(_)
+                    NetErrorKind::Tls { .. } | NetErrorKind::Connect(_) | NetErrorKind::Dropped(_)
                 ) =>
             {
                 Err(NotConfirmed::NoIdentity {

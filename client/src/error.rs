@@ -338,7 +338,7 @@ pub fn failure_name(kind: &NetErrorKind) -> &'static str {
     match kind {
         NetErrorKind::Connect(_) | NetErrorKind::Unresolved { .. } => "connect",
         NetErrorKind::Timeout(_) => "timeout",
-        NetErrorKind::Tls(_) => "tls",
+        NetErrorKind::Tls { .. } => "tls",
         NetErrorKind::Status(_) => "status",
         NetErrorKind::Body(_) => "body",
         NetErrorKind::Dropped(_) => "dropped",
@@ -365,7 +365,7 @@ fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
             .render(lang),
         );
     }
-    if let NetErrorKind::Tls(_) = e.kind {
+    if let NetErrorKind::Tls { .. } = e.kind {
         o = o.line(Text::Interception.render(lang));
     }
     if e.host == crate::net::WEBRA1_HOST {

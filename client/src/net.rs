@@ -36,7 +36,7 @@ pub struct NetError {
 }
 
 /// How a request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NetErrorKind {
     /// No connection (refused, unreachable).
     #[error("could not connect: {0}")]
@@ -54,8 +54,13 @@ pub enum NetErrorKind {
     #[error("timed out: {0}")]
     Timeout(String),
     /// TLS failed (server certificate not trusted, alert received, ...).
-    #[error("TLS failed: {0}")]
-    Tls(String),
+    #[error("TLS failed: {detail}")]
+    Tls {
+        /// rustls' own error, as found in the request error's sources.
+        error: Box<rustls::Error>,
+        /// The whole request error, `: `-separated.
+        detail: String,
+    },
     /// An HTTP status the protocol does not expect here.
     #[error("unexpected HTTP status {0}")]
     Status(u16),
@@ -582,7 +587,9 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     s
 }
 
-/// The rustls error somewhere in `e`'s sources, if any.
+/// The rustls error somewhere in `e`'s sources, if any. An `io::Error`
+/// (tokio-rustls wraps rustls' error in one) is looked into: its
+/// `source()` skips the error it wraps, `get_ref()` does not.
 pub fn find_rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
@@ -591,9 +598,9 @@ pub fn find_rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+            && let Some(r) = find_rustls_error(inner)
         {
-            return Some(r.clone());
+            return Some(r);
         }
         cur = err.source();
     }
@@ -622,13 +629,11 @@ pub fn classify(e: &reqwest::Error) -> NetErrorKind {
         }
     } else if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
         NetErrorKind::Timeout(text)
-    } else if find_rustls_error(e).is_some()
-        // The connector boxes its cause out of reach of a downcast; rustls'
-        // own words still say what it was.
-        || text.contains("invalid peer certificate")
-        || text.contains("received fatal alert")
-    {
-        NetErrorKind::Tls(text)
+    } else if let Some(error) = find_rustls_error(e).map(Box::new) {
+        NetErrorKind::Tls {
+            error,
+            detail: text,
+        }
     } else if e.is_connect() {
         NetErrorKind::Connect(text)
     } else if e.is_body() || e.is_decode() {

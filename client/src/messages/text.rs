@@ -727,7 +727,7 @@ fn net_ja(n: &NetError) -> String {
             format!("{target} に接続できませんでした (接続先の名前 {name} を解決できません)。")
         }
         NetErrorKind::Timeout(_) => format!("{target} から時間内に応答がありませんでした。"),
-        NetErrorKind::Tls(_) => {
+        NetErrorKind::Tls { .. } => {
             format!("{target} との暗号化通信 (TLS) を確立できませんでした。")
         }
         NetErrorKind::Status(s) => {
@@ -746,7 +746,7 @@ fn net_kind_short_ja(kind: &NetErrorKind) -> String {
         NetErrorKind::Connect(_) => "接続できません".into(),
         NetErrorKind::Unresolved { name, .. } => format!("名前 {name} を解決できません"),
         NetErrorKind::Timeout(_) => "時間内に応答がありません".into(),
-        NetErrorKind::Tls(_) => "暗号化通信 (TLS) を確立できません".into(),
+        NetErrorKind::Tls { .. } => "暗号化通信 (TLS) を確立できません".into(),
         NetErrorKind::Status(s) => format!("想定外の応答 (HTTP {s})"),
         NetErrorKind::Body(_) => "応答の内容を読み取れません".into(),
         NetErrorKind::Dropped(_) => "応答の途中で接続が切れました".into(),

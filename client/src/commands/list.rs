@@ -1,0 +1,94 @@
+//! `list`: the selection dialog's candidates (D4.2), and with
+//! `--excluded` the identities left out and why.
+
+use super::{clock, identity_json, net_config, open_store};
+use crate::cli::{Global, ListArgs};
+use crate::clock::rfc3339;
+use crate::env::Environment;
+use crate::error::Error;
+use crate::messages::{Outcome, Success, Text};
+use crate::net::Net;
+use crate::prompt::NoQuestions;
+use crate::selection::{self, CaNames, Choice, Ineligible};
+use crate::store::{Access, StoredIdentity};
+
+pub async fn run(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let store = open_store(g, env, Access::Read)?;
+    let names = if a.offline {
+        CaNames::any()
+    } else {
+        let net = Net::new(net_config(g, env)?)?;
+        crate::access::probe_webra2(&net).await?
+    };
+    let (ids, bad) = store.identities()?;
+    let now = clock(g).now();
+    let excluded: Vec<(&StoredIdentity, Ineligible)> = ids
+        .iter()
+        .filter_map(|id| selection::check(id, &names, now).err().map(|why| (id, why)))
+        .collect();
+    // Identities whose files cannot be read are excluded too, and said so.
+    let unreadable = selection::unreadable_reasons(&bad);
+    let excluded_json: Vec<serde_json::Value> = excluded
+        .iter()
+        .map(|(id, why)| {
+            serde_json::json!({
+                "serial": id.cert.serial,
+                "not_after": rfc3339(id.cert.not_after),
+                "has_chain": id.has_chain(),
+                "why": why.to_string(),
+            })
+        })
+        .chain(unreadable.iter().map(|(serial, why)| {
+            serde_json::json!({ "serial": serial, "unreadable": true, "why": why.to_string() })
+        }))
+        .collect();
+    let cands = selection::candidates(&ids, &names, now);
+    if cands.is_empty() {
+        // Same reasons as the dialog would give (D6.2, D6.3); every
+        // excluded identity is listed with why (so `--excluded` shows them
+        // even when nothing can be chosen).
+        let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions, lang)
+            .err()
+            .map(|e| e.with_unreadable(&bad))
+            .map(Error::NoCertificate)
+            .unwrap_or_else(|| Error::Internal("no candidates yet a selection".into()));
+        return Ok(e
+            .to_outcome(lang)
+            .field("candidates", Vec::<serde_json::Value>::new())
+            .field("excluded", excluded_json)
+            .field("ca_names", names.describe()));
+    }
+    let shown: &[&StoredIdentity] = if a.all { &cands } else { &cands[..1] };
+    let mut o = Outcome::success(Success::Listed);
+    for line in selection::numbered(shown, lang) {
+        o = o.line(line);
+    }
+    if !a.all && cands.len() > 1 {
+        o = o.line(
+            Text::MoreCandidates {
+                count: cands.len() - 1,
+            }
+            .render(lang),
+        );
+    }
+    if a.excluded {
+        let all = excluded
+            .iter()
+            .map(|(id, why)| (id.cert.serial.as_str(), why))
+            .chain(unreadable.iter().map(|(s, why)| (s.as_str(), why)));
+        for (serial, why) in all {
+            o = o.line(Text::Excluded { serial, why }.render(lang));
+        }
+    }
+    Ok(o.field(
+        "candidates",
+        shown
+            .iter()
+            .enumerate()
+            .map(|(i, id)| identity_json(id, i == 0))
+            .collect::<Vec<_>>(),
+    )
+    .field("excluded", excluded_json)
+    .field("ca_names", names.describe()))
+}

@@ -1,0 +1,111 @@
+//! `roots` and `roots add`: the trusted client-CA roots (D4.5).
+
+use std::path::Path;
+
+use super::{open_store, policy, read_file, store_dir};
+use crate::cert::{self, CertFacts};
+use crate::cli::Global;
+use crate::clock::rfc3339;
+use crate::env::Environment;
+use crate::error::{Error, InputProblem};
+use crate::messages::{Outcome, Success, Text};
+use crate::prompt::Prompter;
+use crate::store::{Access, Store, StoreError};
+use crate::trust;
+
+pub fn add(
+    g: &Global,
+    env: &Environment,
+    file: &Path,
+    yes: bool,
+    prompter: &mut dyn Prompter,
+) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let text = read_file(file)?;
+    let certs = cert::pem_certificates(&text).map_err(|e| Error::input(file, e))?;
+    let [der] = certs.as_slice() else {
+        return Err(Error::input(
+            file,
+            InputProblem::NotOneCertificate(certs.len()),
+        ));
+    };
+    let root = CertFacts::parse(der).map_err(|e| Error::input(file, e))?;
+    if !root.is_self_issued() {
+        return Err(Error::input(
+            file,
+            InputProblem::NotRoot {
+                subject: root.subject.clone(),
+                issuer: root.issuer.clone(),
+            },
+        ));
+    }
+    // A root is a CA: a self-issued end-entity certificate must not become
+    // a trust anchor.
+    if !root.is_ca {
+        return Err(Error::input(
+            file,
+            InputProblem::NotCa {
+                subject: root.subject.clone(),
+            },
+        ));
+    }
+    let policy = policy(g, yes)?;
+    let store = open_store(g, env, Access::Create)?;
+    let decision = trust::decide(&store, &root, &policy, prompter, lang)?;
+    let grouped = cert::group_thumbprint(&root.sha1).unwrap_or_default();
+    let line = match decision {
+        trust::Decision::Installed => Text::RootAdded {
+            subject: &root.subject,
+            sha1: &grouped,
+        },
+        trust::Decision::AlreadyTrusted => Text::RootWasTrusted {
+            subject: &root.subject,
+            sha1: &grouped,
+        },
+    };
+    Ok(Outcome::success(Success::RootAdded)
+        .line(line.render(lang))
+        .field("subject", root.subject.clone())
+        .field("sha1", grouped)
+        .field("installed", matches!(decision, trust::Decision::Installed)))
+}
+
+pub fn list(g: &Global, env: &Environment) -> Result<Outcome, Error> {
+    let lang = g.lang;
+    let dir = store_dir(g, env)?;
+    let store = match Store::open(&dir, Access::Read) {
+        Ok(s) => s,
+        // No store yet: nothing is trusted, and nothing is created.
+        Err(StoreError::Missing(path)) => {
+            return Ok(Outcome::success(Success::Roots)
+                .line(Text::NoTrustedRoots.render(lang))
+                .line(Text::NoStoreYet { path: &path }.render(lang))
+                .field("roots", Vec::<serde_json::Value>::new())
+                .field("store_exists", false));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let roots = store.trusted_roots()?;
+    let mut o = Outcome::success(Success::Roots);
+    let mut list = Vec::new();
+    for r in &roots {
+        let grouped = cert::group_thumbprint(&r.sha1).unwrap_or_default();
+        o = o.line(
+            Text::TrustedRoot {
+                subject: &r.subject,
+                sha1: &grouped,
+                not_after: &rfc3339(r.not_after),
+            }
+            .render(lang),
+        );
+        list.push(serde_json::json!({
+            "subject": r.subject,
+            "sha1": grouped,
+            "not_after": rfc3339(r.not_after),
+        }));
+    }
+    if roots.is_empty() {
+        o = o.line(Text::NoTrustedRoots.render(lang));
+    }
+    Ok(o.field("roots", list))
+}
