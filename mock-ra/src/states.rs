@@ -129,8 +129,8 @@ fn states() -> Result<&'static States, AdminError> {
 pub(crate) async fn set_up(body: Result<Bytes, BytesRejection>) -> Result<Response, AdminError> {
     let states = states()?;
     let body = body.map_err(|e| AdminError::BadRequest(e.body_text()))?;
-    let request: StateRequest = serde_json::from_slice(&body)
-        .map_err(|e| AdminError::BadRequest(format!("state: {e}")))?;
+    let request: StateRequest =
+        serde_json::from_slice(&body).map_err(|e| AdminError::BadRequest(format!("state: {e}")))?;
     let label = request.case.unwrap_or_else(|| "state".to_owned());
     let text = toml::to_string(&request.world)
         .map_err(|e| AdminError::BadRequest(format!("{label}: the world is not a table: {e}")))?;
@@ -273,7 +273,10 @@ pub fn write_target(
         ("repo1", Role::Repo1),
         ("repository", Role::Repository),
     ] {
-        text.push_str(&format!("{name} = {}\n", quote(&mock.addr(role).to_string())));
+        text.push_str(&format!(
+            "{name} = {}\n",
+            quote(&mock.addr(role).to_string())
+        ));
     }
     text.push_str(&format!(
         "\n[trust]\nweb_root = {}\nclient_root_sha1 = {}\n\n[proxy]\nurl = {}\n\n\
@@ -289,7 +292,9 @@ pub fn write_target(
     // of it or nothing.
     let temp = dir.join(format!(
         ".{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
     ));
     std::fs::write(&temp, text).map_err(|e| io(&temp, e))?;
     std::fs::rename(&temp, path).map_err(|e| io(path, e))

@@ -326,6 +326,7 @@ fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
                     elapsed: std::time::Duration::ZERO,
                     redactions: Default::default(),
                     faults: Default::default(),
+                    skipped: Vec::new(),
                 })),
             });
         }
@@ -381,6 +382,7 @@ fn pending_report(case: &Case, reason: &str) -> CaseReport {
         elapsed: std::time::Duration::ZERO,
         redactions: Default::default(),
         faults: Default::default(),
+        skipped: Vec::new(),
     }
 }
 
