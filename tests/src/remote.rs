@@ -332,6 +332,7 @@ impl Remote {
             .as_ref()
             .map(|a| a.url.trim_end_matches('/').to_owned())
             .unwrap_or_default();
+        let _entered = rt.enter();
         let http = reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_millis(profile.timeouts.connect_ms))
@@ -596,12 +597,13 @@ impl Target for Remote {
 
     fn finish(self: Box<Self>) {
         let url = format!("{}/states/{}", self.states_url, self.state_id);
-        let _ = self.rt.block_on(
+        let _ = self.rt.block_on(async {
             self.http
                 .delete(&url)
                 .bearer_auth(&self.states_token)
-                .send(),
-        );
+                .send()
+                .await
+        });
     }
 }
 
