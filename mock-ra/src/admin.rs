@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use certs_gen::Offset;
 use serde::de::DeserializeOwned;
@@ -106,6 +106,8 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .route("/reset", post(reset))
         .route("/ready", get(crate::console::ready))
         .route("/fault-kinds", get(crate::console::fault_kinds))
+        .route("/states", post(crate::states::set_up))
+        .route("/states/{id}", delete(crate::states::tear_down))
         .fallback(|| async { AdminError::NotFound("no such admin route".into()) })
         .method_not_allowed_fallback(|| async {
             let class = Class::MethodNotAllowed;

@@ -31,6 +31,7 @@ pub mod ready;
 pub mod repository;
 mod serve;
 mod state;
+pub mod states;
 pub mod tls;
 mod vhost;
 pub mod webra1;

@@ -75,6 +75,16 @@ struct ServeArgs {
     #[arg(long, value_name = "N")]
     fault_seed: Option<u64>,
 
+    /// Serve provider states (the admin API's `POST /states`) keeping this
+    /// world's `[policy]`, as a production RA keeps its own.
+    #[arg(long)]
+    keep_policy: bool,
+
+    /// After the ready line, write a target profile for this instance (the
+    /// harness's `--target FILE`) and serve provider states.
+    #[arg(long, value_name = "FILE")]
+    write_target: Option<PathBuf>,
+
     #[command(flatten)]
     network: NetworkArgs,
 
@@ -245,6 +255,10 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
     if args.frozen {
         world.clock.frozen = true;
     }
+    if args.keep_policy || args.write_target.is_some() {
+        let kept = args.keep_policy.then(|| world.policy.clone());
+        mock_ra::states::enable(kept, args.network.bind);
+    }
     let p = &args.ports;
     let mut builder = MockRa::builder(world)
         .ports(Ports {
@@ -293,6 +307,9 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             .context("cannot write the ready line")?;
     }
     eprint!("{}", ready::hint(&line));
+    if let Some(path) = &args.write_target {
+        mock_ra::states::write_target(&mock, &files, path)?;
+    }
     wait_for_signal().await?;
     eprintln!("mock-ra: shutting down");
     mock.shutdown().await;

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use mock_ra::{MockRa, World};
 
-use crate::runner::{RunnerError, locate_binary};
+use crate::process::{RunnerError, locate_binary};
 
 /// Summary of repeated measurements.
 #[derive(Debug, Clone, Copy)]
@@ -195,7 +195,19 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
     let base = format!("https://{host}:{}", mock.addr(mock_ra::Role::Webra2).port());
     let mut times = Vec::new();
     for i in 0..runs {
-        let tls = crate::runner::tls_config(&mock, Some(&format!("x{i}"))).map_err(err)?;
+        let identity = mock
+            .identity(&format!("x{i}"))
+            .and_then(|id| {
+                Some(crate::target::IdentityPems {
+                    serial: id.info().ok()?.serial,
+                    cert_pem: id.cert_pem(),
+                    key_pem: id.key_pem(),
+                    chain_pem: id.chain_pem(),
+                })
+            })
+            .ok_or_else(|| err(format!("no identity x{i}")))?;
+        let tls =
+            crate::target::tls_config(&mock.pki().web_root.pem(), Some(&identity)).map_err(err)?;
         let subject = mock.pki().client_subject(&format!("Bench {i}"), None);
         let t = Instant::now();
         let result: Result<(), String> = rt.block_on(async {

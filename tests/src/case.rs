@@ -40,6 +40,11 @@ pub struct Meta {
     /// The manual's section, e.g. `3.3`.
     #[serde(default)]
     pub manual: Option<String>,
+    /// Run the in-process mock with virtual hosting: webra2 and webra1 on
+    /// one HTTPS port (by SNI), repo1 and repository on one HTTP port (by
+    /// `Host`).
+    #[serde(default)]
+    pub vhost: bool,
 }
 
 /// `[client]`: the customer's machine before the first step.

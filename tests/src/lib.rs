@@ -4,6 +4,14 @@
 pub mod bench;
 pub mod case;
 pub mod catalogue;
+pub mod expect;
+pub mod hosts;
+pub mod journal;
 pub mod matrix;
+pub mod placeholders;
+pub mod process;
+pub mod remote;
 pub mod report;
 pub mod runner;
+pub mod store;
+pub mod target;

@@ -22,6 +22,12 @@ pub enum Outcome {
         /// Why it cannot run yet.
         reason: String,
     },
+    /// Nothing client-visible could be checked against this target: not
+    /// run, or run with every expectation skipped. Never counted as passed.
+    Skipped {
+        /// What the target lacks (`needs journal, states`).
+        reason: String,
+    },
     /// The case file itself is not valid.
     Invalid {
         /// The parse or check error, with `file:line:column`.
@@ -56,6 +62,20 @@ impl std::fmt::Display for Failure {
             self.got.replace('\n', "\n              ")
         )
     }
+}
+
+/// One expectation (or part of a world) not checked: the target lacks
+/// what it needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skip {
+    /// `scenarios/NAME.toml:LINE`.
+    pub at: String,
+    /// 1-based step number (0: the case's world).
+    pub step: usize,
+    /// What was not checked.
+    pub what: String,
+    /// The capability it needs.
+    pub needs: String,
 }
 
 /// What one step did, as the transcript shows it.
@@ -108,6 +128,9 @@ pub struct CaseReport {
     pub redactions: Redactions,
     /// The faults the case's world put in force, and their seed.
     pub faults: FaultSummary,
+    /// Expectations not checked, each with the capability it needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skip>,
 }
 
 /// The faults of a case's world, for reports.
@@ -144,6 +167,7 @@ impl CaseReport {
             Outcome::Passed => "passed",
             Outcome::Failed { .. } => "FAILED",
             Outcome::Pending { .. } => "pending",
+            Outcome::Skipped { .. } => "skipped",
             Outcome::Invalid { .. } => "INVALID",
         }
     }
@@ -157,6 +181,7 @@ impl CaseReport {
                 .collect::<String>(),
             Outcome::Invalid { error } => format!("{error}\n"),
             Outcome::Pending { reason } => format!("pending: {reason}\n"),
+            Outcome::Skipped { reason } => format!("skipped: {reason}\n"),
             Outcome::Passed => String::new(),
         }
     }
@@ -207,9 +232,21 @@ pub fn table(reports: &[CaseReport], total: Duration) -> String {
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Pending { .. }))
         .count();
+    for r in reports.iter().filter(|r| !r.skipped.is_empty()) {
+        let _ = writeln!(out, "{}: {}", r.name, skipped_summary(&r.skipped));
+    }
+    let skipped = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Skipped { .. }))
+        .count();
+    let skipped = if skipped > 0 {
+        format!(", {skipped} skipped")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{} cases: {} passed, {} failed, {} pending in {:.2}s",
+        "{} cases: {} passed, {} failed, {} pending{skipped} in {:.2}s",
         reports.len(),
         count(CaseReport::passed),
         count(CaseReport::failed),
@@ -217,6 +254,22 @@ pub fn table(reports: &[CaseReport], total: Duration) -> String {
         total.as_secs_f64()
     );
     out
+}
+
+/// `3 expectations skipped: needs journal (2), needs accounts (1)`.
+pub fn skipped_summary(skipped: &[Skip]) -> String {
+    let mut by: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in skipped {
+        *by.entry(s.needs.as_str()).or_default() += 1;
+    }
+    format!(
+        "{} skipped: {}",
+        skipped.len(),
+        by.iter()
+            .map(|(need, n)| format!("needs {need} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// JUnit XML: one testsuite, one testcase per case; pending cases are
@@ -231,7 +284,7 @@ pub fn junit_suite(suite: &str, reports: &[CaseReport], total: Duration) -> Stri
     let failures = reports.iter().filter(|r| r.failed()).count();
     let skipped = reports
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Pending { .. }))
+        .filter(|r| matches!(r.outcome, Outcome::Pending { .. } | Outcome::Skipped { .. }))
         .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -264,6 +317,13 @@ pub fn junit_suite(suite: &str, reports: &[CaseReport], total: Duration) -> Stri
             Outcome::Passed => {}
             Outcome::Pending { reason } => {
                 let _ = write!(out, "<skipped message=\"{}\"/>", xml(reason));
+            }
+            Outcome::Skipped { reason } => {
+                let _ = write!(
+                    out,
+                    "<skipped message=\"{}\"/>",
+                    xml(&format!("skipped, {reason}"))
+                );
             }
             Outcome::Failed { .. } | Outcome::Invalid { .. } => {
                 let text = r.failure_text();
@@ -475,6 +535,7 @@ mod tests {
                 steps: vec![step],
                 elapsed: Duration::from_millis(12),
                 redactions: Redactions::default(),
+                skipped: Vec::new(),
                 faults: FaultSummary {
                     names: vec!["repo1-hang".into()],
                     seed: Some(42),
@@ -493,6 +554,7 @@ mod tests {
                 steps: vec![],
                 elapsed: Duration::ZERO,
                 redactions: Redactions::default(),
+                skipped: Vec::new(),
                 faults: FaultSummary::default(),
             },
         ]
