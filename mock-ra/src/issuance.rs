@@ -13,7 +13,7 @@ use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKC
 use x509_parser::prelude::FromDer;
 
 use crate::accounts::{AccountCertificate, CertStatus, OrderState};
-use crate::journal::{Cause, Class};
+use crate::decision::{Presented, Proof, standing};
 use crate::problem::ApiError;
 use crate::state::State;
 use crate::world::Policy;
@@ -362,46 +362,22 @@ pub(crate) fn issue(
     let State {
         accounts, ledger, ..
     } = state;
-    let account = accounts
-        .get_mut(&ticket.account)
-        .ok_or_else(|| ApiError::BadTicket("ticket: its account no longer exists".into()))?;
-    let refuse = |class, cause, id: &str| ApiError::refused(class, cause, Some(id));
-    // The login's decisions, again, in the login's order (protocol 2.6).
-    let presented = ledger
+    if !accounts.contains_key(&ticket.account) {
+        return Err(ApiError::BadTicket(
+            "ticket: its account no longer exists".into(),
+        ));
+    }
+    let entry = ledger
         .get(&ticket.serial)
         .ok_or_else(|| ApiError::BadTicket("ticket: its certificate is unknown".into()))?;
-    if now - presented.info.not_after >= policy.renewal_window.duration() {
-        return Err(refuse(Class::ENOCERT, Cause::ExpiredTooLong, &account.id));
-    }
-    if account.status_of(&ticket.serial) == Some(CertStatus::Reissued) {
-        return Err(refuse(Class::E550A, Cause::Reissued, &account.id));
-    }
-    if presented.revoked_at(now) {
-        return Err(refuse(Class::E550A, Cause::Revoked, &account.id));
-    }
-    if account.locked {
-        return Err(refuse(Class::E550A, Cause::PasswordLocked, &account.id));
-    }
-    if account.password_expires.is_some_and(|at| now >= at) {
-        return Err(refuse(Class::E550A, Cause::PasswordExpired, &account.id));
-    }
-    match account.order_at(now) {
-        OrderState::Ready => {}
-        OrderState::Fetched => {
-            return Err(ApiError::refused(
-                Class::E550F,
-                Cause::AlreadyFetched,
-                Some(&account.id),
-            ));
-        }
-        OrderState::NotCreated => {
-            return Err(ApiError::refused(
-                Class::E550F,
-                Cause::NotCreated,
-                Some(&account.id),
-            ));
-        }
-    }
+    // The login's decision, again, in the login's order (protocol 2.6).
+    let presented = Presented {
+        serial: &ticket.serial,
+        not_after: entry.info.not_after,
+        owner: Some(&ticket.account),
+        revoked: entry.revoked_at(now),
+    };
+    let account = standing(accounts, presented, Proof::Ticket, policy, now)?;
     let not_before = certs_gen::truncate_to_seconds(now);
     let lifetime = policy.issued_lifetime.duration();
     let der = pki

@@ -20,6 +20,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod clock;
+mod decision;
 mod error;
 pub mod faults;
 pub mod issuance;
