@@ -223,7 +223,7 @@ struct ClockView {
 
 fn clock_view(shared: &Shared) -> ClockView {
     ClockView {
-        now: crate::rfc3339(shared.now()),
+        now: crate::protocol::rfc3339(shared.now()),
         frozen: shared.clock.is_frozen(),
         real: shared.clock.is_real(),
     }

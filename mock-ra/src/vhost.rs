@@ -152,7 +152,7 @@ pub(crate) async fn https_connection(
 }
 
 /// The longest request head the HTTP virtual host reads to find `Host`.
-const HEAD_LIMIT: usize = 16 * 1024;
+use crate::protocol::HEAD_LIMIT;
 
 /// Virtual hosting, HTTP: reads the first request head, picks the host by
 /// it (whose connection faults then act), and serves the connection with

@@ -18,6 +18,8 @@ use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use x509_parser::prelude::FromDer;
 
+pub use crate::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, LOGIN_PATH};
+
 use crate::accounts::Password;
 use crate::decision::{Presented, Proof, standing};
 use crate::issuance::{self, check_csr};
@@ -25,13 +27,6 @@ use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
 use crate::serve::PeerCertificate;
 use crate::state::{Shared, State as Inner};
-
-/// Path of the download page (D3.3).
-pub const DOWNLOAD_PATH: &str = "/scira/doc/kkb/expiredrenew.html";
-/// Path of the login (protocol 2.3).
-pub const LOGIN_PATH: &str = "/scira/api/v1/renewal/login";
-/// Path of the issuance (protocol 2.4).
-pub const CERTIFICATE_PATH: &str = "/scira/api/v1/renewal/certificate";
 
 /// The RA's router.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {

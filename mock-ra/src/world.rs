@@ -390,7 +390,7 @@ impl AccountSpec {
 
     /// Checks what serde cannot; the error names the offending key.
     pub(crate) fn check(&self) -> Result<(), (Vec<Seg>, String)> {
-        if !valid_name(&self.id) {
+        if !crate::protocol::valid_name(&self.id) {
             return Err((
                 vec![Seg::key("id")],
                 format!(
@@ -438,7 +438,7 @@ impl AccountSpec {
                 ));
             }
             if let Some(n) = &c.name
-                && !valid_name(n)
+                && !crate::protocol::valid_name(n)
             {
                 return Err((
                     vec![Seg::key("certificate"), Seg::Index(i), Seg::key("name")],
@@ -448,16 +448,6 @@ impl AccountSpec {
         }
         Ok(())
     }
-}
-
-/// A name usable as a directory: letters, digits, `-`, `_`, `.`, not `.`/`..`.
-pub(crate) fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 impl World {
@@ -564,7 +554,7 @@ impl World {
         }
         for (i, c) in self.identities.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("identity"), Seg::Index(i), Seg::key(k)];
-            if !valid_name(&c.name) {
+            if !crate::protocol::valid_name(&c.name) {
                 return Err((
                     at("name"),
                     format!(

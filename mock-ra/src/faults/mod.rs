@@ -446,7 +446,7 @@ impl FaultSpec {
     pub fn effective_path(&self) -> Option<&str> {
         match (&self.path, self.kind) {
             (Some(p), _) => Some(p),
-            (None, FaultKind::CommitThenLose) => Some(crate::webra2::CERTIFICATE_PATH),
+            (None, FaultKind::CommitThenLose) => Some(crate::protocol::CERTIFICATE_PATH),
             (None, _) => None,
         }
     }
@@ -469,7 +469,7 @@ impl FaultSpec {
     pub fn check(&self) -> Result<(), (&'static str, String)> {
         let kind = self.kind;
         if let Some(n) = &self.name
-            && !crate::world::valid_name(n)
+            && !crate::protocol::valid_name(n)
         {
             return Err((
                 "name",
@@ -496,13 +496,13 @@ impl FaultSpec {
                 ));
             }
             if let Some(p) = &self.path
-                && p != crate::webra2::CERTIFICATE_PATH
+                && p != crate::protocol::CERTIFICATE_PATH
             {
                 return Err((
                     "path",
                     format!(
                         "commit_then_lose acts on `{}` only, not `{p}`",
-                        crate::webra2::CERTIFICATE_PATH
+                        crate::protocol::CERTIFICATE_PATH
                     ),
                 ));
             }
@@ -1078,7 +1078,7 @@ mod tests {
         .unwrap();
         assert!(lose.on_request(FaultHost::Webra2, "/").is_none());
         assert!(
-            lose.on_request(FaultHost::Webra2, crate::webra2::CERTIFICATE_PATH)
+            lose.on_request(FaultHost::Webra2, crate::protocol::CERTIFICATE_PATH)
                 .is_some()
         );
         let view = faults.view();
