@@ -123,7 +123,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Admin)
+    crate::serve::journal::journaled(router, shared, Role::Admin)
 }
 
 async fn require_token(

@@ -261,12 +261,12 @@ impl MockRaBuilder {
                 },
                 Role::Https => serve::Serves::VhostTls {
                     sites: Arc::new(vec![
-                        serve::TlsSite {
+                        vhost::TlsSite {
                             host: FaultHost::Webra2,
                             tls: webra2_tls.clone(),
                             app: webra2::app(shared.clone()),
                         },
-                        serve::TlsSite {
+                        vhost::TlsSite {
                             host: FaultHost::Webra1,
                             tls: webra1_tls.clone(),
                             app: webra1::app(shared.clone()),

@@ -25,7 +25,7 @@ use crate::decision::{Presented, Proof, standing};
 use crate::issuance::{self, check_csr};
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
-use crate::serve::PeerCertificate;
+use crate::serve::connection::PeerCertificate;
 use crate::state::{Shared, State as Inner};
 
 /// The RA's router.
@@ -39,7 +39,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Webra2)
+    crate::serve::journal::journaled(router, shared, Role::Webra2)
 }
 
 async fn top_page() -> Response {

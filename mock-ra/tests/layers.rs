@@ -153,7 +153,23 @@ fn edges(known: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>>
                 None
             };
             let Some((base, skip)) = base else {
-                i += 1;
+                // A bare `child::item` names a child module too.
+                let end = i + bytes[i..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                if boundary && end > i && bytes[end..].starts_with(b"::") {
+                    let ident = &code[i..end];
+                    let child = if own.is_empty() {
+                        ident.to_owned()
+                    } else {
+                        format!("{}::{ident}", own.join("::"))
+                    };
+                    if known.contains_key(&child) {
+                        targets.insert(child);
+                    }
+                }
+                i = end.max(i + 1);
                 continue;
             };
             let mut paths = Vec::new();
