@@ -56,7 +56,7 @@ pub use accounts::{AccountView, CertStatus, CertificateView, OrderState, Passwor
 pub use error::MockError;
 pub use faults::{FaultHost, FaultKind, FaultSettings, FaultSpec, FaultView, FaultsView};
 pub use journal::{Cause, Class, JournalEntry, PresentedCertificate, Role};
-pub use protocol::rfc3339;
+pub use protocol::{Host, UnknownHost, rfc3339};
 pub use serve::PeerCertificate;
 pub use state::AccountPatch;
 pub use world::{AccountSpec, CertificateSpec, Policy, World, WorldError};
