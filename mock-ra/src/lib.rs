@@ -54,9 +54,7 @@ use tokio_rustls::TlsAcceptor;
 
 pub use accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
 pub use error::MockError;
-pub use faults::{
-    FaultHost, FaultKind, FaultSettings, FaultSpec, FaultView, FaultsView, SpecError,
-};
+pub use faults::{FaultHost, FaultKind, FaultSettings, FaultSpec, FaultView, FaultsView};
 pub use journal::{Cause, Class, JournalEntry, PresentedCertificate, Role};
 pub use protocol::{Host, UnknownHost, rfc3339};
 pub use serve::PeerCertificate;

@@ -50,26 +50,6 @@ pub enum Layer {
     Proxy,
 }
 
-/// What is wrong with a fault spec: the key at fault (`kind` for the
-/// spec as a whole) and a message naming it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct SpecError {
-    /// The key at fault.
-    pub key: &'static str,
-    /// What is wrong, and what is expected.
-    pub message: String,
-}
-
-impl SpecError {
-    fn new(key: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            key,
-            message: message.into(),
-        }
-    }
-}
-
 /// Every kind of fault, by its name in world files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -409,18 +389,18 @@ impl FaultSpec {
 
     /// Checks what serde cannot; the error names the offending key (or
     /// `kind` when the fault as a whole does not fit).
-    pub fn check(&self) -> Result<(), SpecError> {
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
         let kind = self.kind;
         if let Some(n) = &self.name
             && !crate::protocol::valid_name(n)
         {
-            return Err(SpecError::new(
+            return Err((
                 "name",
                 format!("fault name `{n}`: use letters, digits, `-`, `_` and `.` only"),
             ));
         }
         if kind.layer() == Layer::Tls && !self.host.is_https() {
-            return Err(SpecError::new(
+            return Err((
                 "host",
                 format!(
                     "{kind} needs an HTTPS host (webra2 or webra1); {} speaks plain HTTP",
@@ -430,7 +410,7 @@ impl FaultSpec {
         }
         if kind == FaultKind::CommitThenLose {
             if self.host != FaultHost::Webra2 {
-                return Err(SpecError::new(
+                return Err((
                     "host",
                     format!(
                         "commit_then_lose acts on webra2's issuance only, not on {}",
@@ -441,7 +421,7 @@ impl FaultSpec {
             if let Some(p) = &self.path
                 && p != crate::protocol::CERTIFICATE_PATH
             {
-                return Err(SpecError::new(
+                return Err((
                     "path",
                     format!(
                         "commit_then_lose acts on `{}` only, not `{p}`",
@@ -457,13 +437,10 @@ impl FaultSpec {
                 } else {
                     "it acts below HTTP, where there are no paths"
                 };
-                return Err(SpecError::new(
-                    "path",
-                    format!("{kind} takes no `path`: {why}"),
-                ));
+                return Err(("path", format!("{kind} takes no `path`: {why}")));
             }
             if !p.starts_with('/') {
-                return Err(SpecError::new(
+                return Err((
                     "path",
                     format!("path `{p}`: expected one starting with `/`"),
                 ));
@@ -492,28 +469,22 @@ impl FaultSpec {
                             .join(", ")
                     )
                 };
-                return Err(SpecError::new(
-                    key,
-                    format!("{kind} does not take `{key}`: {expected}"),
-                ));
+                return Err((key, format!("{kind} does not take `{key}`: {expected}")));
             }
         }
         for (key, required) in takes {
             let present = given.iter().any(|(k, p)| k == key && *p);
             if *required && !present {
-                return Err(SpecError::new("kind", format!("{kind} needs `{key}`")));
+                return Err(("kind", format!("{kind} needs `{key}`")));
             }
         }
         if let Some(s) = self.status
             && !(200..=599).contains(&s)
         {
-            return Err(SpecError::new(
-                "status",
-                format!("status {s}: expected 200 to 599"),
-            ));
+            return Err(("status", format!("status {s}: expected 200 to 599")));
         }
         if self.bytes_per_sec == Some(0) {
-            return Err(SpecError::new(
+            return Err((
                 "bytes_per_sec",
                 "bytes_per_sec = 0: expected 1 or more".to_owned(),
             ));
@@ -523,13 +494,13 @@ impl FaultSpec {
         if let Some(ms) = self.ms
             && ms > MAX_MS
         {
-            return Err(SpecError::new(
+            return Err((
                 "ms",
                 format!("ms = {ms}: expected at most {MAX_MS} (a day)"),
             ));
         }
         if kind == FaultKind::Latency && self.jitter_ms > self.ms {
-            return Err(SpecError::new(
+            return Err((
                 "jitter_ms",
                 "jitter_ms is larger than ms: a delay cannot be negative".to_owned(),
             ));
@@ -544,7 +515,7 @@ impl FaultSpec {
         if !kind.schedulable()
             && let Some((key, _)) = scheduled.iter().find(|(_, p)| *p)
         {
-            return Err(SpecError::new(
+            return Err((
                 key,
                 format!(
                     "{kind} takes no schedule: no request reaches the mock for it to count; \
@@ -555,31 +526,25 @@ impl FaultSpec {
         }
         if self.times.is_some() && (self.from.is_some() || self.to.is_some()) {
             let key = if self.from.is_some() { "from" } else { "to" };
-            return Err(SpecError::new(
+            return Err((
                 key,
                 "give either `times` or `from`/`to`, not both".to_owned(),
             ));
         }
         for (key, v) in [("times", self.times), ("from", self.from), ("to", self.to)] {
             if v == Some(0) {
-                return Err(SpecError::new(
-                    key,
-                    format!("{key} = 0: events are numbered from 1"),
-                ));
+                return Err((key, format!("{key} = 0: events are numbered from 1")));
             }
         }
         if let (Some(from), Some(to)) = (self.from, self.to)
             && to < from
         {
-            return Err(SpecError::new(
-                "to",
-                format!("to = {to} is before from = {from}"),
-            ));
+            return Err(("to", format!("to = {to} is before from = {from}")));
         }
         if let Some(p) = self.probability
             && !(p > 0.0 && p <= 1.0)
         {
-            return Err(SpecError::new(
+            return Err((
                 "probability",
                 format!("probability {p}: expected more than 0 and at most 1"),
             ));
@@ -834,7 +799,7 @@ impl Faults {
 
 impl Registry {
     fn add(&mut self, spec: FaultSpec) -> Result<FaultView, String> {
-        spec.check().map_err(|SpecError { key, message: m }| {
+        spec.check().map_err(|(key, m)| {
             if key == "kind" {
                 m
             } else {
@@ -1065,21 +1030,21 @@ mod tests {
     #[test]
     fn kinds_take_only_their_parameters() {
         let mut s = spec(FaultKind::Latency);
-        assert_eq!(s.check().unwrap_err().key, "kind");
+        assert_eq!(s.check().unwrap_err().0, "kind");
         s.ms = Some(10);
         s.check().unwrap();
         s.bytes = Some(3);
-        assert_eq!(s.check().unwrap_err().key, "bytes");
+        assert_eq!(s.check().unwrap_err().0, "bytes");
         let tls = spec(FaultKind::TlsExpired);
-        assert_eq!(tls.check().unwrap_err().key, "host");
+        assert_eq!(tls.check().unwrap_err().0, "host");
         let refuse = spec(FaultKind::Refuse).times(2);
-        assert_eq!(refuse.check().unwrap_err().key, "times");
+        assert_eq!(refuse.check().unwrap_err().0, "times");
         let lose = spec(FaultKind::CommitThenLose);
-        assert_eq!(lose.check().unwrap_err().key, "host");
+        assert_eq!(lose.check().unwrap_err().0, "host");
         let p = spec(FaultKind::Hang).probability(1.5);
-        assert_eq!(p.check().unwrap_err().key, "probability");
+        assert_eq!(p.check().unwrap_err().0, "probability");
         let path = spec(FaultKind::Hang).on_path("/x");
-        assert_eq!(path.check().unwrap_err().key, "path");
+        assert_eq!(path.check().unwrap_err().0, "path");
         // Delays are bounded, so `ms ± jitter_ms` cannot overflow.
         let mut slow = spec(FaultKind::Latency);
         slow.ms = Some(MAX_MS);
@@ -1087,7 +1052,7 @@ mod tests {
         slow.check().unwrap();
         slow.ms = Some(u64::MAX);
         slow.jitter_ms = Some(u64::MAX);
-        let SpecError { key, message: msg } = slow.check().unwrap_err();
+        let (key, msg) = slow.check().unwrap_err();
         assert_eq!(key, "ms", "{msg}");
         assert!(msg.contains("at most 86400000"), "{msg}");
     }
