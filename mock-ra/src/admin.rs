@@ -130,7 +130,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         // token, they only ask for it (console.rs).
         .merge(crate::console::assets())
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Admin)
+    crate::serve::journal::journaled(router, shared, Role::Admin)
 }
 
 async fn require_token(
@@ -230,7 +230,7 @@ struct ClockView {
 
 fn clock_view(shared: &Shared) -> ClockView {
     ClockView {
-        now: crate::rfc3339(shared.now()),
+        now: crate::protocol::rfc3339(shared.now()),
         frozen: shared.clock.is_frozen(),
         real: shared.clock.is_real(),
     }

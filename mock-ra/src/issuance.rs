@@ -1,225 +1,23 @@
-//! Issuance: login tickets, the CSR checks, the one atomic step that signs a
-//! renewal and marks the order fetched (D7.3), and the ledger of every
-//! certificate the issuing CA knows, from which the CRLs are made.
-
-use std::collections::HashMap;
+//! Issuance: the CSR checks and the one atomic step that signs a renewal
+//! and marks the order fetched (D7.3). The ledger and the login tickets it
+//! uses live in `ledger` and `tickets` (re-exported here).
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use certs_gen::{CertInfo, KeyType, Pki, Revocation, RevocationReason};
+use base64::engine::general_purpose::STANDARD;
+use certs_gen::{CertInfo, KeyType, Pki};
 use rustls_pki_types::CertificateDer;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION};
 use x509_parser::prelude::FromDer;
 
+pub use crate::ledger::{Ledger, LedgerEntry, Origin};
+pub use crate::tickets::{Ticket, Tickets, random_token};
+
 use crate::accounts::{AccountCertificate, CertStatus, OrderState};
-use crate::journal::{Cause, Class};
+use crate::decision::{Presented, Proof, standing};
 use crate::problem::ApiError;
 use crate::state::State;
 use crate::world::Policy;
-
-/// How a certificate came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// Made at start-up from the world (or added through the admin API).
-    World,
-    /// Signed from a customer's CSR by the RA.
-    Renewal,
-    /// Made by a reissue (admin or library).
-    Reissue,
-}
-
-impl Origin {
-    /// `world`, `renewal` or `reissue`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::World => "world",
-            Origin::Renewal => "renewal",
-            Origin::Reissue => "reissue",
-        }
-    }
-}
-
-/// One certificate known to the issuing CA.
-#[derive(Debug, Clone)]
-pub struct LedgerEntry {
-    /// Serial, lowercase hex.
-    pub serial: String,
-    /// The certificate.
-    pub der: CertificateDer<'static>,
-    /// What x509-cert reads from it.
-    pub info: CertInfo,
-    /// Owning account.
-    pub account: Option<String>,
-    /// Identity name when the mock holds the key.
-    pub identity: Option<String>,
-    /// How it came to be.
-    pub origin: Origin,
-    /// When and why it was revoked.
-    pub revoked: Option<(OffsetDateTime, RevocationReason)>,
-}
-
-impl LedgerEntry {
-    /// Whether it is revoked at `now`.
-    pub fn revoked_at(&self, now: OffsetDateTime) -> bool {
-        matches!(self.revoked, Some((at, _)) if at <= now)
-    }
-}
-
-/// Every certificate the issuing CA signed, by serial.
-#[derive(Debug, Clone, Default)]
-pub struct Ledger {
-    entries: Vec<LedgerEntry>,
-    by_serial: HashMap<String, usize>,
-}
-
-impl Ledger {
-    /// Records a certificate.
-    pub fn add(&mut self, entry: LedgerEntry) {
-        self.by_serial
-            .insert(entry.serial.clone(), self.entries.len());
-        self.entries.push(entry);
-    }
-
-    /// The entry for `serial`.
-    pub fn get(&self, serial: &str) -> Option<&LedgerEntry> {
-        self.by_serial
-            .get(serial)
-            .and_then(|i| self.entries.get(*i))
-    }
-
-    /// Revokes `serial` (keeps an earlier revocation).
-    pub fn revoke(&mut self, serial: &str, at: OffsetDateTime, reason: RevocationReason) {
-        if let Some(e) = self
-            .by_serial
-            .get(serial)
-            .and_then(|i| self.entries.get_mut(*i))
-            && e.revoked.is_none()
-        {
-            e.revoked = Some((at, reason));
-        }
-    }
-
-    /// Every entry, in the order recorded.
-    pub fn entries(&self) -> &[LedgerEntry] {
-        &self.entries
-    }
-
-    /// What the issuing CA's CRL lists at `now`.
-    pub fn revocations(&self, now: OffsetDateTime) -> Vec<Revocation> {
-        self.entries
-            .iter()
-            .filter_map(|e| match e.revoked {
-                Some((at, reason)) if at <= now => Some(Revocation {
-                    serial: hex::decode(&e.serial).unwrap_or_default(),
-                    revoked_at: at,
-                    reason,
-                }),
-                _ => None,
-            })
-            .collect()
-    }
-}
-
-/// A login ticket: one issuance, for one certificate, until it expires.
-#[derive(Debug, Clone)]
-pub struct Ticket {
-    /// The account that logged in.
-    pub account: String,
-    /// Serial of the certificate the login presented.
-    pub serial: String,
-    /// End of validity (virtual clock).
-    pub expires_at: OffsetDateTime,
-    /// Whether an issuance request has used it.
-    pub used: bool,
-}
-
-/// The tickets handed out.
-#[derive(Debug, Clone, Default)]
-pub struct Tickets {
-    map: HashMap<String, Ticket>,
-}
-
-impl Tickets {
-    /// Hands out a ticket for `account` and the certificate `serial`.
-    pub fn issue(
-        &mut self,
-        account: &str,
-        serial: &str,
-        now: OffsetDateTime,
-        ttl: Duration,
-    ) -> (String, OffsetDateTime) {
-        self.map.retain(|_, t| !t.used && t.expires_at > now);
-        let token = random_token();
-        let expires_at = certs_gen::truncate_to_seconds(now + ttl);
-        self.map.insert(
-            token.clone(),
-            Ticket {
-                account: account.to_owned(),
-                serial: serial.to_owned(),
-                expires_at,
-                used: false,
-            },
-        );
-        (token, expires_at)
-    }
-
-    /// Checks a ticket without using it. The detail is for developers.
-    pub fn check(
-        &self,
-        token: &str,
-        presented_serial: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<&Ticket, String> {
-        let t = self
-            .map
-            .get(token)
-            .ok_or_else(|| "ticket: unknown ticket".to_owned())?;
-        if t.used {
-            return Err("ticket: already used".to_owned());
-        }
-        if now >= t.expires_at {
-            return Err("ticket: expired".to_owned());
-        }
-        match presented_serial {
-            None => Err("ticket: no client certificate presented with it".to_owned()),
-            Some(s) if s != t.serial => {
-                Err("ticket: issued for a different client certificate".to_owned())
-            }
-            Some(_) => Ok(t),
-        }
-    }
-
-    /// Checks and uses a ticket.
-    pub fn consume(
-        &mut self,
-        token: &str,
-        presented_serial: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Result<Ticket, String> {
-        self.check(token, presented_serial, now)?;
-        let t = self
-            .map
-            .get_mut(token)
-            .ok_or_else(|| "ticket: unknown ticket".to_owned())?;
-        t.used = true;
-        Ok(t.clone())
-    }
-}
-
-/// 32 random bytes, base64url: 43 characters.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    // aws-lc's RNG fails only without any entropy source; the token is then
-    // still unique per process through the counter mixed in below.
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    for (b, c) in bytes.iter_mut().zip(n.to_be_bytes()) {
-        *b ^= c;
-    }
-    URL_SAFE_NO_PAD.encode(bytes)
-}
 
 /// A CSR that passed every check of protocol 2.4.
 #[derive(Debug, Clone)]
@@ -362,46 +160,22 @@ pub(crate) fn issue(
     let State {
         accounts, ledger, ..
     } = state;
-    let account = accounts
-        .get_mut(&ticket.account)
-        .ok_or_else(|| ApiError::BadTicket("ticket: its account no longer exists".into()))?;
-    let refuse = |class, cause, id: &str| ApiError::refused(class, cause, Some(id));
-    // The login's decisions, again, in the login's order (protocol 2.6).
-    let presented = ledger
+    if !accounts.contains_key(&ticket.account) {
+        return Err(ApiError::BadTicket(
+            "ticket: its account no longer exists".into(),
+        ));
+    }
+    let entry = ledger
         .get(&ticket.serial)
         .ok_or_else(|| ApiError::BadTicket("ticket: its certificate is unknown".into()))?;
-    if now - presented.info.not_after >= policy.renewal_window.duration() {
-        return Err(refuse(Class::ENOCERT, Cause::ExpiredTooLong, &account.id));
-    }
-    if account.status_of(&ticket.serial) == Some(CertStatus::Reissued) {
-        return Err(refuse(Class::E550A, Cause::Reissued, &account.id));
-    }
-    if presented.revoked_at(now) {
-        return Err(refuse(Class::E550A, Cause::Revoked, &account.id));
-    }
-    if account.locked {
-        return Err(refuse(Class::E550A, Cause::PasswordLocked, &account.id));
-    }
-    if account.password_expires.is_some_and(|at| now >= at) {
-        return Err(refuse(Class::E550A, Cause::PasswordExpired, &account.id));
-    }
-    match account.order_at(now) {
-        OrderState::Ready => {}
-        OrderState::Fetched => {
-            return Err(ApiError::refused(
-                Class::E550F,
-                Cause::AlreadyFetched,
-                Some(&account.id),
-            ));
-        }
-        OrderState::NotCreated => {
-            return Err(ApiError::refused(
-                Class::E550F,
-                Cause::NotCreated,
-                Some(&account.id),
-            ));
-        }
-    }
+    // The login's decision, again, in the login's order (protocol 2.6).
+    let presented = Presented {
+        serial: &ticket.serial,
+        not_after: entry.info.not_after,
+        owner: Some(&ticket.account),
+        revoked: entry.revoked_at(now),
+    };
+    let account = standing(accounts, presented, Proof::Ticket, policy, now)?;
     let not_before = certs_gen::truncate_to_seconds(now);
     let lifetime = policy.issued_lifetime.duration();
     let der = pki
@@ -448,6 +222,7 @@ pub(crate) fn issue(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::Duration;
 
     #[test]
     fn modulus_bits_ignore_leading_zero_bytes() {

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::protocol::Host;
+
 /// The hosts the mock plays, plus its admin API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -57,6 +59,44 @@ impl Role {
             Role::Https => "https",
             Role::Http => "http",
         }
+    }
+}
+
+impl Host {
+    /// The role that serves this host.
+    pub fn role(self) -> Role {
+        match self {
+            Host::Webra2 => Role::Webra2,
+            Host::Webra1 => Role::Webra1,
+            Host::Repo1 => Role::Repo1,
+            Host::Repository => Role::Repository,
+        }
+    }
+
+    /// The host a role serves, if it is one of the four.
+    pub fn of_role(role: Role) -> Option<Self> {
+        match role {
+            Role::Webra2 => Some(Host::Webra2),
+            Role::Webra1 => Some(Host::Webra1),
+            Role::Repo1 => Some(Host::Repo1),
+            Role::Repository => Some(Host::Repository),
+            Role::Admin | Role::Proxy | Role::Https | Role::Http => None,
+        }
+    }
+}
+
+impl From<Host> for Role {
+    fn from(host: Host) -> Role {
+        host.role()
+    }
+}
+
+impl TryFrom<Role> for Host {
+    type Error = Role;
+
+    /// The host of a host role; the role itself back for the others.
+    fn try_from(role: Role) -> Result<Host, Role> {
+        Host::of_role(role).ok_or(role)
     }
 }
 

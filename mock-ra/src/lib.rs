@@ -21,17 +21,21 @@ pub mod accounts;
 pub mod admin;
 pub mod clock;
 pub mod console;
+mod decision;
 mod error;
 pub mod faults;
 pub mod issuance;
 pub mod journal;
+mod ledger;
 pub mod problem;
+pub mod protocol;
 mod proxy;
 pub mod ready;
 pub mod repository;
 mod serve;
 mod state;
 pub mod states;
+mod tickets;
 pub mod tls;
 mod vhost;
 pub mod webra1;
@@ -45,7 +49,6 @@ use std::sync::Arc;
 
 use certs_gen::{Identity, Pki};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -55,6 +58,7 @@ pub use accounts::{AccountView, CertStatus, CertificateView, OrderState, Passwor
 pub use error::MockError;
 pub use faults::{FaultHost, FaultKind, FaultSettings, FaultSpec, FaultView, FaultsView};
 pub use journal::{Cause, Class, JournalEntry, PresentedCertificate, Role};
+pub use protocol::{Host, UnknownHost, rfc3339};
 pub use serve::PeerCertificate;
 pub use state::AccountPatch;
 pub use world::{AccountSpec, CertificateSpec, Policy, World, WorldError};
@@ -259,12 +263,12 @@ impl MockRaBuilder {
                 },
                 Role::Https => serve::Serves::VhostTls {
                     sites: Arc::new(vec![
-                        serve::TlsSite {
+                        vhost::TlsSite {
                             host: FaultHost::Webra2,
                             tls: webra2_tls.clone(),
                             app: webra2::app(shared.clone()),
                         },
-                        serve::TlsSite {
+                        vhost::TlsSite {
                             host: FaultHost::Webra1,
                             tls: webra1_tls.clone(),
                             app: webra1::app(shared.clone()),
@@ -594,11 +598,4 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 /// which never resolves (RFC 6761 section 6.4), without touching any resolver.
 pub fn unresolvable_name(host: FaultHost) -> String {
     format!("{}.unresolvable.invalid", host.as_str())
-}
-
-/// RFC 3339 with whole seconds, as everything here prints times.
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    certs_gen::truncate_to_seconds(t)
-        .format(&Rfc3339)
-        .unwrap_or_default()
 }

@@ -19,7 +19,7 @@ use crate::journal::{Cause, Class, Outcome, Record, Role};
 use crate::state::Shared;
 
 /// The longest request head the proxy reads.
-const HEAD_LIMIT: usize = 16 * 1024;
+use crate::protocol::HEAD_LIMIT;
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting to a host may take.

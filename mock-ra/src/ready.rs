@@ -208,7 +208,7 @@ impl ReadyLine {
                 .map(|(n, d)| (n.clone(), d.display().to_string()))
                 .collect(),
             demo,
-            clock: crate::rfc3339(mock.now()),
+            clock: crate::protocol::rfc3339(mock.now()),
             startup_ms,
             fault_seed: mock.fault_seed(),
             faults: mock.faults().faults.into_iter().map(|f| f.name).collect(),

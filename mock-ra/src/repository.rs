@@ -27,7 +27,7 @@ pub(crate) fn repo1_app(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Repo1)
+    crate::serve::journal::journaled(router, shared, Role::Repo1)
 }
 
 /// repository: the client-CA root's certificate and CRL.
@@ -42,7 +42,7 @@ pub(crate) fn repository_app(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Repository)
+    crate::serve::journal::journaled(router, shared, Role::Repository)
 }
 
 fn index_page(role: &str, paths: &[&str]) -> String {

@@ -17,8 +17,9 @@ use crate::accounts::{
 use crate::clock::{Clock, ClockSetting};
 use crate::error::MockError;
 use crate::faults::Faults;
-use crate::issuance::{Ledger, LedgerEntry, Origin, Tickets};
 use crate::journal::Journal;
+use crate::ledger::{Ledger, LedgerEntry, Origin};
+use crate::tickets::Tickets;
 use crate::tls::FaultTls;
 use crate::world::{AccountSpec, Policy, World};
 
@@ -457,7 +458,7 @@ fn view(state: &State, a: &Account, now: OffsetDateTime) -> AccountView {
             .passwords
             .change_times()
             .iter()
-            .map(|t| crate::rfc3339(*t))
+            .map(|t| crate::protocol::rfc3339(*t))
             .collect(),
         order: a.order_at(now),
         certificates: a

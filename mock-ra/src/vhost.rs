@@ -31,14 +31,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
-use tokio_rustls::{LazyConfigAcceptor, StartHandshake};
+use tokio_rustls::{LazyConfigAcceptor, StartHandshake, TlsAcceptor};
 use tower::ServiceExt;
 
 use crate::faults::FaultHost;
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::problem_response;
-use crate::serve::{
-    Conn, HANDSHAKE_TIMEOUT, Handshake, TlsSite, connection, handshake_cause, record_fault,
+use crate::serve::connection::{
+    Conn, HANDSHAKE_TIMEOUT, Handshake, connection, handshake_cause, record_fault,
     record_handshake_failure, reset,
 };
 use crate::state::Shared;
@@ -48,10 +48,18 @@ use crate::state::Shared;
 /// real role); a request naming neither gets 404 `unknown_host`, journaled
 /// under `http`.
 pub(crate) fn app(shared: Arc<Shared>, sites: Vec<(FaultHost, Router)>) -> Router {
-    let unknown = crate::serve::journaled(Router::new().fallback(unknown_host), shared, Role::Http);
+    let unknown =
+        crate::serve::journal::journaled(Router::new().fallback(unknown_host), shared, Role::Http);
     Router::new()
         .fallback(dispatch)
         .with_state(Arc::new(Sites { sites, unknown }))
+}
+
+/// One host of the shared HTTPS port.
+pub(crate) struct TlsSite {
+    pub host: FaultHost,
+    pub tls: TlsAcceptor,
+    pub app: Router,
 }
 
 struct Sites {
@@ -152,7 +160,7 @@ pub(crate) async fn https_connection(
 }
 
 /// The longest request head the HTTP virtual host reads to find `Host`.
-const HEAD_LIMIT: usize = 16 * 1024;
+use crate::protocol::HEAD_LIMIT;
 
 /// Virtual hosting, HTTP: reads the first request head, picks the host by
 /// it (whose connection faults then act), and serves the connection with

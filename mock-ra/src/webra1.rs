@@ -14,7 +14,7 @@ use certs_gen::CertInfo;
 
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{escape, html, method_not_allowed, not_found};
-use crate::serve::PeerCertificate;
+use crate::serve::connection::PeerCertificate;
 use crate::state::Shared;
 use crate::webra2::page;
 
@@ -33,7 +33,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Webra1)
+    crate::serve::journal::journaled(router, shared, Role::Webra1)
 }
 
 async fn top_page() -> Response {

@@ -18,19 +18,15 @@ use rustls_pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use x509_parser::prelude::FromDer;
 
-use crate::accounts::{CertStatus, OrderState, Password};
+pub use crate::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, LOGIN_PATH};
+
+use crate::accounts::Password;
+use crate::decision::{Presented, Proof, standing};
 use crate::issuance::{self, check_csr};
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
-use crate::serve::PeerCertificate;
+use crate::serve::connection::PeerCertificate;
 use crate::state::{Shared, State as Inner};
-
-/// Path of the download page (D3.3).
-pub const DOWNLOAD_PATH: &str = "/scira/doc/kkb/expiredrenew.html";
-/// Path of the login (protocol 2.3).
-pub const LOGIN_PATH: &str = "/scira/api/v1/renewal/login";
-/// Path of the issuance (protocol 2.4).
-pub const CERTIFICATE_PATH: &str = "/scira/api/v1/renewal/certificate";
 
 /// The RA's router.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
@@ -43,7 +39,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared.clone());
-    crate::serve::journaled(router, shared, Role::Webra2)
+    crate::serve::journal::journaled(router, shared, Role::Webra2)
 }
 
 async fn top_page() -> Response {
@@ -161,10 +157,9 @@ fn decide_login(
             None,
         ));
     };
-    let foreign =
-        |account: Option<&str>| ApiError::refused(Class::E550A, Cause::ForeignCertificate, account);
-    let info = CertInfo::from_der(der).map_err(|_| foreign(None))?;
-    let subject_der = raw_subject(der).ok_or_else(|| foreign(None))?;
+    let foreign = || ApiError::refused(Class::E550A, Cause::ForeignCertificate, None);
+    let info = CertInfo::from_der(der).map_err(|_| foreign())?;
+    let subject_der = raw_subject(der).ok_or_else(foreign)?;
     let mut guard = shared.lock();
     let Inner {
         accounts,
@@ -173,55 +168,15 @@ fn decide_login(
         ..
     } = &mut *guard;
     let entry = ledger.get(&info.serial).filter(|e| e.der == *der);
-    let owner = entry.and_then(|e| e.account.clone());
-    let revoked = entry.is_some_and(|e| e.revoked_at(now));
-    // 2. Expired 90 days ago or more (D7.1).
-    if now - info.not_after >= policy.renewal_window.duration() {
-        return Err(ApiError::refused(
-            Class::ENOCERT,
-            Cause::ExpiredTooLong,
-            owner.as_deref(),
-        ));
-    }
-    // 3. Known to no account (D6.5).
-    let Some(account_id) = owner else {
-        return Err(foreign(None));
+    // 2.-9.
+    let presented = Presented {
+        serial: &info.serial,
+        not_after: info.not_after,
+        owner: entry.and_then(|e| e.account.as_deref()),
+        revoked: entry.is_some_and(|e| e.revoked_at(now)),
     };
-    let Some(account) = accounts.get_mut(&account_id) else {
-        return Err(foreign(None));
-    };
-    let refuse = |class, cause| ApiError::refused(class, cause, Some(&account_id));
-    // 4. Superseded by a reissue (D6.8).
-    match account.status_of(&info.serial) {
-        Some(CertStatus::Reissued) => return Err(refuse(Class::E550A, Cause::Reissued)),
-        Some(_) => {}
-        None => return Err(foreign(Some(&account_id))),
-    }
-    // 5. Revoked for another reason (the world's `revoked = true`).
-    if revoked {
-        return Err(refuse(Class::E550A, Cause::Revoked));
-    }
-    // 6. Locked (D6.6): whatever the password.
-    if account.locked {
-        return Err(refuse(Class::E550A, Cause::PasswordLocked));
-    }
-    // 7. The password in force at notAfter - 28 days (D6.4, D2.1).
-    let reference = info.not_after - policy.password_reference.duration();
-    if !account.passwords.at(reference).matches(password.expose()) {
-        account.record_failure();
-        return Err(refuse(Class::E550A, Cause::WrongPassword));
-    }
-    account.failures = 0;
-    // 8. Password expired (D6.7).
-    if account.password_expires.is_some_and(|at| now >= at) {
-        return Err(refuse(Class::E550A, Cause::PasswordExpired));
-    }
-    // 9. The order (D6.10, D6.9), as it stands now.
-    match account.order_at(now) {
-        OrderState::NotCreated => return Err(refuse(Class::E550F, Cause::NotCreated)),
-        OrderState::Fetched => return Err(refuse(Class::E550F, Cause::AlreadyFetched)),
-        OrderState::Ready => {}
-    }
+    let account = standing(accounts, presented, Proof::Password(password), policy, now)?;
+    let account_id = account.id.clone();
     // 10. A ticket.
     let (ticket, expires_at) =
         tickets.issue(&account_id, &info.serial, now, policy.ticket_ttl.duration());

@@ -1,7 +1,7 @@
 //! Decisions that depend on when they are made, over real mutual TLS: the
 //! renewal order opens as the virtual clock moves; the issuance decides
 //! again what the login decided (the 90-day line, a reissue, a lock, an
-//! expired password) under the account's lock; a reissue moves the order to
+//! expired password, a revocation) under the account's lock; a reissue moves the order to
 //! the new certificate; a revoked certificate cannot log in.
 
 // Test code: a failed unwrap is a failed test.
@@ -186,4 +186,25 @@ async fn a_revoked_certificate_cannot_log_in_and_the_journal_says_revoked() {
     let got = login(&c, &mock, "wrong").await;
     assert_refused(&mock, &got, 403, "E550A", Cause::Revoked, Some("rev"));
     assert_eq!(mock.account("rev").unwrap().failures, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_after_the_login_stops_the_issuance() {
+    let t0 = now();
+    let mut revoked = account("late-rev", "pw-lr", "-10d");
+    revoked.certificate[0].revoked = true;
+    let mock = MockRa::start(world(t0, vec![revoked])).await.unwrap();
+    let id = mock.identity("late-rev").unwrap();
+    // The world revokes the certificate when the mock starts: a minute
+    // before that, it is not revoked yet and the login hands out a ticket.
+    mock.advance_clock(-Duration::minutes(1)).unwrap();
+    let (c, ticket, csr_b64) = logged_in(&mock, &id, "pw-lr").await;
+    assert_eq!(last(&mock, Role::Webra2).cause, Cause::TicketIssued);
+    // Two minutes on, inside the ticket's five, the revocation is in force.
+    mock.advance_clock(Duration::minutes(2)).unwrap();
+    let got = issue(&c, &mock, &ticket, &csr_b64).await;
+    assert_refused(&mock, &got, 403, "E550A", Cause::Revoked, Some("late-rev"));
+    // Nothing was issued and the order was not used up.
+    assert_eq!(certificates(&mock, "late-rev"), 1);
+    assert_eq!(mock.account("late-rev").unwrap().order, OrderState::Ready);
 }

@@ -1,12 +1,9 @@
 //! Virtual hosting without containers: webra2 + webra1 on one HTTPS port
 //! (by SNI), repo1 + repository on one HTTP port (by Host), on loopback.
-//! The real `certrenew` binary renews through the two shared ports with
-//! the real hostnames; each host keeps its TLS policy and its faults;
-//! unknown names are refused and journaled.
-//!
-//! mock-ra does not depend on certrenew: the client is built and run as a
-//! program (`$CERTRENEW_BIN`, or `cargo build -p certrenew` with the cargo
-//! that runs this test).
+//! A renewal with plain rustls/reqwest clients goes through the two shared
+//! ports with the real hostnames; each host keeps its TLS policy and its
+//! faults; unknown names are refused and journaled. (The renewal with the
+//! real client through the shared ports is a harness case.)
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -15,8 +12,8 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,36 +29,6 @@ use tokio::net::TcpStream;
 
 const MOCK_RA: &str = env!("CARGO_BIN_EXE_mock-ra");
 
-/// Runs certrenew with `args`, `stdin` on its standard input.
-fn run(bin: &Path, args: &[String], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(bin)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("http_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn port_of(url: &Value) -> u16 {
     url.as_str()
         .unwrap()
@@ -73,10 +40,8 @@ fn port_of(url: &Value) -> u16 {
 }
 
 #[test]
-fn the_real_certrenew_renews_and_verifies_through_two_shared_ports() {
-    let bin = certrenew();
+fn the_served_mock_puts_the_four_hosts_on_two_shared_ports() {
     let state = tempfile::tempdir().unwrap();
-    let store = tempfile::tempdir().unwrap();
     let served = serve(&["--vhost", "--state-dir", state.path().to_str().unwrap()]);
     let l = &served.line;
 
@@ -113,118 +78,66 @@ fn the_real_certrenew_renews_and_verifies_through_two_shared_ports() {
         ]
     );
 
-    let mut base = vec![
-        "--store".to_owned(),
-        store.path().display().to_string(),
-        "--lang".to_owned(),
-        "en".to_owned(),
-    ];
-    base.extend(args);
-    let with = |more: &[&str]| {
-        let mut a = base.clone();
-        a.extend(more.iter().map(|s| (*s).to_owned()));
-        a
-    };
+    // The demo identity the ready line names is there to renew with.
     let demo = PathBuf::from(l["demo"]["identity"].as_str().unwrap());
-    let file = |name: &str| demo.join(name).display().to_string();
-    let (code, out, err) = run(
-        &bin,
-        &with(&[
-            "import",
-            "--cert",
-            &file("cert.pem"),
-            "--key",
-            &file("key.pem"),
-            "--chain",
-            &file("chain.pem"),
-        ]),
-        "",
-    );
-    assert_eq!(code, 0, "import\n{out}\n{err}");
-
-    let password = format!("{}\n", l["demo"]["password"].as_str().unwrap());
-    let (code, out, err) = run(
-        &bin,
-        &with(&["--output", "json", "renew", "--password-stdin", "--yes"]),
-        &password,
-    );
-    assert_eq!(code, 0, "renew\n{out}\n{err}");
-    let renewed: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(renewed["class"], "success", "{renewed}");
-    let dir = PathBuf::from(renewed["details"]["identity_dir"].as_str().unwrap());
-
-    // The new identity, checked by openssl against the client-CA root.
-    let client_root = state.path().join("client-root.pem");
-    let (ok, text) = openssl(
-        &[
-            "verify",
-            "-purpose",
-            "sslclient",
-            "-CAfile",
-            client_root.to_str().unwrap(),
-            "-untrusted",
-            dir.join("chain.pem").to_str().unwrap(),
-            dir.join("cert.pem").to_str().unwrap(),
-        ],
-        state.path(),
-    );
-    assert!(ok && text.contains(": OK"), "{text}");
-
-    // The confirmation page (webra1, by SNI on the shared port) accepts it.
-    let (code, out, err) = run(&bin, &with(&["verify"]), "");
-    assert_eq!(code, 0, "verify\n{out}\n{err}");
-    assert!(
-        out.contains(renewed["details"]["serial"].as_str().unwrap()),
-        "{out}"
-    );
-
-    // The journal names the real role of every request on the shared ports.
-    let journal = admin_journal(l);
-    let seen = |role: &str, cause: &str| {
-        journal
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["role"] == role && e["cause"] == cause)
-    };
-    for (role, cause) in [
-        ("webra2", "ticket_issued"),
-        ("webra2", "issued"),
-        ("repo1", "served"),
-        ("repository", "served"),
-        ("webra1", "confirm_ok"),
-    ] {
-        assert!(seen(role, cause), "no {role} {cause} in {journal:#}");
+    for file in ["cert.pem", "key.pem", "chain.pem"] {
+        assert!(demo.join(file).is_file(), "{}", demo.join(file).display());
     }
-    assert!(
-        !journal
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["role"] == "https" || e["role"] == "http"),
-        "nothing was left to the shared ports' own roles: {journal:#}"
-    );
 }
 
-/// `GET /journal` of a served mock, over a plain socket (the admin API is
-/// HTTP/1.1 on loopback).
-fn admin_journal(line: &Value) -> Value {
-    let admin = line["admin"]
-        .as_str()
-        .unwrap()
-        .trim_start_matches("http://");
-    let mut tcp = std::net::TcpStream::connect(admin).unwrap();
-    write!(
-        tcp,
-        "GET /journal HTTP/1.1\r\nHost: {admin}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
-        line["admin_token"].as_str().unwrap()
-    )
-    .unwrap();
-    let mut text = String::new();
-    tcp.read_to_string(&mut text).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_goes_through_the_shared_ports_and_the_journal_has_the_real_roles() {
+    let mock = vhost_mock(world(now(), vec![account("acme", "pw-acme", "-10d")])).await;
+    let id = mock.identity("acme").unwrap();
+    // Login and issuance on webra2, by SNI on the shared HTTPS port.
+    let (status, body) = renew(&mock, &id, "pw-acme").await;
+    assert_eq!(status, 201, "{body}");
+    let serial = body["serial"].as_str().unwrap();
+    assert_eq!(
+        mock.account("acme").unwrap().certificates.len(),
+        2,
+        "the renewal was recorded"
+    );
+    assert!(mock.certificate(serial).is_some());
+    // The CRLs on repo1 and repository, by Host on the shared HTTP port.
+    let c = client(&mock, None);
+    let names = &mock.pki().names;
+    for url in [
+        repo1(&mock, &names.issuing_ca_crl_path()),
+        repository(&mock, &names.root_crl_path()),
+    ] {
+        let resp = c.get(&url).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{url}");
+    }
+    // The confirmation page (webra1, by SNI) with the account's certificate.
+    let c = client(&mock, Some(&id));
+    c.get(webra1(&mock, "/scira/doc/ymfg/"))
+        .send()
+        .await
+        .unwrap();
+
+    // The journal names the real role of every request on the shared ports.
+    let journal = mock.journal();
+    let seen =
+        |role: Role, cause: Cause| journal.iter().any(|e| e.role == role && e.cause == cause);
+    for (role, cause) in [
+        (Role::Webra2, Cause::TicketIssued),
+        (Role::Webra2, Cause::Issued),
+        (Role::Repo1, Cause::Served),
+        (Role::Repository, Cause::Served),
+    ] {
+        assert!(seen(role, cause), "no {role:?} {cause:?} in {journal:#?}");
+    }
+    assert!(
+        journal.iter().any(|e| e.role == Role::Webra1),
+        "{journal:#?}"
+    );
+    assert!(
+        !journal
+            .iter()
+            .any(|e| e.role == Role::Https || e.role == Role::Http),
+        "nothing was left to the shared ports' own roles: {journal:#?}"
+    );
 }
 
 async fn vhost_mock(world: World) -> MockRa {

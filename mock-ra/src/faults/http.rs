@@ -18,8 +18,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::body::Frame;
 
-use super::{FaultHost, FaultKind};
+use super::kind::FaultKind;
 use crate::journal::{Cause, Outcome, Role};
+use crate::protocol::Host as FaultHost;
 use crate::state::Shared;
 
 /// A response extension: a fault acted on this answer. The journal names

@@ -15,7 +15,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use super::{Applied, FaultKind, splitmix64};
+use super::kind::FaultKind;
+use super::registry::Applied;
+use super::schedule::splitmix64;
 
 /// How many bytes of the ServerHello `tls_stall` lets through.
 pub(crate) const TLS_STALL_AFTER: u64 = 48;
@@ -293,8 +295,9 @@ impl AsyncWrite for FaultyStream {
 
 #[cfg(test)]
 mod tests {
+    use super::super::spec::FaultSpec;
     use super::*;
-    use crate::faults::{FaultHost, FaultSpec};
+    use crate::protocol::Host as FaultHost;
 
     fn applied(kind: FaultKind, f: impl FnOnce(&mut FaultSpec)) -> Applied {
         let mut spec = FaultSpec::new(FaultHost::Repo1, kind);

@@ -1,0 +1,302 @@
+//! `[[fault]]` as written, and what serde cannot check about it.
+
+use serde::{Deserialize, Serialize};
+
+use super::kind::{FaultKind, Layer};
+use crate::protocol::Host as FaultHost;
+
+/// `[[fault]]`: one fault, as world files, case files and the admin API
+/// (`POST /faults`, as JSON) write it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// A label for the journal and the admin API; default `<host>-<kind>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Which host misbehaves.
+    pub host: FaultHost,
+    /// HTTP and proxy faults: only requests to this path (exact, or a
+    /// prefix when it ends with `*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What it does.
+    pub kind: FaultKind,
+    /// `status`, `block_page`: the HTTP status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `status`: a Retry-After header, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
+    /// `reset_after`, `close_after`, `truncate`: a byte count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// `latency`, `slow_close`: milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u64>,
+    /// `latency`: up to this many milliseconds more or less, drawn from the seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<u64>,
+    /// `bandwidth`: bytes a second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_per_sec: Option<u64>,
+    /// Only the first `times` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u64>,
+    /// Only from this event number on (1-based).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<u64>,
+    /// Only up to this event number (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<u64>,
+    /// Each event in the window only with this probability (0 < p <= 1),
+    /// drawn from the world's seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+}
+
+/// The longest delay a fault takes (`ms`, and so `jitter_ms`): a day.
+pub const MAX_MS: u64 = 86_400_000;
+
+impl FaultSpec {
+    /// A fault of `kind` on `host`, for every event, without parameters.
+    pub fn new(host: FaultHost, kind: FaultKind) -> Self {
+        Self {
+            name: None,
+            host,
+            path: None,
+            kind,
+            status: None,
+            retry_after: None,
+            bytes: None,
+            ms: None,
+            jitter_ms: None,
+            bytes_per_sec: None,
+            times: None,
+            from: None,
+            to: None,
+            probability: None,
+        }
+    }
+
+    /// Names it (builder style).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Narrows it to a path (builder style).
+    pub fn on_path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Only the first `n` events (builder style).
+    pub fn times(mut self, n: u64) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    /// Each event with probability `p` (builder style).
+    pub fn probability(mut self, p: f64) -> Self {
+        self.probability = Some(p);
+        self
+    }
+
+    /// The path it acts on: its own, or for `commit_then_lose` (which acts
+    /// on the issuance only) the issuance path.
+    pub fn effective_path(&self) -> Option<&str> {
+        match (&self.path, self.kind) {
+            (Some(p), _) => Some(p),
+            (None, FaultKind::CommitThenLose) => Some(crate::protocol::CERTIFICATE_PATH),
+            (None, _) => None,
+        }
+    }
+
+    /// The label the journal and the admin API use when no name is given.
+    pub fn default_name(&self) -> String {
+        format!("{}-{}", self.host, self.kind)
+    }
+
+    /// The event window `[from, to]`, 1-based and inclusive.
+    pub(crate) fn window(&self) -> (u64, u64) {
+        match (self.times, self.from, self.to) {
+            (Some(n), _, _) => (1, n),
+            (None, from, to) => (from.unwrap_or(1), to.unwrap_or(u64::MAX)),
+        }
+    }
+
+    /// Checks what serde cannot; the error names the offending key (or
+    /// `kind` when the fault as a whole does not fit).
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let kind = self.kind;
+        if let Some(n) = &self.name
+            && !crate::protocol::valid_name(n)
+        {
+            return Err((
+                "name",
+                format!("fault name `{n}`: use letters, digits, `-`, `_` and `.` only"),
+            ));
+        }
+        if kind.layer() == Layer::Tls && !self.host.is_https() {
+            return Err((
+                "host",
+                format!(
+                    "{kind} needs an HTTPS host (webra2 or webra1); {} speaks plain HTTP",
+                    self.host
+                ),
+            ));
+        }
+        if kind == FaultKind::CommitThenLose {
+            if self.host != FaultHost::Webra2 {
+                return Err((
+                    "host",
+                    format!(
+                        "commit_then_lose acts on webra2's issuance only, not on {}",
+                        self.host
+                    ),
+                ));
+            }
+            if let Some(p) = &self.path
+                && p != crate::protocol::CERTIFICATE_PATH
+            {
+                return Err((
+                    "path",
+                    format!(
+                        "commit_then_lose acts on `{}` only, not `{p}`",
+                        crate::protocol::CERTIFICATE_PATH
+                    ),
+                ));
+            }
+        }
+        if let Some(p) = &self.path {
+            if !kind.takes_path(self.host) {
+                let why = if kind.layer() == Layer::Proxy {
+                    "the proxy only sees a CONNECT to an HTTPS host, never its paths"
+                } else {
+                    "it acts below HTTP, where there are no paths"
+                };
+                return Err(("path", format!("{kind} takes no `path`: {why}")));
+            }
+            if !p.starts_with('/') {
+                return Err((
+                    "path",
+                    format!("path `{p}`: expected one starting with `/`"),
+                ));
+            }
+        }
+        let given: [(&'static str, bool); 6] = [
+            ("status", self.status.is_some()),
+            ("retry_after", self.retry_after.is_some()),
+            ("bytes", self.bytes.is_some()),
+            ("ms", self.ms.is_some()),
+            ("jitter_ms", self.jitter_ms.is_some()),
+            ("bytes_per_sec", self.bytes_per_sec.is_some()),
+        ];
+        let takes = kind.params();
+        for (key, present) in given {
+            if present && !takes.iter().any(|(k, _)| *k == key) {
+                let expected = if takes.is_empty() {
+                    "it takes no parameters".to_owned()
+                } else {
+                    format!(
+                        "it takes {}",
+                        takes
+                            .iter()
+                            .map(|(k, _)| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                return Err((key, format!("{kind} does not take `{key}`: {expected}")));
+            }
+        }
+        for (key, required) in takes {
+            let present = given.iter().any(|(k, p)| k == key && *p);
+            if *required && !present {
+                return Err(("kind", format!("{kind} needs `{key}`")));
+            }
+        }
+        if let Some(s) = self.status
+            && !(200..=599).contains(&s)
+        {
+            return Err(("status", format!("status {s}: expected 200 to 599")));
+        }
+        if self.bytes_per_sec == Some(0) {
+            return Err((
+                "bytes_per_sec",
+                "bytes_per_sec = 0: expected 1 or more".to_owned(),
+            ));
+        }
+        // A day is far beyond any client timeout, and keeps the delay
+        // arithmetic (`ms ± jitter_ms`) in range.
+        if let Some(ms) = self.ms
+            && ms > MAX_MS
+        {
+            return Err((
+                "ms",
+                format!("ms = {ms}: expected at most {MAX_MS} (a day)"),
+            ));
+        }
+        if kind == FaultKind::Latency && self.jitter_ms > self.ms {
+            return Err((
+                "jitter_ms",
+                "jitter_ms is larger than ms: a delay cannot be negative".to_owned(),
+            ));
+        }
+        // The schedule.
+        let scheduled = [
+            ("times", self.times.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("probability", self.probability.is_some()),
+        ];
+        if !kind.schedulable()
+            && let Some((key, _)) = scheduled.iter().find(|(_, p)| *p)
+        {
+            return Err((
+                key,
+                format!(
+                    "{kind} takes no schedule: no request reaches the mock for it to count; \
+                     it is in force until removed (admin `DELETE /faults/NAME`, a case's \
+                     `remove_fault` or `clear_faults` step)"
+                ),
+            ));
+        }
+        if self.times.is_some() && (self.from.is_some() || self.to.is_some()) {
+            let key = if self.from.is_some() { "from" } else { "to" };
+            return Err((
+                key,
+                "give either `times` or `from`/`to`, not both".to_owned(),
+            ));
+        }
+        for (key, v) in [("times", self.times), ("from", self.from), ("to", self.to)] {
+            if v == Some(0) {
+                return Err((key, format!("{key} = 0: events are numbered from 1")));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && to < from
+        {
+            return Err(("to", format!("to = {to} is before from = {from}")));
+        }
+        if let Some(p) = self.probability
+            && !(p > 0.0 && p <= 1.0)
+        {
+            return Err((
+                "probability",
+                format!("probability {p}: expected more than 0 and at most 1"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `[faults]`: settings for every fault of the world.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSettings {
+    /// The seed of every random draw (probabilities, jitter); random and
+    /// printed in the ready line when absent.
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
