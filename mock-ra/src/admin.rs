@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::routing::{get, post};
 use certs_gen::Offset;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -19,76 +19,22 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::clock::Clock;
-use crate::error::MockError;
 use crate::faults::FaultSpec;
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{BODY_LIMIT, problem_response};
 use crate::state::{AccountPatch, Shared};
 use crate::world::AccountSpec;
 
-/// The admin API's errors.
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    /// Missing or wrong bearer token.
-    #[error("missing or wrong bearer token")]
-    Unauthorized,
-    /// Nothing by that name.
-    #[error("{0}")]
-    NotFound(String),
-    /// A body or parameter that does not make sense.
-    #[error("{0}")]
-    BadRequest(String),
-    /// The mock failed itself.
-    #[error("{0}")]
-    Internal(String),
-}
-
-impl From<MockError> for AdminError {
-    fn from(e: MockError) -> Self {
-        match e {
-            MockError::UnknownAccount(_) | MockError::UnknownFault(_) => {
-                AdminError::NotFound(e.to_string())
-            }
-            MockError::AccountExists(_) | MockError::Invalid(_) | MockError::World(_) => {
-                AdminError::BadRequest(e.to_string())
-            }
-            other => AdminError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl IntoResponse for AdminError {
-    fn into_response(self) -> Response {
-        let (class, cause) = match &self {
-            AdminError::Unauthorized => (Class::Unauthorized, Cause::Unauthorized),
-            AdminError::NotFound(_) => (Class::NotFound, Cause::AdminNotFound),
-            AdminError::BadRequest(_) => (Class::BadRequest, Cause::AdminBadRequest),
-            AdminError::Internal(_) => (Class::Internal, Cause::Internal),
-        };
-        let detail = match &self {
-            AdminError::Unauthorized => None,
-            other => Some(other.to_string()),
-        };
-        let mut r = problem_response(
-            class,
-            detail,
-            Outcome {
-                class: Some(class),
-                cause,
-                account: None,
-            },
-        );
-        if matches!(self, AdminError::Unauthorized) {
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        r
-    }
-}
+pub use crate::admin_reply::AdminError;
+use crate::admin_reply::ok;
 
 /// The admin router.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
-    let router = Router::new()
+    let mut router = Router::new();
+    if let Some(states) = crate::admin_hooks::STATE_ROUTES.get() {
+        router = router.merge(states());
+    }
+    let router = router
         .route("/accounts", get(list_accounts).post(create_account))
         .route("/accounts/{id}", get(get_account).patch(patch_account))
         .route("/accounts/{id}/reissue", post(reissue))
@@ -106,8 +52,6 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .route("/reset", post(reset))
         .route("/ready", get(crate::console::ready))
         .route("/fault-kinds", get(crate::console::fault_kinds))
-        .route("/states", post(crate::states::set_up))
-        .route("/states/{id}", delete(crate::states::tear_down))
         .fallback(|| async { AdminError::NotFound("no such admin route".into()) })
         .method_not_allowed_fallback(|| async {
             let class = Class::MethodNotAllowed;
@@ -152,13 +96,6 @@ async fn require_token(
     } else {
         AdminError::Unauthorized.into_response()
     }
-}
-
-pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T, account: Option<String>) -> Response {
-    let mut r = (status, Json(body)).into_response();
-    r.extensions_mut()
-        .insert(Outcome::ok(Cause::AdminOk, account));
-    r
 }
 
 fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, AdminError> {

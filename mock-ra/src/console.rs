@@ -12,7 +12,7 @@
 //! of the API: `GET /ready` (the ready line's client commands, once `serve`
 //! has published it) and `GET /fault-kinds` (what the add-fault form offers).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -20,8 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::MockRa;
-use crate::admin::AdminError;
+use crate::admin_reply::AdminError;
 use crate::faults::{FaultHost, FaultKind, FaultSpec, Layer};
 use crate::journal::{Cause, Outcome};
 use crate::ready::{ReadyLine, shell_quote};
@@ -89,20 +88,6 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r.extensions_mut().insert(Outcome::ok(Cause::Page, None));
     r
-}
-
-/// The ready line, once `serve` (or whoever wrote a state directory for an
-/// in-process mock) has published it.
-#[derive(Debug, Default)]
-pub(crate) struct Published(OnceLock<ReadyLine>);
-
-impl MockRa {
-    /// Publishes the ready line to the admin API's `GET /ready` (the
-    /// console's client commands). The first call wins; the admin token is
-    /// never part of the answer.
-    pub fn publish_ready(&self, line: &ReadyLine) {
-        let _ = self.shared.console.0.set(line.clone());
-    }
 }
 
 /// One client command of the console's panel.
@@ -197,12 +182,17 @@ fn commands(line: &ReadyLine, args: &[String]) -> Vec<Command> {
 pub(crate) async fn ready(
     axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
 ) -> Result<Response, AdminError> {
-    let line = shared.console.0.get().ok_or_else(|| {
-        AdminError::NotFound(
-            "no ready line: this mock was started in-process and nothing published one".into(),
-        )
-    })?;
-    let now = (!shared.clock.is_real()).then(|| crate::rfc3339(shared.now()));
+    let line = shared
+        .console
+        .0
+        .get()
+        .and_then(|l| l.downcast_ref::<ReadyLine>())
+        .ok_or_else(|| {
+            AdminError::NotFound(
+                "no ready line: this mock was started in-process and nothing published one".into(),
+            )
+        })?;
+    let now = (!shared.clock.is_real()).then(|| crate::protocol::rfc3339(shared.now()));
     let args = args_at(&line.certrenew_args, now);
     let view = ReadyView {
         commands: commands(line, &args),
@@ -211,7 +201,7 @@ pub(crate) async fn ready(
         web_root_pem: line.web_root_pem.clone(),
         fault_seed: shared.faults.seed(),
     };
-    Ok(crate::admin::ok(StatusCode::OK, &view, None))
+    Ok(crate::admin_reply::ok(StatusCode::OK, &view, None))
 }
 
 /// One fault kind as the add-fault form offers it.
@@ -282,7 +272,7 @@ fn kinds() -> Vec<KindView> {
 
 /// `GET /fault-kinds` (admin API, behind the token).
 pub(crate) async fn fault_kinds() -> Response {
-    crate::admin::ok(StatusCode::OK, &kinds(), None)
+    crate::admin_reply::ok(StatusCode::OK, &kinds(), None)
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@
 
 pub mod accounts;
 pub mod admin;
+mod admin_hooks;
+mod admin_reply;
 pub mod clock;
 pub mod console;
 mod decision;

@@ -333,3 +333,12 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
     }
 }
+
+impl MockRa {
+    /// Publishes the ready line to the admin API's `GET /ready` (the
+    /// console's client commands). The first call wins; the admin token is
+    /// never part of the answer.
+    pub fn publish_ready(&self, line: &ReadyLine) {
+        let _ = self.shared.console.0.set(std::sync::Arc::new(line.clone()));
+    }
+}

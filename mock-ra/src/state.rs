@@ -42,7 +42,7 @@ pub(crate) struct Shared {
     pub admin_token: String,
     pub faults: Faults,
     /// The ready line, for the console's client commands (console.rs).
-    pub console: crate::console::Published,
+    pub console: Published,
     fault_tls: OnceLock<Result<FaultTls, String>>,
     state: Mutex<State>,
     initial: State,
@@ -499,4 +499,23 @@ pub(crate) fn presented(der: &[u8]) -> Option<crate::journal::PresentedCertifica
             serial: i.serial,
             subject: i.subject,
         })
+}
+
+/// The ready line (a `ready::ReadyLine`), once `serve` (or whoever wrote a
+/// state directory for an in-process mock) has published it. Held as `Any`
+/// so that the state, below the ready line's module, does not name it; the
+/// console downcasts it back.
+#[derive(Default)]
+pub struct Published(
+    pub(crate) std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+);
+
+impl std::fmt::Debug for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Published(set)"
+        } else {
+            "Published(unset)"
+        })
+    }
 }

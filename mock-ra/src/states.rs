@@ -21,10 +21,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::admin::AdminError;
+use crate::MockRa;
+use crate::admin_reply::AdminError;
 use crate::journal::Role;
+use crate::protocol::rfc3339;
 use crate::world::{Policy, World};
-use crate::{MockRa, rfc3339};
 
 /// The served process's provider states: set once, by `mock-ra serve`.
 static STATES: OnceLock<States> = OnceLock::new();
@@ -48,6 +49,14 @@ pub fn enable(keep_policy: Option<Policy>, bind: std::net::IpAddr) {
         bind,
         running: Mutex::new(BTreeMap::new()),
     });
+    let _ = crate::admin_hooks::STATE_ROUTES.set(routes);
+}
+
+/// The endpoint's routes, merged into the admin router behind its token.
+fn routes() -> axum::Router<Arc<crate::state::Shared>> {
+    axum::Router::new()
+        .route("/states", axum::routing::post(set_up))
+        .route("/states/{id}", axum::routing::delete(tear_down))
 }
 
 /// `POST /states`: the body.
