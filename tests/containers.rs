@@ -246,10 +246,11 @@ fn mock_up(p: &Project, case: &str, clock: &mut Clock) -> Result<(), Failed> {
     Ok(())
 }
 
-/// A one-off container on the project's network running `script` in sh.
+/// A one-off container on the project's network running `script` in bash
+/// (for /dev/tcp).
 fn in_network(p: &Project, script: &str) -> Result<Output, Failed> {
     let mut c = compose(&p.name);
-    c.args(["run", "--rm", "--no-deps", "client", "sh", "-c", script]);
+    c.args(["run", "--rm", "--no-deps", "client", "bash", "-c", script]);
     run("podman-compose run", c)
 }
 
