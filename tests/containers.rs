@@ -30,7 +30,10 @@ const IMAGE: &str = "localhost/certrenew:latest";
 const E550A: &str = "550:証明書ファイルは取得できませんでした。認証に失敗しました。";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn target_dir() -> PathBuf {
@@ -55,7 +58,8 @@ fn compose(project: &str) -> Command {
     let vendored = target_dir().join("ci-tools/podman-compose");
     let mut c = if vendored.join("podman_compose.py").is_file() {
         let mut c = Command::new("python3");
-        c.env("PYTHONPATH", &vendored).args(["-m", "podman_compose"]);
+        c.env("PYTHONPATH", &vendored)
+            .args(["-m", "podman_compose"]);
         c
     } else {
         Command::new("podman-compose")
@@ -127,7 +131,9 @@ impl Project {
 impl Drop for Project {
     fn drop(&mut self) {
         let mut c = compose(&self.name);
-        c.args(["down", "-v", "-t", "1"]).stdout(Stdio::null()).stderr(Stdio::null());
+        c.args(["down", "-v", "-t", "1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         let _ = c.status();
         for what in self.leftovers() {
             let mut parts = what.splitn(2, ' ');
@@ -145,7 +151,10 @@ impl Drop for Project {
 struct Clock(Instant);
 impl Clock {
     fn phase(&mut self, what: &str) {
-        eprintln!("containers: {what}: {:.1} s", self.0.elapsed().as_secs_f64());
+        eprintln!(
+            "containers: {what}: {:.1} s",
+            self.0.elapsed().as_secs_f64()
+        );
         self.0 = Instant::now();
     }
 }
@@ -202,8 +211,18 @@ fn mock_up(p: &Project, case: &str, clock: &mut Clock) -> Result<(), Failed> {
     clock.phase(&format!("mock started (CASE={case:?})"));
     let mock = p.container("mock");
     // The names must be the network's, before any lookup could leave it.
-    let aliases = inspect(&mock, &format!("{{{{json (index .NetworkSettings.Networks \"{}\").Aliases}}}}", p.network()))?;
-    let missing: Vec<&str> = NAMES.iter().copied().filter(|n| !aliases.contains(&format!("\"{n}\""))).collect();
+    let aliases = inspect(
+        &mock,
+        &format!(
+            "{{{{json (index .NetworkSettings.Networks \"{}\").Aliases}}}}",
+            p.network()
+        ),
+    )?;
+    let missing: Vec<&str> = NAMES
+        .iter()
+        .copied()
+        .filter(|n| !aliases.contains(&format!("\"{n}\"")))
+        .collect();
     if !missing.is_empty() {
         return Err(format!(
             "docker-compose.yml: service mock lacks the network alias(es) {} on network bank (has {aliases})",
@@ -235,7 +254,10 @@ fn mock_up(p: &Project, case: &str, clock: &mut Clock) -> Result<(), Failed> {
     }
     let mounts = inspect(&mock, "{{range .Mounts}}{{.Destination}}:{{.RW}} {{end}}")?;
     if mounts != "/state:true" {
-        return Err(format!("mock: /state must be the only (writable) volume, mounts are: {mounts}").into());
+        return Err(format!(
+            "mock: /state must be the only (writable) volume, mounts are: {mounts}"
+        )
+        .into());
     }
     let mut c = podman();
     c.args(["port", &mock]);
@@ -272,9 +294,17 @@ fn topology() -> Result<(), Failed> {
     clock.phase("local base + image build");
 
     // The demo world: the client exactly as docker-compose.yml runs it.
-    let p = Project { name: format!("certrenew-ci-{}", std::process::id()) };
+    let p = Project {
+        name: format!("certrenew-ci-{}", std::process::id()),
+    };
     mock_up(&p, "", &mut clock)?;
-    let mock_ip = inspect(&p.container("mock"), &format!("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", p.network()))?;
+    let mock_ip = inspect(
+        &p.container("mock"),
+        &format!(
+            "{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}",
+            p.network()
+        ),
+    )?;
     let mut lookups = String::new();
     for n in NAMES {
         lookups.push_str(&format!("getent hosts {n} | cut -d' ' -f1; "));
@@ -283,7 +313,9 @@ fn topology() -> Result<(), Failed> {
     let resolved = String::from_utf8_lossy(&out.stdout);
     for (n, ip) in NAMES.iter().zip(resolved.lines()) {
         if ip.trim() != mock_ip {
-            return Err(format!("{n} resolves to {ip:?} in the network, not to mock ({mock_ip})").into());
+            return Err(
+                format!("{n} resolves to {ip:?} in the network, not to mock ({mock_ip})").into(),
+            );
         }
     }
     let admin = in_network(
@@ -292,22 +324,32 @@ fn topology() -> Result<(), Failed> {
     )?;
     let admin = String::from_utf8_lossy(&admin.stdout);
     if !admin.contains(" 200") {
-        return Err(format!("the admin API did not answer 200 inside the network: {admin:?}").into());
+        return Err(
+            format!("the admin API did not answer 200 inside the network: {admin:?}").into(),
+        );
     }
     clock.phase("names resolve to mock, admin API answers inside the network");
     let mut c = compose(&p.name);
     c.args(["run", "--rm", "--no-deps", "client"]);
     let out = run("podman-compose run client", c)?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() || text.contains("--connect-to") || !text.contains("新しい証明書") {
-        return Err(format!("client: the renewal through the real names failed ({}):\n{text}", out.status).into());
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() || text.contains("--connect-to") || !text.contains("新しい証明書")
+    {
+        return Err(format!(
+            "client: the renewal through the real names failed ({}):\n{text}",
+            out.status
+        )
+        .into());
     }
     clock.phase("client: check, renew, verify through the real names");
     down(&p, &mut clock)?;
     drop(p);
 
     // A case's world: the wrong password gets E550A.
-    let p = Project { name: format!("certrenew-ci-{}-e550a", std::process::id()) };
+    let p = Project {
+        name: format!("certrenew-ci-{}-e550a", std::process::id()),
+    };
     mock_up(&p, "e550a-password-locked", &mut clock)?;
     let out = in_network(
         &p,
@@ -316,9 +358,13 @@ fn topology() -> Result<(), Failed> {
          certrenew \"$@\" import --cert /state/identities/acme/cert.pem --key /state/identities/acme/key.pem --chain /state/identities/acme/chain.pem >/dev/null && \
          echo wrong-1 | certrenew \"$@\" renew --password-stdin --yes; echo exit=$?",
     )?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     if !text.contains(E550A) || !text.contains("exit=5") {
-        return Err(format!("e550a-password-locked: a wrong password did not get E550A (exit 5):\n{text}").into());
+        return Err(format!(
+            "e550a-password-locked: a wrong password did not get E550A (exit 5):\n{text}"
+        )
+        .into());
     }
     clock.phase("e550a-password-locked: wrong password -> E550A");
     down(&p, &mut clock)?;
@@ -327,7 +373,11 @@ fn topology() -> Result<(), Failed> {
 
 fn main() {
     let args = Arguments::from_args();
-    let engine = Command::new("podman").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let engine = Command::new("podman")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let trial = Trial::test("compose topology under the real hostnames", topology);
     let trial = match engine {
@@ -336,7 +386,9 @@ fn main() {
             Err("podman is not installed; CI=true requires it (.ci/run installs it)".into())
         }),
         _ => {
-            eprintln!("containers: ignored: podman is not installed (apt-get install podman; .ci/run does)");
+            eprintln!(
+                "containers: ignored: podman is not installed (apt-get install podman; .ci/run does)"
+            );
             trial.with_ignored_flag(true)
         }
     };
