@@ -3,20 +3,16 @@
 //! override `docker/compose.publish.yml`) relies on exists in the image
 //! definition (`Dockerfile`, `docker/client.sh`) -- the programs its
 //! commands run, the paths, the ports, the volume, the network names --
-//! and the mock-ra and certrenew flags they use are the binaries' own.
-//! The compose command itself is then run on loopback (same flags, only
-//! the address, ports and state directory moved), and `docker/client.sh`
-//! is run against it, with the host mapping the compose network's aliases
-//! would give.
+//! and the mock-ra flags they use are mock-ra's own. Nothing here runs
+//! certrenew: the topology is started for real, with the client, by the
+//! harness's `tests/containers.rs`.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use mock_ra::FaultHost;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -123,7 +119,10 @@ fn image() -> Image {
                     .filter(|w| !w.starts_with("--"))
                     .collect();
                 let (dest, sources) = plain.split_last().unwrap();
-                if stage == 1 {
+                if stage == 2 || stage == 3 {
+                    // prebuilt (bin/ from the context) and its alias: the
+                    // same /out/bin/ as the build stage.
+                } else if stage == 1 {
                     img.build_copies
                         .extend(sources.iter().map(|s| (*s).to_owned()));
                 } else {
@@ -199,7 +198,7 @@ fn image() -> Image {
             _ => {}
         }
     }
-    assert_eq!(stage, 2, "a build stage and a run stage");
+    assert_eq!(stage, 4, "build, prebuilt, the binaries' stage, run");
     img
 }
 
@@ -496,161 +495,6 @@ fn the_flags_the_files_use_are_the_binaries_own() {
         unknown.is_empty(),
         "mock-ra serve does not take {unknown:?}"
     );
-
-    // docker/client.sh: `set -- ...` holds certrenew's global flags; every
-    // `certrenew "$@" CMD ...` the flags of CMD.
-    let certrenew = common::certrenew();
-    let global = flags(&help(&certrenew, &[]));
-    let script = read("docker/client.sh");
-    let mut calls = 0;
-    for line in script
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.starts_with('#'))
-    {
-        if let Some(rest) = line.strip_prefix("set -- ") {
-            let unknown: Vec<_> = flags(rest).difference(&global).cloned().collect();
-            assert!(
-                unknown.is_empty(),
-                "certrenew does not take {unknown:?}: {line}"
-            );
-            continue;
-        }
-        let Some(at) = line.find("certrenew \"$@\" ") else {
-            continue;
-        };
-        let call = &line[at + "certrenew \"$@\" ".len()..];
-        let command = call.split_whitespace().next().unwrap();
-        let own = flags(&help(&certrenew, &[command]));
-        let unknown: Vec<_> = flags(call).difference(&own).cloned().collect();
-        assert!(
-            unknown.is_empty(),
-            "certrenew {command} does not take {unknown:?}"
-        );
-        calls += 1;
-    }
-    assert_eq!(calls, 4, "import, check, renew, verify");
-}
-
-/// The compose command on loopback: the same flags, with the address, the
-/// ports and the state directory moved, and the ready line written where
-/// the compose file writes it.
-fn start_compose_mock(state: &Path) -> common::Served {
-    let compose = yaml("docker-compose.yml");
-    let script = mock_script(&compose);
-    // `exec mock-ra serve "$$@" FLAGS > FILE`, no CASE: "$$@" is empty.
-    let exec = &script[script.find("exec ").unwrap() + "exec ".len()..];
-    let (command, redirect) = exec.split_once('>').unwrap();
-    assert_eq!(redirect.trim(), "/state/ready.json");
-    let mut words: Vec<String> = command
-        .split_whitespace()
-        .filter(|w| *w != "\"$$@\"")
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(words[..2], ["mock-ra", "serve"]);
-    let token = text(&service(&compose, "mock")["environment"]["ADMIN_TOKEN"]);
-    let token = token
-        .strip_prefix("${ADMIN_TOKEN:-")
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap()
-        .to_owned();
-    for i in 2..words.len() {
-        let moved = match words[i - 1].as_str() {
-            "--bind" => "127.0.0.1".to_owned(),
-            "--https-port" | "--http-port" | "--admin-port" => "0".to_owned(),
-            "--state-dir" => state.display().to_string(),
-            "--admin-token" => token.clone(),
-            _ => continue,
-        };
-        words[i] = moved;
-    }
-    let served = common::serve(&words[2..]);
-    std::fs::write(state.join("ready.json"), &served.text).unwrap();
-    served
-}
-
-#[test]
-fn the_compose_command_serves_and_the_compose_client_renews_against_it() {
-    let state = tempfile::tempdir().unwrap();
-    let mock = start_compose_mock(state.path());
-    assert_eq!(mock.line["admin_token"], "compose-admin");
-    assert!(mock.line["https"].is_string() && mock.line["http"].is_string());
-
-    // docker/client.sh as the client container runs it. In the compose
-    // network the real names resolve to the mock; here a `certrenew` first
-    // on PATH adds the ready line's host mappings to each call -- and
-    // nothing else, so the script's own flags, paths and parsing of the
-    // ready line are what is tested.
-    let real = common::certrenew();
-    let bin = tempfile::tempdir().unwrap();
-    let mappings: Vec<String> = mock.line["certrenew_args"]
-        .as_array()
-        .unwrap()
-        .windows(2)
-        .filter(|w| w[0] == "--connect-to")
-        .map(|w| format!("--connect-to {}", w[1].as_str().unwrap()))
-        .collect();
-    assert_eq!(mappings.len(), 4);
-    let shim = bin.path().join("certrenew");
-    std::fs::write(
-        &shim,
-        format!(
-            "#!/bin/sh\nexec '{}' \"$@\" {}\n",
-            real.display(),
-            mappings.join(" ")
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let store = tempfile::tempdir().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.path().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = Command::new("sh")
-        .arg(root().join("docker/client.sh"))
-        .env("STATE", state.path())
-        .env("STORE", store.path().join("store"))
-        .env("PATH", path)
-        .env("NO_COLOR", "1")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("http_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
-    assert_eq!(out.status.code(), Some(0), "client.sh\n{stdout}\n{stderr}");
-    // Two identities now: the demo's, and its renewal, which webra1 confirmed.
-    let identities = std::fs::read_dir(store.path().join("store/identities"))
-        .unwrap()
-        .count();
-    assert_eq!(identities, 2, "{stdout}");
-    assert!(!stdout.contains("demo-pass-2024") && !stderr.contains("demo-pass-2024"));
-
-    // The same script against a case's world stops at once and says why.
-    let case_state = tempfile::tempdir().unwrap();
-    let mut line = mock.line.clone();
-    line.as_object_mut().unwrap().remove("demo");
-    std::fs::write(case_state.path().join("ready.json"), line.to_string()).unwrap();
-    let out = Command::new("sh")
-        .arg(root().join("docker/client.sh"))
-        .env("STATE", case_state.path())
-        .env("STORE", store.path().join("other"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("demo world"));
+    // docker/client.sh's certrenew flags are exercised for real by the
+    // harness's tests/containers.rs, which runs the client service.
 }
