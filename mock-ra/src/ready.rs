@@ -290,6 +290,15 @@ pub fn hint(line: &ReadyLine) -> String {
     out
 }
 
+impl MockRa {
+    /// Publishes the ready line to the admin API's `GET /ready` (the
+    /// console's client commands). The first call wins; the admin token is
+    /// never part of the answer.
+    pub fn publish_ready(&self, line: &ReadyLine) {
+        let _ = self.shared.console.0.set(std::sync::Arc::new(line.clone()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,14 +340,5 @@ mod tests {
         assert_eq!(shell_quote("a b"), "'a b'");
         assert_eq!(shell_quote("it's"), r"'it'\''s'");
         assert_eq!(shell_quote(""), "''");
-    }
-}
-
-impl MockRa {
-    /// Publishes the ready line to the admin API's `GET /ready` (the
-    /// console's client commands). The first call wins; the admin token is
-    /// never part of the answer.
-    pub fn publish_ready(&self, line: &ReadyLine) {
-        let _ = self.shared.console.0.set(std::sync::Arc::new(line.clone()));
     }
 }
