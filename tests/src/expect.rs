@@ -423,6 +423,7 @@ mod tests {
         let body = &text[start..start + text[start..].find("\n}").unwrap_or(0)];
         let declared: Vec<&str> = body
             .lines()
+            .skip(1) // `pub struct Expect {` itself
             .filter_map(|l| l.trim().strip_prefix("pub "))
             .filter_map(|l| l.split(':').next())
             .collect();

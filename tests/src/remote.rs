@@ -641,14 +641,15 @@ client_root_sha1 = "0123456789abcdef0123456789abcdef01234567"
         let err = Profile::from_toml(Path::new("t.toml"), &text)
             .err()
             .unwrap_or_default();
-        assert!(err.starts_with("t.toml:12:1: "), "{err}");
+        // GOOD ends inside `[trust]`: the unknown key is its line 11.
+        assert!(err.starts_with("t.toml:11:1: "), "{err}");
         assert!(err.contains("colour"), "{err}");
         let text = GOOD.replace("repository =", "repositry =");
         let err = Profile::from_toml(Path::new("t.toml"), &text)
             .err()
             .unwrap_or_default();
         assert!(
-            err.starts_with("t.toml:7:1: unknown host `repositry`"),
+            err.starts_with("t.toml:7:13: unknown host `repositry`"),
             "{err}"
         );
     }
