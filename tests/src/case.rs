@@ -62,39 +62,9 @@ pub struct ClientSetup {
     pub args: Vec<String>,
 }
 
-/// One of the four hosts, as case files name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Host {
-    /// The RA.
-    Webra2,
-    /// The confirmation page.
-    Webra1,
-    /// Repository 1 (CA certificates).
-    Repo1,
-    /// The repository (roots, CRLs).
-    Repository,
-}
-
-impl Host {
-    /// The real hostname.
-    pub fn name(self) -> &'static str {
-        match self {
-            Host::Webra2 => certs_gen::names::WEBRA2_HOST,
-            Host::Webra1 => certs_gen::names::WEBRA1_HOST,
-            Host::Repo1 => certs_gen::names::REPO1_HOST,
-            Host::Repository => certs_gen::names::REPOSITORY_HOST,
-        }
-    }
-
-    /// The real port (443 for HTTPS, 80 for HTTP).
-    pub fn port(self) -> u16 {
-        match self {
-            Host::Webra2 | Host::Webra1 => 443,
-            Host::Repo1 | Host::Repository => 80,
-        }
-    }
-}
+/// One of the four hosts, as case files name them (`webra2`, `webra1`,
+/// `repo1`, `repository`): mock-ra's own host type.
+pub use mock_ra::Host;
 
 /// `[[step]]`: exactly one of `certrenew`, `clock`, `admin`, `request`.
 #[derive(Debug, Clone, Deserialize)]

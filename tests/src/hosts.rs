@@ -9,42 +9,27 @@ use mock_ra::{FaultHost, Role};
 pub use crate::case::Host;
 
 /// Every host, in the order certrenew's arguments name them.
-pub const ALL: [Host; 4] = [Host::Webra2, Host::Webra1, Host::Repo1, Host::Repository];
+pub const ALL: [Host; 4] = Host::ALL;
 
 /// mock-ra's role for a host.
 pub fn role_of(host: Host) -> Role {
-    match host {
-        Host::Webra2 => Role::Webra2,
-        Host::Webra1 => Role::Webra1,
-        Host::Repo1 => Role::Repo1,
-        Host::Repository => Role::Repository,
-    }
+    host.role()
 }
 
-/// mock-ra's fault host for a host.
+/// mock-ra's fault host for a host (the same type).
 pub fn fault_host_of(host: Host) -> FaultHost {
-    match host {
-        Host::Webra2 => FaultHost::Webra2,
-        Host::Webra1 => FaultHost::Webra1,
-        Host::Repo1 => FaultHost::Repo1,
-        Host::Repository => FaultHost::Repository,
-    }
+    host
 }
 
 /// The host a profile or a case names (`webra2`, `webra1`, `repo1`,
-/// `repository`).
+/// `repository`); the real hostnames are not accepted here.
 pub fn parse(name: &str) -> Option<Host> {
-    ALL.into_iter().find(|h| short_name(*h) == name)
+    ALL.into_iter().find(|h| h.as_str() == name)
 }
 
 /// The short name case files and profiles use.
 pub fn short_name(host: Host) -> &'static str {
-    match host {
-        Host::Webra2 => "webra2",
-        Host::Webra1 => "webra1",
-        Host::Repo1 => "repo1",
-        Host::Repository => "repository",
-    }
+    host.as_str()
 }
 
 /// Where certrenew connects for each host, and what it checks there: what
@@ -70,7 +55,7 @@ impl Connection {
         for host in ALL {
             if let Some(to) = self.hosts.get(&host) {
                 args.push("--connect-to".to_owned());
-                args.push(format!("{}:{}:{to}", host.name(), host.port()));
+                args.push(format!("{}:{}:{to}", host.hostname(), host.port()));
             }
         }
         args.extend(["--root-sha1".to_owned(), self.root_sha1.clone()]);

@@ -514,9 +514,9 @@ impl<'a> Context<'a> {
 
     fn http_get(&self, host: Host, path: &str) -> Result<Vec<u8>, String> {
         let addr = self.target.addr(host)?;
-        let url = format!("http://{}:{}{path}", host.name(), addr.port());
+        let url = format!("http://{}:{}{path}", host.hostname(), addr.port());
         let client = reqwest::Client::builder()
-            .resolve(host.name(), addr)
+            .resolve(host.hostname(), addr)
             .timeout(Duration::from_secs(20))
             .no_proxy()
             .build()
@@ -546,12 +546,12 @@ impl<'a> Context<'a> {
         };
         let url = format!(
             "{scheme}://{}:{}{}",
-            request.host.name(),
+            request.host.hostname(),
             addr.port(),
             request.path
         );
         let mut builder = reqwest::Client::builder()
-            .resolve(request.host.name(), addr)
+            .resolve(request.host.hostname(), addr)
             .timeout(Duration::from_secs(20))
             .no_proxy();
         if scheme == "https" {
@@ -621,7 +621,7 @@ impl<'a> Context<'a> {
         // Held until the run ends, so no other case's listener can take the port.
         let mut reserved = Vec::new();
         for host in unreachable {
-            let prefix = format!("{}:{}:", host.name(), host.port());
+            let prefix = format!("{}:{}:", host.hostname(), host.port());
             let Some((socket, dead)) = self.dead_port() else {
                 return Run {
                     stderr: "harness: cannot reserve a loopback port".into(),
