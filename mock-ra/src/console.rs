@@ -21,7 +21,7 @@ use axum::routing::get;
 use serde::Serialize;
 
 use crate::admin_reply::AdminError;
-use crate::faults::{FaultHost, FaultKind, FaultSpec, Layer};
+use crate::faults::{FaultHost, FaultKind, FaultSpec};
 use crate::journal::{Cause, Outcome};
 use crate::ready::{ReadyLine, shell_quote};
 use crate::state::Shared;
@@ -226,17 +226,6 @@ struct Param {
     required: bool,
 }
 
-fn layer_name(layer: Layer) -> &'static str {
-    match layer {
-        Layer::Listener => "listener",
-        Layer::Name => "name",
-        Layer::Connection => "connection",
-        Layer::Tls => "tls",
-        Layer::Http => "http",
-        Layer::Proxy => "proxy",
-    }
-}
-
 fn kinds() -> Vec<KindView> {
     FaultKind::ALL
         .iter()
@@ -255,7 +244,7 @@ fn kinds() -> Vec<KindView> {
             });
             KindView {
                 kind: kind.as_str(),
-                layer: layer_name(kind.layer()),
+                layer: kind.layer().as_str(),
                 params: kind
                     .params()
                     .iter()

@@ -201,18 +201,11 @@ fn check(file: &Path) -> anyhow::Result<()> {
 
 /// The `faults` listing: every kind, its layer, parameters and doc line.
 fn fault_kinds() -> String {
-    use mock_ra::faults::{FaultKind, Layer};
+    use mock_ra::faults::FaultKind;
     let mut out =
         String::from("kind                    layer       parameters               what it does\n");
     for kind in FaultKind::ALL {
-        let layer = match kind.layer() {
-            Layer::Listener => "listener",
-            Layer::Name => "name",
-            Layer::Connection => "connection",
-            Layer::Tls => "tls",
-            Layer::Http => "http",
-            Layer::Proxy => "proxy",
-        };
+        let layer = kind.layer().as_str();
         let params = kind
             .params()
             .iter()

@@ -21,6 +21,20 @@ pub enum Layer {
     Proxy,
 }
 
+impl Layer {
+    /// The layer's name, as `mock-ra faults` and the console show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Listener => "listener",
+            Layer::Name => "name",
+            Layer::Connection => "connection",
+            Layer::Tls => "tls",
+            Layer::Http => "http",
+            Layer::Proxy => "proxy",
+        }
+    }
+}
+
 /// Every kind of fault, by its name in world files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
