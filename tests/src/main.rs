@@ -51,6 +51,41 @@ enum Cmd {
         /// instead of mock-ra in-process
         #[arg(long, value_name = "FILE")]
         target: Option<PathBuf>,
+        /// Also write every case's report as JSON here (outcome, skipped
+        /// expectations, each step's command, exit, output and journal)
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+    /// Compare a target with the reference: every case runs on mock-ra
+    /// in-process and on the target, and what the customer sees (exit code,
+    /// class and detail lines, request statuses, the journal when the target
+    /// has one) is compared step by step, after redacting what differs by
+    /// nature (serials, times, ports, tickets, paths).
+    ///
+    /// Exit status: 0 without drift (or only accepted deviations), 1 with
+    /// drift, 2 on a usage error.
+    Drift {
+        /// Case files, scenario directories, or case names [default: scenarios/]
+        #[arg(value_name = "CASES")]
+        cases: Vec<PathBuf>,
+        /// The target profile (docs/targets.md)
+        #[arg(long, value_name = "FILE")]
+        target: PathBuf,
+        /// Accepted deviations (TOML `[[accept]]` entries: case, step, field,
+        /// reason): kept in the report, marked, not counted as drift
+        #[arg(long, value_name = "FILE")]
+        accept: Option<PathBuf>,
+        /// Also write the comparison as JSON here (schema `harness-drift/1`,
+        /// docs/targets.md)
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Also write a self-contained HTML page with the two sides next to
+        /// each other
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Cases run at the same time on each side [default: 2 x the number of CPUs]
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Run the fault matrix: every fault kind on every host it applies to,
     /// each cell a real certrenew run against a fresh mock with that fault,
@@ -72,6 +107,10 @@ enum Cmd {
         /// timeout, so more than the CPUs [default: 4 x the number of CPUs]
         #[arg(long, value_name = "N")]
         jobs: Option<usize>,
+        /// Run the cells against the RA a target profile describes; a
+        /// target without the `faults` capability skips them all
+        #[arg(long, value_name = "FILE")]
+        target: Option<PathBuf>,
     },
     /// Measure what the README quotes: mock-ra start-up (in-process and
     /// as a process, with its idle memory) and a complete renewal by the real
@@ -120,7 +159,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             junit,
             html,
             jobs,
-        } => matrix(only, list, junit, html, jobs),
+            target,
+        } => matrix(only, list, junit, html, jobs, target.as_deref()),
+        Cmd::Drift {
+            cases,
+            target,
+            accept,
+            json,
+            html,
+            jobs,
+        } => drift(&cases, &target, accept.as_deref(), json, html, jobs),
         Cmd::Bench { runs } => {
             print!("{}", harness::bench::run(runs)?);
             Ok(ExitCode::SUCCESS)
@@ -142,16 +190,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             jobs,
             verbose,
             target,
+            json,
         } => {
             let started = Instant::now();
             let selected = select(&cases)?;
-            let mut runner = Runner::locate()?;
-            if let Some(path) = &target {
-                let profile =
-                    harness::remote::Profile::from_file(path).map_err(anyhow::Error::msg)?;
-                profile.check_reachable().map_err(anyhow::Error::msg)?;
-                runner = runner.with_target(profile);
-            }
+            let runner = runner_for(target.as_deref())?;
             let jobs = jobs_or(jobs, 2);
             eprintln!(
                 "harness: {} cases, {jobs} at a time, certrenew = {}",
@@ -198,6 +241,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::fs::write(&path, report::html(&reports, total))
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
+            if let Some(path) = json {
+                let text = serde_json::to_string_pretty(&serde_json::json!({
+                    "schema": "harness-run/1",
+                    "target": runner.target.as_ref().map(|p| p.name.clone().unwrap_or_default()),
+                    "cases": reports,
+                }))?;
+                std::fs::write(&path, text + "\n")
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
             // A run that checked nothing client-visible proves nothing.
             let none_checked = target.is_some() && !reports.iter().any(CaseReport::passed);
             Ok(if reports.iter().any(CaseReport::failed) || none_checked {
@@ -209,12 +261,83 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The runner: against the profile's target when one is given (checked
+/// reachable first, so a dead host is named at once), else in-process.
+fn runner_for(target: Option<&Path>) -> anyhow::Result<Runner> {
+    let runner = Runner::locate()?;
+    let Some(path) = target else {
+        return Ok(runner);
+    };
+    let profile = harness::remote::Profile::from_file(path).map_err(anyhow::Error::msg)?;
+    profile.check_reachable().map_err(anyhow::Error::msg)?;
+    Ok(runner.with_target(profile))
+}
+
+/// `harness drift`: every selected case on the reference and on the
+/// target, compared.
+fn drift(
+    cases: &[PathBuf],
+    target: &Path,
+    accept: Option<&Path>,
+    json: Option<PathBuf>,
+    html: Option<PathBuf>,
+    jobs: Option<usize>,
+) -> anyhow::Result<ExitCode> {
+    use harness::drift::{Accepted, Drift};
+    let accepted = match accept {
+        Some(path) => Accepted::from_file(path).map_err(anyhow::Error::msg)?,
+        None => Accepted::default(),
+    };
+    let on_target = runner_for(Some(target))?;
+    let profile = on_target
+        .target
+        .clone()
+        .context("a target runner has its profile")?;
+    let reference = Runner::locate()?;
+    let jobs = jobs_or(jobs, 2);
+    let started = Instant::now();
+    eprintln!(
+        "harness: drift, {} against the reference, {jobs} cases at a time",
+        profile.name.as_deref().unwrap_or("the target")
+    );
+    let reference_reports = run_all(&reference, select(cases)?, jobs);
+    let target_reports = run_all(&on_target, select(cases)?, jobs);
+    let pairs: Vec<(CaseReport, CaseReport)> =
+        reference_reports.into_iter().zip(target_reports).collect();
+    let report = Drift::new(
+        profile.name.as_deref().unwrap_or("the target"),
+        profile.capabilities.journal,
+        &pairs,
+        &accepted,
+    );
+    print!("{}", harness::drift::table(&report));
+    eprintln!(
+        "harness: drift done in {:.2}s",
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&report)?;
+        std::fs::write(&path, text + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = html {
+        std::fs::write(&path, harness::drift::html(&report))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(if report.drifted() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 fn matrix(
     only: Option<String>,
     list: bool,
     junit: Option<PathBuf>,
     html: Option<PathBuf>,
     jobs: Option<usize>,
+    target: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     use harness::matrix;
     let cells: Vec<matrix::Cell> = matrix::cells()
@@ -236,7 +359,7 @@ fn matrix(
         return Ok(ExitCode::SUCCESS);
     }
     let started = Instant::now();
-    let runner = Runner::locate()?;
+    let runner = runner_for(target)?;
     let jobs = jobs_or(jobs, 4);
     eprintln!(
         "harness: fault matrix, {} cells, {jobs} at a time, certrenew = {}",
@@ -278,7 +401,14 @@ fn matrix(
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(if reports.iter().any(CaseReport::failed) {
+    // Against a target, a run that checked nothing proves nothing.
+    let none_checked = target.is_some() && !reports.iter().any(CaseReport::passed);
+    if none_checked {
+        eprintln!(
+            "harness: no cell could be checked against this target (see the skipped reasons)"
+        );
+    }
+    Ok(if reports.iter().any(CaseReport::failed) || none_checked {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS

@@ -521,6 +521,9 @@ pub fn grid(cells: &[Cell], reports: &[CaseReport], total: Duration) -> String {
                 .find(|(c, _)| c.variant.name == variant.name && c.host == host);
             let text = match found {
                 None => "-".to_owned(),
+                Some((_, r)) if matches!(r.outcome, crate::report::Outcome::Skipped { .. }) => {
+                    "skipped".to_owned()
+                }
                 Some((c, r)) => format!(
                     "{}{} {:.1}s",
                     if r.passed() { "" } else { "!" },
@@ -533,6 +536,15 @@ pub fn grid(cells: &[Cell], reports: &[CaseReport], total: Duration) -> String {
         out.push('\n');
     }
     let passed = reports.iter().filter(|r| r.passed()).count();
+    let skipped = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, crate::report::Outcome::Skipped { .. }))
+        .count();
+    let skipped_text = if skipped > 0 {
+        format!(", {skipped} skipped (the target lacks what they need)")
+    } else {
+        String::new()
+    };
     let slowest = reports
         .iter()
         .max_by_key(|r| client_time(r))
@@ -540,9 +552,9 @@ pub fn grid(cells: &[Cell], reports: &[CaseReport], total: Duration) -> String {
         .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} cells: {passed} passed, {} failed in {:.2}s (bound per cell {:.2}s = {} x {} s + {:.2} s backoff + {} s slack{slowest})",
+        "{} cells: {passed} passed, {} failed{skipped_text} in {:.2}s (bound per cell {:.2}s = {} x {} s + {:.2} s backoff + {} s slack{slowest})",
         reports.len(),
-        reports.len() - passed,
+        reports.len() - passed - skipped,
         total.as_secs_f64(),
         cell_bound().as_secs_f64(),
         ATTEMPTS,

@@ -410,18 +410,22 @@ pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> Stri
     let title = xml(title);
     let passed = reports.iter().filter(|r| r.passed()).count();
     let failed = reports.iter().filter(|r| r.failed()).count();
-    let pending = reports.len() - passed - failed;
+    let skipped = reports
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Skipped { .. }))
+        .count();
+    let pending = reports.len() - passed - failed - skipped;
     let mut out = String::new();
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}\
-         .passed{{color:#070}}.FAILED,.INVALID{{color:#b00;font-weight:bold}}.pending{{color:#a60}}\
+         .passed{{color:#070}}.FAILED,.INVALID{{color:#b00;font-weight:bold}}.pending,.skipped{{color:#a60}}\
          pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}details{{margin:.5em 0}}</style></head><body>\n"
     );
     let _ = writeln!(
         out,
-        "<h1>{title}</h1><p>{} cases: {passed} passed, {failed} failed, {pending} pending, in {:.2}s.</p>",
+        "<h1>{title}</h1><p>{} cases: {passed} passed, {failed} failed, {pending} pending, {skipped} skipped, in {:.2}s.</p>",
         reports.len(),
         total.as_secs_f64()
     );
@@ -457,6 +461,22 @@ pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> Stri
                 xml(&r.faults.names.join(", ")),
                 r.elapsed.as_millis()
             );
+        }
+        if !r.skipped.is_empty() {
+            out.push_str(
+                "<p class=\"skipped\">Not checked against this target:</p><ul class=\"skipped\">",
+            );
+            for k in &r.skipped {
+                let _ = write!(
+                    out,
+                    "<li>{}: step {}: {} (needs {})</li>",
+                    xml(&k.at),
+                    k.step,
+                    xml(&k.what),
+                    xml(&k.needs)
+                );
+            }
+            out.push_str("</ul>\n");
         }
         let failure = r.failure_text();
         if !failure.is_empty() {
