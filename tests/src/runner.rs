@@ -104,6 +104,10 @@ impl Runner {
             .faults
             .iter()
             .any(|f| f.probability.is_some() || f.jitter_ms.is_some_and(|j| j > 0));
+        report
+            .redactions
+            .literals
+            .extend(password_redactions(&world, case));
         let target: Box<dyn Target> = match &self.target {
             None => Box::new(
                 InProcess::start(rt.clone(), world, case.meta.vhost)
@@ -177,6 +181,36 @@ impl Runner {
         report.skipped = skipped;
         Ok((failures, checked))
     }
+}
+
+/// Every password the case names (accounts, password changes, steps,
+/// `change_password` admin steps) as `[password]`, so that no report shows
+/// one, even if a target echoed it back. Passwords shorter than 4 bytes
+/// would redact ordinary text; the case files' are all longer.
+pub fn password_redactions(world: &World, case: &Case) -> Vec<(String, String)> {
+    let mut passwords: Vec<String> = world
+        .accounts
+        .iter()
+        .flat_map(|a| {
+            std::iter::once(a.password.expose().to_owned()).chain(
+                a.password_change
+                    .iter()
+                    .map(|c| c.password.expose().to_owned()),
+            )
+        })
+        .collect();
+    passwords.extend(case.steps.iter().filter_map(|(_, s)| s.password.clone()));
+    passwords.extend(case.steps.iter().filter_map(|(_, s)| match &s.admin {
+        Some(crate::case::Admin::ChangePassword { password, .. }) => Some(password.0.clone()),
+        _ => None,
+    }));
+    passwords.sort();
+    passwords.dedup();
+    passwords
+        .into_iter()
+        .filter(|p| p.len() >= 4)
+        .map(|p| (p, "[password]".to_owned()))
+        .collect()
 }
 
 /// Why a case with nothing client-visible left to check is skipped.
@@ -703,4 +737,30 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_password_a_case_names_is_redacted_from_its_reports() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scenarios/password-of-28-days-before.toml");
+        let text = std::fs::read_to_string(&path).expect("the case file");
+        let ids = ["D2.1", "D6.4", "E550A"].map(String::from).into();
+        let case = Case::parse(&path, text, &ids).expect("the case parses");
+        let world = World::from_toml("case", &case.text).expect("its world");
+        let known = crate::report::Redactions {
+            literals: password_redactions(&world, &case),
+        };
+        let shown = crate::report::redact(
+            "typed Acme-2026-pass, then Changed-later-1; the target said Changed-later-1",
+            &known,
+        );
+        assert_eq!(
+            shown,
+            "typed [password], then [password]; the target said [password]"
+        );
+    }
 }
