@@ -370,3 +370,99 @@ fn a_target_that_does_not_answer_is_named_in_bounded_time() {
     assert!(took < Duration::from_secs(20), "took {took:?}");
     assert!(out.stdout.is_empty(), "ran cases: {}", text(&out.stdout));
 }
+
+#[test]
+fn a_target_without_states_runs_the_cases_its_provisioned_identities_fit_and_never_shows_their_password()
+ {
+    const SECRET: &str = "Vendor-secret-7Qx";
+    let served = serve(
+        &[],
+        Some(&format!(
+            "[[account]]\nid = \"acme\"\ncn = \"ACME Trading acme\"\npassword = \"{SECRET}\"\n\
+             [[account.certificate]]\nexpires = \"-10d\"\n"
+        )),
+    );
+    let ra = served
+        .profile
+        .parent()
+        .expect("the state dir's parent")
+        .join("ra");
+    let id = ra.join("identities/acme");
+    let full = std::fs::read_to_string(&served.profile).expect("the profile");
+    // The same hosts, no capabilities, no admin API: a vendor's server as
+    // the customer sees it, with one account provisioned by hand.
+    let hosts_and_trust: String = full
+        .split("\n[proxy]")
+        .next()
+        .expect("the profile's head")
+        .to_owned();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let profile = dir.path().join("provisioned.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "{hosts_and_trust}\n\n[[identity]]\nname = \"acme\"\ncert = \"{}\"\nkey = \"{}\"\n\
+             chain = \"{}\"\npassword_env = \"VENDOR_ACME_PASSWORD\"\n",
+            id.join("cert.pem").display(),
+            id.join("key.pem").display(),
+            id.join("chain.pem").display()
+        ),
+    )
+    .expect("provisioned.toml");
+    let json = dir.path().join("run.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["run", "--jobs", "1", "--target"])
+        .arg(&profile)
+        .arg("--json")
+        .arg(&json)
+        .args([
+            "e550a-wrong-password",
+            "renew-expired-basic",
+            "e550a-password-locked",
+            "renew-boundary-89d23h59m",
+        ])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("VENDOR_ACME_PASSWORD", SECRET)
+        .output()
+        .expect("the harness runs");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let written = std::fs::read_to_string(&json).expect("run.json");
+    for shown in [&stdout, &stderr, &written] {
+        assert!(!shown.contains(SECRET), "the password was shown:\n{shown}");
+    }
+    let report: Value = serde_json::from_str(&written).expect("JSON");
+    let result = |name: &str| {
+        report["cases"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["name"] == name))
+            .map(|c| {
+                (
+                    c["outcome"]["result"].clone(),
+                    c["outcome"]["reason"].clone(),
+                )
+            })
+            .unwrap_or_else(|| panic!("{name} not in the report"))
+    };
+    // The real password was typed where the case types the account's.
+    assert_eq!(result("renew-expired-basic").0, "passed", "{stdout}");
+    assert_eq!(result("e550a-wrong-password").0, "passed", "{stdout}");
+    // Worlds it cannot give are skipped with the reason, never run.
+    let (locked, why) = result("e550a-password-locked");
+    assert_eq!(locked, "skipped");
+    assert!(why.as_str().is_some_and(|w| w.contains("states")), "{why}");
+    let boundary = report["cases"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["name"] == "renew-boundary-89d23h59m"))
+        .expect("the boundary case");
+    assert_eq!(boundary["outcome"]["result"], "skipped");
+    assert!(
+        boundary["skipped"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s["what"]
+                .as_str()
+                .is_some_and(|w| w.contains("a certificate ending at now -89d23h59m")))),
+        "{boundary}"
+    );
+}

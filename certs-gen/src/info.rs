@@ -87,6 +87,32 @@ pub fn group_thumbprint(hex_digits: &str) -> Option<String> {
     Some(groups.join(" "))
 }
 
+/// The CRL distribution point URIs of the certificate `der`, in order
+/// (empty when it names none or does not parse).
+pub fn crl_urls(der: &[u8]) -> Vec<String> {
+    use x509_cert::ext::pkix::CrlDistributionPoints;
+    use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+    let Ok(cert) = Certificate::from_der(der) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Ok(Some((_, dps))) = cert
+        .tbs_certificate()
+        .get_extension::<CrlDistributionPoints>()
+    {
+        for dp in dps.0 {
+            if let Some(DistributionPointName::FullName(names)) = dp.distribution_point {
+                for n in names {
+                    if let GeneralName::UniformResourceIdentifier(uri) = n {
+                        out.push(uri.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +130,22 @@ mod tests {
         );
         assert_eq!(group_thumbprint("40A6C237"), None);
         assert_eq!(group_thumbprint(&"g".repeat(40)), None);
+    }
+
+    #[test]
+    fn reads_the_crl_distribution_points_of_a_client_and_of_its_ca() {
+        let now = OffsetDateTime::now_utc();
+        let pki = crate::Pki::generate(crate::KeyType::P256, now).unwrap();
+        let id = pki
+            .issue_client(&crate::ClientSpec::ending(
+                "user01",
+                now,
+                -time::Duration::days(10),
+            ))
+            .unwrap();
+        let names = crate::PkiNames::default();
+        assert_eq!(crl_urls(&id.cert), vec![names.issuing_ca_crl_url()]);
+        assert_eq!(crl_urls(pki.issuing_ca.der()), vec![names.root_crl_url()]);
+        assert!(crl_urls(b"not DER").is_empty());
     }
 }

@@ -11,6 +11,7 @@ pub mod journal;
 pub mod matrix;
 pub mod placeholders;
 pub mod process;
+pub mod provisioned;
 pub mod remote;
 pub mod report;
 pub mod runner;

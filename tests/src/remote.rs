@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::case::{Admin, Case};
 use crate::hosts::{self, Connection, Host};
 use crate::journal::Entry;
+use crate::provisioned::ProvisionedIdentity;
 use crate::target::{AccountState, Capabilities, IdentityPems, PkiPems, Target};
 
 /// A target profile, as read from its TOML file.
@@ -38,6 +39,9 @@ pub struct Profile {
     /// The admin API (journal, accounts, clock, faults, states).
     #[serde(default)]
     pub admin: Option<AdminSection>,
+    /// Identities provisioned by hand, for a target without `states`.
+    #[serde(default)]
+    pub identity: Vec<ProvisionedIdentity>,
     /// Where the profile was read from (not a key of the file).
     #[serde(skip)]
     pub path: PathBuf,
@@ -151,6 +155,20 @@ impl Profile {
             && f.is_relative()
         {
             *f = dir.join(&*f);
+        }
+        for (i, id) in profile.identity.iter_mut().enumerate() {
+            id.resolve_paths(dir);
+            if let Err(e) = id.check() {
+                return Err(certs_gen::spec::error_at_path(
+                    &shown,
+                    text,
+                    &[
+                        certs_gen::spec::Seg::key("identity"),
+                        certs_gen::spec::Seg::Index(i),
+                    ],
+                    &e,
+                ));
+            }
         }
         let caps = profile.capabilities;
         if (caps.journal || caps.accounts || caps.clock || caps.faults || caps.states)
@@ -279,6 +297,8 @@ pub struct Remote {
     identities: BTreeMap<String, IdentityPems>,
     fault_seed: u64,
     faults: Vec<String>,
+    /// Provisioned identities: the case's password -> the real one.
+    passwords: BTreeMap<String, String>,
     /// World parts the target did not apply.
     pub not_applied: Vec<String>,
 }
@@ -313,6 +333,9 @@ impl Remote {
     ) -> Result<Self, SetUpError> {
         let caps = profile.capabilities;
         let mut skips = Vec::new();
+        if !caps.states && !profile.identity.is_empty() {
+            return Self::provisioned(profile, rt, case);
+        }
         if !caps.states {
             skips.push(("the case's world".to_owned(), "states".to_owned()));
         }
@@ -416,9 +439,75 @@ impl Remote {
                 root_crl_path: p.root_crl_path,
             },
             identities,
+            passwords: BTreeMap::new(),
             fault_seed: answer.fault_seed,
             faults: answer.faults,
             not_applied,
+            profile,
+            rt,
+            http,
+        })
+    }
+
+    /// A case on the profile's provisioned identities: nothing is set up
+    /// on the target; a case whose world asks for more is skipped.
+    fn provisioned(
+        profile: Arc<Profile>,
+        rt: Arc<tokio::runtime::Runtime>,
+        case: &Case,
+    ) -> Result<Self, SetUpError> {
+        let world = world_json(case).map_err(SetUpError::Failed)?;
+        let plan = crate::provisioned::plan(
+            &profile.identity,
+            &world,
+            &case.client.identities,
+            time::OffsetDateTime::now_utc(),
+        )
+        .map_err(SetUpError::Skip)?;
+        let web_root_pem = std::fs::read_to_string(&profile.trust.web_root).map_err(|e| {
+            SetUpError::Failed(format!("{}: {e}", profile.trust.web_root.display()))
+        })?;
+        let token = profile.token().map_err(SetUpError::Failed)?;
+        let admin_url = profile
+            .admin
+            .as_ref()
+            .map(|a| a.url.trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let _entered = rt.enter();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(Duration::from_millis(profile.timeouts.connect_ms))
+            .timeout(Duration::from_millis(profile.timeouts.request_ms))
+            .build()
+            .map_err(|e| SetUpError::Failed(e.to_string()))?;
+        let hosts_map = hosts::ALL
+            .into_iter()
+            .map(|h| {
+                let to = profile.hosts.get(hosts::short_name(h)).cloned();
+                (h, to.unwrap_or_default())
+            })
+            .collect();
+        Ok(Self {
+            states_url: String::new(),
+            states_token: String::new(),
+            admin_url,
+            token,
+            state_id: String::new(),
+            hosts: hosts_map,
+            proxy: profile.proxy.as_ref().map(|p| p.url.clone()),
+            pki: PkiPems {
+                web_root_pem,
+                client_root_pem: plan.client_root_pem,
+                issuing_ca_pem: plan.issuing_ca_pem,
+                client_root_sha1: profile.trust.client_root_sha1.to_lowercase(),
+                issuing_ca_crl_path: plan.issuing_ca_crl_path,
+                root_crl_path: plan.root_crl_path,
+            },
+            identities: plan.identities,
+            passwords: plan.passwords,
+            fault_seed: 0,
+            faults: Vec::new(),
+            not_applied: Vec::new(),
             profile,
             rt,
             http,
@@ -595,7 +684,21 @@ impl Target for Remote {
         (self.fault_seed, self.faults.clone())
     }
 
+    fn password(&self, written: &str) -> String {
+        self.passwords
+            .get(written)
+            .cloned()
+            .unwrap_or_else(|| written.to_owned())
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        self.passwords.values().cloned().collect()
+    }
+
     fn finish(self: Box<Self>) {
+        if self.state_id.is_empty() {
+            return;
+        }
         let url = format!("{}/states/{}", self.states_url, self.state_id);
         let _ = self.rt.block_on(async {
             self.http
@@ -651,6 +754,44 @@ client_root_sha1 = "0123456789abcdef0123456789abcdef01234567"
         assert!(
             err.starts_with("t.toml:7:13: unknown host `repositry`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_provisioned_identity_takes_its_password_from_exactly_one_place_never_the_profile() {
+        let base =
+            format!("{GOOD}\n[[identity]]\nname = \"acme\"\ncert = \"c.pem\"\nkey = \"k.pem\"\n");
+        let both = format!("{base}password_env = \"P\"\npassword_file = \"p.txt\"\n");
+        let err = Profile::from_toml(Path::new("t.toml"), &both)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with(
+                "t.toml:12:1: identity `acme`: give exactly one of password_env and password_file"
+            ),
+            "{err}"
+        );
+        let neither = Profile::from_toml(Path::new("t.toml"), &base)
+            .err()
+            .unwrap_or_default();
+        assert!(neither.contains("give exactly one"), "{neither}");
+        let inline = format!("{base}password = \"hunter22\"\n");
+        let err = Profile::from_toml(Path::new("t.toml"), &inline)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.starts_with("t.toml:16:") && err.contains("unknown field `password`"),
+            "{err}"
+        );
+        let ok = Profile::from_toml(
+            Path::new("/lab/t.toml"),
+            &format!("{base}password_env = \"P\"\n"),
+        );
+        let ok = ok.map_err(|e| e.to_string());
+        assert!(
+            ok.as_ref()
+                .is_ok_and(|p| p.identity[0].cert == Path::new("/lab/c.pem")),
+            "{ok:?}"
         );
     }
 

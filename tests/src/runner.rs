@@ -130,6 +130,13 @@ impl Runner {
                 Err(crate::remote::SetUpError::Failed(e)) => return Err(format!("{shown}: {e}")),
             },
         };
+        report.redactions.literals.extend(
+            target
+                .secrets()
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| (p, "[password]".to_owned())),
+        );
         let (seed, names) = target.faults();
         report.faults = FaultSummary {
             seed: (!names.is_empty() || seed_in_file).then_some(seed),
@@ -385,7 +392,7 @@ impl<'a> Context<'a> {
                 let stdin = match (&step.password, &step.stdin) {
                     (Some(p), _) => {
                         args.push("--password-stdin".into());
-                        Some(format!("{p}\n"))
+                        Some(format!("{}\n", self.target.password(p)))
                     }
                     (None, Some(s)) => Some(s.clone()),
                     (None, None) => None,

@@ -139,6 +139,16 @@ pub trait Target {
     fn admin(&self, admin: &Admin) -> Result<(), String>;
     /// The fault seed and names in force, for reports.
     fn faults(&self) -> (u64, Vec<String>);
+    /// The password to type where the case file writes `written` (a
+    /// target with provisioned identities has its own passwords).
+    fn password(&self, written: &str) -> String {
+        written.to_owned()
+    }
+    /// Secrets of the target (provisioned passwords) that no report may
+    /// show.
+    fn secrets(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Ends the case: stops the mock, or tears the state down.
     fn finish(self: Box<Self>);
 }
