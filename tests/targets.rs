@@ -466,3 +466,38 @@ fn a_target_without_states_runs_the_cases_its_provisioned_identities_fit_and_nev
         "{boundary}"
     );
 }
+
+#[test]
+fn the_matrix_runs_against_a_target_with_faults_and_skips_where_it_has_none() {
+    let served = serve(&[], None);
+    let full = served.profile.to_str().expect("a UTF-8 path");
+    let out = harness(&["matrix", "--target", full, "--only", "reset@"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("4 cells: 4 passed, 0 failed"), "{stdout}");
+
+    let bare = std::fs::read_to_string(&served.profile)
+        .expect("the profile")
+        .replace("faults = true", "faults = false");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let profile = dir.path().join("no-faults.toml");
+    std::fs::write(&profile, bare).expect("no-faults.toml");
+    let out = harness(&[
+        "matrix",
+        "--target",
+        profile.to_str().expect("a UTF-8 path"),
+        "--only",
+        "reset@",
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    // Nothing could be checked: that is not a pass.
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("4 cells: 0 passed, 0 failed, 4 skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("no cell could be checked against this target"),
+        "{stderr}"
+    );
+}
