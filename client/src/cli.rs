@@ -313,10 +313,11 @@ pub fn run(cli: &Cli, env: &Environment, prompter: &mut dyn Prompter) -> Outcome
         Ok(rt) => rt,
         Err(e) => return Error::Internal(format!("async runtime: {e}")).to_outcome(lang),
     };
-    match rt.block_on(dispatch(cli, env, prompter)) {
+    let outcome = match rt.block_on(dispatch(cli, env, prompter)) {
         Ok(o) => o,
         Err(e) => e.to_outcome(lang),
-    }
+    };
+    commands::with_recovered(outcome, lang)
 }
 
 async fn dispatch(

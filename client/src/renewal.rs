@@ -3,6 +3,7 @@
 //! the one-shot issuance, storing the new identity at once (D7.3), its chain
 //! from the repositories, validation, the trust decision, done.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -226,25 +227,42 @@ pub async fn renew(
         csr: STANDARD.encode(&csr),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let issued = post_issuance(ctx.net, &client, &cert_url, body).await?;
-    let new_der = pem_certificates(issued.certificate.as_bytes())
-        .ok()
-        .and_then(|v| v.into_iter().next())
-        .ok_or_else(|| {
-            Error::AnswerLost(ctx.net.err(
-                &cert_url,
-                NetErrorKind::Body("no certificate in the answer".into()),
-            ))
-        })?;
     let key_der = rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
 
-    // D7.3: on disk before anything else.
+    // D7.3: the new key is on disk before the request leaves, so that a
+    // run that ends between the RA's 201 and the store finds it completed
+    // by the next run (store::PendingRenewal); and signals are held back
+    // from the request until the certificate is durable.
     let meta = Meta {
         origin: "renewed".into(),
         stored_at: ctx.clock.now(),
         renewed_from: Some(old.id.clone()),
     };
-    let stored = match ctx.store.add_identity(&new_der, &key_der, &meta) {
+    let pending = ctx.store.begin_renewal(&key_der, &meta)?;
+    let hold = crate::signals::Hold::start();
+    let answer = post_issuance(ctx.net, &client, &cert_url, body)
+        .await
+        .and_then(|issued| {
+            pem_certificates(issued.certificate.as_bytes())
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|der| (issued, der))
+                .ok_or_else(|| {
+                    Error::AnswerLost(ctx.net.err(
+                        &cert_url,
+                        NetErrorKind::Body("no certificate in the answer".into()),
+                    ))
+                })
+        });
+    let (issued, new_der) = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            // Nothing to store: the key alone is of no use.
+            ctx.store.abandon_renewal(pending);
+            return Err(e);
+        }
+    };
+    let stored = match ctx.store.finish_renewal(pending, &new_der, &key_der) {
         Ok(s) => s,
         Err(source) => {
             let serial = CertFacts::parse(&new_der)
@@ -259,6 +277,16 @@ pub async fn renew(
             });
         }
     };
+    if let Some(signal) = hold.end().await {
+        let line = Text::InterruptedAfterStore {
+            serial: &stored.cert.serial,
+        }
+        .render(lang);
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{line}");
+        let _ = err.flush();
+        std::process::exit(crate::signals::exit_code(signal));
+    }
     let mut o = complete(ctx, &stored, opts, approval.as_ref()).await?;
     for line in others {
         o = o.line(line);

@@ -118,6 +118,20 @@ pub fn unreadable_reasons(bad: &[crate::store::StoreError]) -> Vec<(String, Inel
     use crate::store::StoreError;
     bad.iter()
         .map(|e| {
+            if let StoreError::Unfinished { dir, .. } = e {
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let serial = name.rsplit('-').next().unwrap_or_default().to_owned();
+                return (
+                    serial,
+                    Ineligible::Unreadable {
+                        file: name,
+                        problem: None,
+                    },
+                );
+            }
             let (path, problem) = match e {
                 StoreError::Unreadable { path, source } => (Some(path), Some(source.clone())),
                 StoreError::Io { path, .. } => (Some(path), None),

@@ -16,7 +16,7 @@ use crate::confirm::NotConfirmed;
 use crate::error::{Error, InputProblem, Usage};
 use crate::net::{NetError, NetErrorKind};
 use crate::selection::{Ineligible, NoCertificate};
-use crate::store::StoreError;
+use crate::store::{Recovered, StoreError};
 use crate::trust::{MANUAL_ROOT_SHA1, RootRefused};
 
 /// What the client is doing while it talks to the servers (D4.4).
@@ -81,6 +81,19 @@ pub enum Text<'a> {
     },
     /// `renew` completed a renewal an earlier run had stored (D7.3).
     CompletedEarlierIssuance,
+    /// What opening the store put right after a run that ended early.
+    Recovered(&'a Recovered),
+    /// SIGINT, SIGTERM or SIGHUP arrived while the issuance was under way;
+    /// it was acted on once the new certificate was on disk.
+    InterruptedAfterStore {
+        /// The stored new certificate's serial.
+        serial: &'a str,
+    },
+    /// D4.2: the identity `renew` presents, before the login.
+    Presenting {
+        /// Its certificate.
+        cert: &'a CertFacts,
+    },
     /// Another identity's renewal is stored without its chain.
     PendingRenewal {
         /// The stored new certificate.
@@ -313,6 +326,33 @@ impl Text<'_> {
             Text::CompletedEarlierIssuance => {
                 "前回発行された証明書のインポートを完了しました (新たな発行は行っていません)。".into()
             }
+            Text::Recovered(r) => match r {
+                Recovered::Adopted { serial, dir, .. } => format!(
+                    "前回の処理が途中で終了したため、保存が完了していなかった証明書 (シリアル番号 {serial}) をストアに追加しました: {}",
+                    dir.display()
+                ),
+                Recovered::AnswerNotStored { .. } => "前回の更新は、証明書の発行要求を送信した後、応答を保存する前に終了しました。作成した秘密鍵は削除しました。次の更新で 550 (既に証明書を取得済み) となる場合は、証明書が発行されていますので、証明書の再発行を申請してください。".into(),
+                Recovered::SetAside { dir } => format!(
+                    "前回の処理が途中で終了して残ったデータを完成できないため、{} に保管しました。",
+                    dir.display()
+                ),
+                Recovered::TemporariesRemoved { count } => {
+                    format!("前回の処理が途中で終了して残った一時ファイル {count} 個を削除しました。")
+                }
+                Recovered::Tightened { dir, mode } => format!(
+                    "ストアのディレクトリ {} のアクセス権を {mode:03o} から 700 に変更しました (本人以外が読めないようにするため)。",
+                    dir.display()
+                ),
+            },
+            Text::InterruptedAfterStore { serial } => format!(
+                "中断の指示を受けたため、新しい証明書 (シリアル番号 {serial}) を保存してから終了します。certrenew renew を再度実行するとインポートを完了します。"
+            ),
+            Text::Presenting { cert: c } => format!(
+                "使用する証明書: {} (シリアル番号 {}、有効期間の終了 {})",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
             Text::PendingRenewal {
                 serial,
                 from_serial,
@@ -454,6 +494,33 @@ impl Text<'_> {
                 "completed the import of the certificate issued earlier (nothing new was issued)"
                     .into()
             }
+            Text::Recovered(r) => match r {
+                Recovered::Adopted { serial, dir, .. } => format!(
+                    "an earlier run ended before it finished storing certificate serial {serial}; it is now in the store: {}",
+                    dir.display()
+                ),
+                Recovered::AnswerNotStored { .. } => "an earlier renewal ended after sending the issuance request and before storing the answer; its new private key was removed. If the next renewal ends in 550 (already obtained), the certificate was issued: apply for a reissue".into(),
+                Recovered::SetAside { dir } => format!(
+                    "an earlier run left data that cannot be completed; kept in {}",
+                    dir.display()
+                ),
+                Recovered::TemporariesRemoved { count } => {
+                    format!("removed {count} temporary file(s) left by earlier runs that ended early")
+                }
+                Recovered::Tightened { dir, mode } => format!(
+                    "store directory {} had mode {mode:03o}; made 700 so that only you can read it",
+                    dir.display()
+                ),
+            },
+            Text::InterruptedAfterStore { serial } => format!(
+                "interrupted: stopping once the new certificate (serial {serial}) is stored; certrenew renew again completes the import"
+            ),
+            Text::Presenting { cert: c } => format!(
+                "certificate presented: {} (serial {}, valid until {})",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
             Text::PendingRenewal {
                 serial,
                 from_serial,
@@ -790,6 +857,10 @@ fn store_ja(se: &StoreError) -> String {
             format!("秘密鍵がシリアル番号 {serial} の証明書のものではありません。")
         }
         StoreError::Missing(p) => format!("証明書ストア {} がありません。", p.display()),
+        StoreError::Unfinished { dir, .. } => format!(
+            "前回の処理が途中で終了して残った {} は、証明書として完成できないため保管してあります。",
+            dir.display()
+        ),
     }
 }
 
