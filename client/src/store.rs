@@ -473,7 +473,10 @@ impl Store {
             .collect();
         entries.sort();
         // Kept aside by an earlier open: named, never dropped silently.
-        for path in entries.iter().filter(|p| file_name(p).starts_with(UNFINISHED)) {
+        for path in entries
+            .iter()
+            .filter(|p| file_name(p).starts_with(UNFINISHED))
+        {
             bad.push(StoreError::Unfinished {
                 dir: path.clone(),
                 why: unfinished_why(path),
@@ -1169,6 +1172,163 @@ mod tests {
             })
             .count();
         assert_eq!(news, 0);
+    }
+
+    fn hidden_entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn opening_the_store_completes_or_removes_what_an_ended_run_left() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        let ids = root.as_path().join(IDENTITIES);
+        let a = identity(&pki, "a");
+        let b = identity(&pki, "b");
+        let c = identity(&pki, "c");
+        let key_pem =
+            |id: &certs_gen::Identity| cert::pem_encode("PRIVATE KEY", id.key.secret_pkcs8_der());
+        let cert_pem = |id: &certs_gen::Identity| cert::pem_encode("CERTIFICATE", &id.cert);
+        {
+            let store = Store::open(root.as_path(), Access::Create).unwrap();
+            assert!(store.recovered().is_empty(), "{:?}", store.recovered());
+            // An import that ended after cert.pem: complete, no meta.
+            let new = ids.join(".new.x.1.0");
+            fs::create_dir(&new).unwrap();
+            fs::write(new.join("key.pem"), key_pem(&a)).unwrap();
+            fs::write(new.join("cert.pem"), cert_pem(&a)).unwrap();
+            // A renewal that ended after writing its certificate's
+            // temporary file whole, before linking it.
+            let renewing = ids.join(".renewing.1.0");
+            fs::create_dir(&renewing).unwrap();
+            let meta = Meta {
+                origin: "renewed".into(),
+                stored_at: OffsetDateTime::UNIX_EPOCH,
+                renewed_from: Some("old-01".into()),
+            };
+            fs::write(
+                renewing.join("meta.json"),
+                serde_json::to_vec(&meta).unwrap(),
+            )
+            .unwrap();
+            fs::write(renewing.join("key.pem"), key_pem(&b)).unwrap();
+            fs::write(renewing.join(".cert.pem.1.3.tmp"), cert_pem(&b)).unwrap();
+            // A renewal that ended before the answer was stored.
+            let lost = ids.join(".renewing.1.1");
+            fs::create_dir(&lost).unwrap();
+            fs::write(lost.join("key.pem"), key_pem(&c)).unwrap();
+            fs::write(lost.join(".cert.pem.1.4.tmp"), b"-----BEGIN CERT").unwrap();
+            // A certificate with another's key: kept aside, named.
+            let odd = ids.join(".renewing.1.2");
+            fs::create_dir(&odd).unwrap();
+            fs::write(odd.join("key.pem"), key_pem(&a)).unwrap();
+            fs::write(odd.join("cert.pem"), cert_pem(&c)).unwrap();
+            // Temporary files.
+            fs::write(ids.join(".preflight.1.tmp"), b"x").unwrap();
+            fs::write(root.as_path().join(TRUST).join(".AB.pem.1.0.tmp"), b"x").unwrap();
+        }
+        let store = Store::open(root.as_path(), Access::Read).unwrap();
+        let r = store.recovered();
+        let adopted: Vec<(&str, bool)> = r
+            .iter()
+            .filter_map(|r| match r {
+                Recovered::Adopted {
+                    serial, renewal, ..
+                } => Some((serial.as_str(), *renewal)),
+                _ => None,
+            })
+            .collect();
+        let serial = |id: &certs_gen::Identity| CertFacts::parse(&id.cert).unwrap().serial;
+        let (sa, sb) = (serial(&a), serial(&b));
+        assert_eq!(
+            adopted,
+            vec![(sa.as_str(), false), (sb.as_str(), true)],
+            "{r:?}"
+        );
+        assert!(r.contains(&Recovered::AnswerNotStored { renewed_from: None }));
+        assert!(
+            r.iter().any(|r| matches!(r, Recovered::SetAside { .. })),
+            "{r:?}"
+        );
+        assert!(
+            r.contains(&Recovered::TemporariesRemoved { count: 2 }),
+            "{r:?}"
+        );
+        let (good, bad) = store.identities().unwrap();
+        assert_eq!(good.len(), 2);
+        let renewed = good.iter().find(|i| i.cert.serial == sb).unwrap();
+        assert_eq!(
+            renewed
+                .meta
+                .as_ref()
+                .and_then(|m| m.renewed_from.as_deref()),
+            Some("old-01")
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(matches!(bad[0], StoreError::Unfinished { .. }));
+        let hidden = hidden_entries(&ids);
+        assert_eq!(hidden.len(), 1, "{hidden:?}");
+        assert!(hidden[0].starts_with(UNFINISHED), "{hidden:?}");
+        assert!(hidden_entries(&root.as_path().join(TRUST)).is_empty());
+        drop(store);
+        // Said once: the next open has nothing to put right.
+        let again = Store::open(root.as_path(), Access::Write).unwrap();
+        assert!(again.recovered().is_empty(), "{:?}", again.recovered());
+    }
+
+    #[test]
+    fn a_reader_beside_another_reader_leaves_the_repair_for_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        drop(Store::open(root.as_path(), Access::Create).unwrap());
+        let first = Store::open(root.as_path(), Access::Read).unwrap();
+        fs::write(
+            root.as_path().join(IDENTITIES).join(".preflight.1.tmp"),
+            b"x",
+        )
+        .unwrap();
+        let second = Store::open(root.as_path(), Access::Read).unwrap();
+        assert!(second.recovered().is_empty());
+        drop((first, second));
+        let third = Store::open(root.as_path(), Access::Read).unwrap();
+        assert_eq!(
+            third.recovered(),
+            &[Recovered::TemporariesRemoved { count: 1 }]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn store_directories_are_made_private_and_it_is_said_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        fs::create_dir(&root).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+        let store = Store::open(&root, Access::Create).unwrap();
+        assert_eq!(
+            store.recovered(),
+            &[Recovered::Tightened {
+                dir: root.clone(),
+                mode: 0o755
+            }]
+        );
+        let mode = fs::metadata(&root).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        drop(store);
+        assert!(
+            Store::open(&root, Access::Read)
+                .unwrap()
+                .recovered()
+                .is_empty()
+        );
     }
 
     #[test]

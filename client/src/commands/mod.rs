@@ -12,10 +12,10 @@ use crate::cli::Global;
 use crate::clock::{Clock, rfc3339};
 use crate::env::Environment;
 use crate::error::{Error, InputProblem, Usage};
+use crate::messages::{Lang, Outcome, Text};
 use crate::net::{NetConfig, ProxySettings, RetryPolicy};
 use crate::prompt::{Prompter, Secret};
 use crate::selection::NoCertificate;
-use crate::messages::{Lang, Outcome, Text};
 use crate::store::{Access, Recovered, Store, StoreError, StoredIdentity};
 use crate::trust::Policy;
 

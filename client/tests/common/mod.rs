@@ -52,6 +52,9 @@ pub struct State {
     pub repo1_down_from: Option<usize>,
     /// Serial of the next issued certificate (random when `None`).
     pub next_serial: Option<Vec<u8>>,
+    /// How long webra2 waits before sending the answer to an issuance
+    /// (after it is decided and in the ledger).
+    pub issuance_delay: Option<Duration>,
 }
 
 pub struct MiniRa {
@@ -260,6 +263,7 @@ impl MiniRa {
             repo1_down: false,
             repo1_down_from: None,
             next_serial: None,
+            issuance_delay: None,
         }));
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("web-root.pem"), pki.web_root.pem()).unwrap();
@@ -302,7 +306,12 @@ impl MiniRa {
                     let Some(req) = read_request(&mut tls).await else {
                         return;
                     };
+                    let issuance = req.path == "/scira/api/v1/renewal/certificate";
                     let (status, ctype, body) = webra2_handle(&p, &st, peer, req);
+                    let delay = st.lock().unwrap().issuance_delay.filter(|_| issuance);
+                    if let Some(d) = delay {
+                        tokio::time::sleep(d).await;
+                    }
                     respond(&mut tls, status, ctype, &body).await;
                 });
             }
