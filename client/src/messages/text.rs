@@ -14,7 +14,7 @@ use crate::chain::{ChainError, PathProblem};
 use crate::clock::rfc3339;
 use crate::confirm::NotConfirmed;
 use crate::error::{Error, InputProblem, Usage};
-use crate::net::{NetError, NetErrorKind};
+use crate::net::{Limit, NetError, NetErrorKind};
 use crate::selection::{Ineligible, NoCertificate};
 use crate::store::{Recovered, StoreError};
 use crate::trust::{MANUAL_ROOT_SHA1, RootRefused};
@@ -91,6 +91,11 @@ pub enum Text<'a> {
     },
     /// D4.2: the identity `renew` presents, before the login.
     Presenting {
+        /// Its certificate.
+        cert: &'a CertFacts,
+    },
+    /// D6.5: the identity that was presented, in a refusal's details.
+    PresentedIdentity {
         /// Its certificate.
         cert: &'a CertFacts,
     },
@@ -353,6 +358,12 @@ impl Text<'_> {
                 c.serial,
                 rfc3339(c.not_after)
             ),
+            Text::PresentedIdentity { cert: c } => format!(
+                "使用した証明書: {} (シリアル番号 {}、有効期間の終了 {})。別の証明書を使う場合は --select SERIAL または --all で選択してください。",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
             Text::PendingRenewal {
                 serial,
                 from_serial,
@@ -517,6 +528,12 @@ impl Text<'_> {
             ),
             Text::Presenting { cert: c } => format!(
                 "certificate presented: {} (serial {}, valid until {})",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
+            Text::PresentedIdentity { cert: c } => format!(
+                "certificate presented: {} (serial {}, valid until {}); choose another with --select SERIAL or --all",
                 c.subject,
                 c.serial,
                 rfc3339(c.not_after)
@@ -801,10 +818,25 @@ fn net_ja(n: &NetError) -> String {
             format!("{target} から想定外の応答 (HTTP {s}) が返されました。")
         }
         NetErrorKind::Body(_) => format!("{target} からの応答の内容を読み取れませんでした。"),
+        NetErrorKind::TooLarge(l) => format!(
+            "{target} からの応答が大きすぎるため、読み取りを中止しました ({} の上限 {} バイト)。",
+            limit_ja(*l),
+            l.bytes()
+        ),
         NetErrorKind::Dropped(_) => format!("{target} との接続が応答の途中で切れました。"),
         NetErrorKind::Setup(_) => format!(
             "{target} への要求を送信できませんでした。--proxy、--server-ca、環境変数 HTTPS_PROXY などの接続設定を確認してください。"
         ),
+    }
+}
+
+fn limit_ja(l: Limit) -> &'static str {
+    match l {
+        Limit::Json => "JSON の応答",
+        Limit::Certificate => "CA 証明書",
+        Limit::Crl => "CRL",
+        Limit::ConfirmationPage => "確認ページ",
+        Limit::Page => "ページ",
     }
 }
 
@@ -816,6 +848,13 @@ fn net_kind_short_ja(kind: &NetErrorKind) -> String {
         NetErrorKind::Tls { .. } => "暗号化通信 (TLS) を確立できません".into(),
         NetErrorKind::Status(s) => format!("想定外の応答 (HTTP {s})"),
         NetErrorKind::Body(_) => "応答の内容を読み取れません".into(),
+        NetErrorKind::TooLarge(l) => {
+            format!(
+                "応答が大きすぎます ({} の上限 {} バイト)",
+                limit_ja(*l),
+                l.bytes()
+            )
+        }
         NetErrorKind::Dropped(_) => "応答の途中で接続が切れました".into(),
         NetErrorKind::Setup(_) => "要求を送信できません (接続設定を確認してください)".into(),
     }
