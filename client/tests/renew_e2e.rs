@@ -363,6 +363,34 @@ async fn a_root_with_another_thumbprint_is_refused_before_the_login() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_root_is_still_checked_against_the_pin() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let root = ra.path("client-root.pem").display().to_string();
+    let out = certrenew(&cmd(&ra, &store, &["roots", "add", &root, "--yes"]), "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Installed already, but --root-sha1 names another root: refused
+    // (exit 7) before the login, as for a root not installed yet.
+    let mut args = cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]);
+    let i = args.iter().position(|a| a == "--root-sha1").unwrap();
+    args[i + 1] = "40A6C237 3D05322D 64087065 04F141D0 0775CD57".into();
+    let out = certrenew(&args, &format!("{PASSWORD}\n")).await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("40A6C237 3D05322D 64087065 04F141D0 0775CD57"));
+    assert_eq!(ra.state.lock().unwrap().logins, 0);
+    // The matching pin: no question (no terminal, no --yes), renewed.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ra.state.lock().unwrap().issuances, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_or_yes_the_root_is_refused_before_the_login() {
     let ra = MiniRa::start(10).await;
     let work = tempfile::tempdir().unwrap();
