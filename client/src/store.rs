@@ -278,7 +278,10 @@ impl Store {
         if exclusive {
             store.recovered = store.recover();
             if access == Access::Read {
-                // flock(2) converts the lock in place.
+                // flock(2) converts the lock in place; elsewhere a second,
+                // shared lock is not a conversion, so release first.
+                #[cfg(not(unix))]
+                store._lock.unlock().map_err(io_err(&lock_path))?;
                 store._lock.lock_shared().map_err(io_err(&lock_path))?;
             }
         }

@@ -644,3 +644,50 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let old_serial = ra.old.info().unwrap().serial;
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What a run killed before its rename left (an older version's
+    // `.new.*`, issue 14): key, certificate and meta, no chain, hidden.
+    let new_dir = new_identity_dir(&store, &old_serial);
+    std::fs::remove_file(new_dir.join("chain.pem")).unwrap();
+    let hidden = new_dir.with_file_name(format!(
+        ".new.{}.4242.0",
+        new_dir.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::rename(&new_dir, &hidden).unwrap();
+    std::fs::write(store.join("identities").join(".preflight.4242.tmp"), b"x").unwrap();
+    // Any command that reads the store finds it and says so.
+    let list = certrenew(&cmd(&ra, &store, &["list", "--offline", "--all"]), "").await;
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert!(text.contains("保存が完了していなかった証明書"), "{text}");
+    assert!(text.contains("一時ファイル 1 個を削除しました"), "{text}");
+    assert!(new_dir.join("cert.pem").is_file() && !hidden.exists());
+    // The next renewal completes it: no login, no second issuance.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("前回発行された証明書のインポートを完了しました"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(new_dir.join("chain.pem").is_file());
+    let s = ra.state.lock().unwrap();
+    assert_eq!((s.logins, s.issuances), (1, 1));
+}

@@ -590,12 +590,18 @@ pub fn is_progress(line: &str) -> bool {
     line.starts_with("処理中: ") || line.starts_with("working: ")
 }
 
-/// The class message of a failure: the first stderr line that is not a
-/// progress line.
+/// Whether `line` is `renew`'s line naming the certificate it presents,
+/// shown among the progress lines before the login (D4.2).
+pub fn is_presenting(line: &str) -> bool {
+    line.starts_with("使用する証明書: ") || line.starts_with("certificate presented: ")
+}
+
+/// The class message of a failure: the first stderr line that is neither
+/// a progress line nor the presented certificate.
 pub fn failure_message(o: &Output) -> Option<String> {
     stderr(o)
         .lines()
-        .find(|l| !is_progress(l))
+        .find(|l| !is_progress(l) && !is_presenting(l))
         .map(str::to_owned)
 }
 
