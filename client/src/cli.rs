@@ -37,7 +37,8 @@ Examples:
 
 Exit codes: 0 success, 1 internal error, 2 usage, 3 E115 (a host did not
 answer), 4 ENOCERT, 5 E550A, 6 E550F, 7 root not trusted, 8 EIMPORT,
-9 ECONFIRM.";
+9 ECONFIRM; 130/143/129 a SIGINT/SIGTERM/SIGHUP held back during the
+issuance, acted on once the new certificate is stored.";
 
 /// Renews an expired bank client certificate (up to 90 days after its
 /// expiry) and imports the new one, as the vendor's renewal tool does.
