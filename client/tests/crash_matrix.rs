@@ -537,3 +537,71 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
         assert!(new[0].join("chain.pem").is_file());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_at_any_store_step_of_an_import_leaves_no_half_identity() {
+    assert!(
+        strace_available(),
+        "the crash matrix needs strace on the PATH (apt-get install strace)"
+    );
+    let ra = MiniRa::start(10).await;
+    let p12 = ra.path("old.p12").display().to_string();
+    let import = |store: &Path| cmd(&ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]);
+    let pass = format!("{P12_PASS}\n");
+    // The store exists (an earlier import of nothing would not make one).
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    std::fs::create_dir(&store).unwrap();
+    let trace = work.path().join("trace");
+    let (a, t, p) = (import(&store), trace.clone(), pass.clone());
+    let out = tokio::task::spawn_blocking(move || traced(&a, &p, &t, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "traced import: {}",
+        stderr(&out)
+    );
+    let all = steps(&std::fs::read_to_string(&trace).unwrap(), &store);
+    assert!(all.iter().any(|s| s.line.contains("key.pem")), "{all:#?}");
+    for (i, step) in all.iter().enumerate() {
+        let work = tempfile::tempdir().unwrap();
+        let store = work.path().join("store");
+        std::fs::create_dir(&store).unwrap();
+        let trace = work.path().join("trace");
+        let (a, t, s, p) = (import(&store), trace.clone(), step.clone(), pass.clone());
+        tokio::task::spawn_blocking(move || traced(&a, &p, &t, Some(&s)))
+            .await
+            .unwrap();
+        let ctx = format!("step {i} {}#{}: {}", step.name, step.nth, step.line);
+        let killed = std::fs::read_to_string(&trace).unwrap();
+        assert!(
+            killed.contains("+++ killed by SIGKILL"),
+            "{ctx}: not killed"
+        );
+        // The next command that reads the store leaves nothing temporary
+        // and no identity without its certificate and key.
+        let list = certrenew(&cmd(&ra, &store, &["list", "--offline", "--all"]), "").await;
+        assert!(
+            matches!(list.status.code(), Some(0 | 4)),
+            "{ctx}: list: {}",
+            stderr(&list)
+        );
+        assert_eq!(temporaries(&store), Vec::<PathBuf>::new(), "{ctx}");
+        for d in identity_dirs(&store) {
+            assert!(
+                d.join("cert.pem").is_file() && d.join("key.pem").is_file(),
+                "{ctx}: half identity {d:?}"
+            );
+        }
+        // Importing again completes the store.
+        let again = certrenew(&import(&store), &pass).await;
+        assert_eq!(again.status.code(), Some(0), "{ctx}: {}", stderr(&again));
+        let dirs = identity_dirs(&store);
+        assert_eq!(dirs.len(), 1, "{ctx}: {dirs:?}");
+        assert!(dirs[0].join("chain.pem").is_file(), "{ctx}: no chain");
+        assert_eq!(temporaries(&store), Vec::<PathBuf>::new(), "{ctx}");
+    }
+    eprintln!("import crash matrix: {} steps", all.len());
+}
