@@ -668,13 +668,35 @@ async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
     ));
     std::fs::rename(&new_dir, &hidden).unwrap();
     std::fs::write(store.join("identities").join(".preflight.4242.tmp"), b"x").unwrap();
+    // And one that cannot be completed: the new certificate with the old
+    // key.
+    let odd = store.join("identities").join(".renewing.4242.1");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::copy(hidden.join("cert.pem"), odd.join("cert.pem")).unwrap();
+    let old_dir = identity_dirs(&store).pop().unwrap();
+    std::fs::copy(old_dir.join("key.pem"), odd.join("key.pem")).unwrap();
     // Any command that reads the store finds it and says so.
     let list = certrenew(&cmd(&ra, &store, &["list", "--offline", "--all"]), "").await;
     assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
     let text = stdout(&list);
     assert!(text.contains("保存が完了していなかった証明書"), "{text}");
     assert!(text.contains("一時ファイル 1 個を削除しました"), "{text}");
+    assert!(text.contains("完成できないため"), "{text}");
     assert!(new_dir.join("cert.pem").is_file() && !hidden.exists());
+    // Kept, and named by list --excluded (and its JSON).
+    let excluded = certrenew(&cmd(&ra, &store, &["list", "--offline", "--excluded"]), "").await;
+    let text = stdout(&excluded);
+    assert!(text.contains(".unfinished."), "{text}");
+    let json = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["--output", "json", "list", "--offline", "--excluded"],
+        ),
+        "",
+    )
+    .await;
+    assert!(stdout(&json).contains(".unfinished."), "{}", stdout(&json));
     // The next renewal completes it: no login, no second issuance.
     let out = certrenew(
         &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),

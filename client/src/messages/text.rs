@@ -684,7 +684,7 @@ impl Text<'_> {
             Ineligible::ExpiredTooLong { .. } => expired.clone(),
             Ineligible::ForeignCa { .. } => elsewhere.clone(),
             Ineligible::ChainUnknown => chain.clone(),
-            Ineligible::Unreadable { .. } => unreadable.clone(),
+            Ineligible::Unreadable { .. } | Ineligible::Unfinished { .. } => unreadable.clone(),
         };
         let mut lines: Vec<String> = match nc {
             NoCertificate::NoStore { default, .. } => {
@@ -969,6 +969,9 @@ fn ineligible_ja(why: &Ineligible) -> String {
         Ineligible::ChainUnknown => {
             "証明書チェーン (発行元の認証局とルート証明書) が不明なため、接続先が受け付ける証明書か判断できません".into()
         }
+        Ineligible::Unfinished { dir, .. } => format!(
+            "前回の処理が途中で終了して残った {dir} は、証明書と秘密鍵がそろわないため完成できません (削除せずに保管しています)"
+        ),
         Ineligible::Unreadable { file, problem } => match problem {
             Some(p) => format!("ストアにあるファイル {file} を読み取れません ({})", cert_ja(p)),
             None => format!("ストアにあるファイル {file} を読み取れません"),
