@@ -29,7 +29,7 @@ use common::*;
 const STEPS: &str = "mkdir,mkdirat,openat,write,fsync,fdatasync,link,linkat,rename,renameat,renameat2,unlink,unlinkat,rmdir,chmod,fchmod,fchmodat";
 
 const E550F_JA: &str = "550:証明書ファイルは取得できませんでした。証明書が作成されていないか、もしくは既に証明書を取得済みです。";
-const ANSWER_NOT_STORED: &str = "応答を保存する前に終了しました";
+const ANSWER_NOT_STORED: &str = "証明書を保存する前に終了しました";
 const ADOPTED: &str = "保存が完了していなかった証明書";
 const COMPLETED_EARLIER: &str = "前回発行された証明書のインポートを完了しました";
 

@@ -336,7 +336,7 @@ impl Text<'_> {
                     "前回の処理が途中で終了したため、保存が完了していなかった証明書 (シリアル番号 {serial}) をストアに追加しました: {}",
                     dir.display()
                 ),
-                Recovered::AnswerNotStored { .. } => "前回の更新は、証明書の発行要求を送信した後、応答を保存する前に終了しました。作成した秘密鍵は削除しました。次の更新で 550 (既に証明書を取得済み) となる場合は、証明書が発行されていますので、証明書の再発行を申請してください。".into(),
+                Recovered::AnswerNotStored { .. } => "前回の更新は、新しい秘密鍵を保存した後、証明書を保存する前に終了しました。その秘密鍵は削除しました。次の更新で 550 (既に証明書を取得済み) となる場合は、証明書が発行されていますので、証明書の再発行を申請してください。".into(),
                 Recovered::SetAside { dir } => format!(
                     "前回の処理が途中で終了して残ったデータを完成できないため、{} に保管しました。",
                     dir.display()
@@ -510,7 +510,7 @@ impl Text<'_> {
                     "an earlier run ended before it finished storing certificate serial {serial}; it is now in the store: {}",
                     dir.display()
                 ),
-                Recovered::AnswerNotStored { .. } => "an earlier renewal ended after sending the issuance request and before storing the answer; its new private key was removed. If the next renewal ends in 550 (already obtained), the certificate was issued: apply for a reissue".into(),
+                Recovered::AnswerNotStored { .. } => "an earlier renewal ended after saving its new private key and before storing the certificate; that key was removed. If the next renewal ends in 550 (already obtained), the certificate was issued: apply for a reissue".into(),
                 Recovered::SetAside { dir } => format!(
                     "an earlier run left data that cannot be completed; kept in {}",
                     dir.display()
