@@ -7,6 +7,9 @@
 //! STORE/identities/<ID>/cert.pem       the certificate
 //! STORE/identities/<ID>/meta.json      where it came from (imported, renewed)
 //! STORE/identities/<ID>/chain.pem      issuing CA first, root last (added once known)
+//! STORE/identities/.renewing.PID.N/    a renewal's key before its certificate (PendingRenewal)
+//! STORE/identities/.new.<ID>.PID.N/    an identity being added (add_identity)
+//! STORE/identities/.unfinished.*       left by an ended run, cannot be completed (kept)
 //! STORE/trust/<SHA1>.pem               a trusted client-CA root (D4.5)
 //! ```
 //! `<ID>` is the first 16 hex digits of the SHA-256 of the issuer name, a
@@ -14,8 +17,12 @@
 //!
 //! Invariants: every file is written through a temporary file in the same
 //! directory, fsynced, and linked into place without replacing anything
-//! (create-new); the directory is fsynced after. Nothing in the store is ever
+//! (create-new); the directory is fsynced after. No identity is ever
 //! deleted or overwritten, so the old identity survives every renewal.
+//! Only a command holding the exclusive lock writes; so whoever holds it
+//! knows every temporary file and directory in the store belongs to a run
+//! that has ended, and [`Store::open`] completes or removes them
+//! ([`Recovered`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
