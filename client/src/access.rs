@@ -63,7 +63,8 @@ pub async fn check(net: &Net) -> AccessReport {
                 let resolver: Option<Arc<dyn rustls::client::ResolvesClientCert>> =
                     record.then_some(recorder as Arc<dyn rustls::client::ResolvesClientCert>);
                 let tls = net.tls(resolver)?;
-                net.get_parsed_with(&parsed, tls, |_| Ok(())).await
+                net.get_parsed_with(&parsed, tls, net::Limit::Page, |_| Ok(()))
+                    .await
             }
             .await;
             HostResult {
@@ -90,7 +91,8 @@ pub async fn probe_webra2(net: &Net) -> Result<CaNames, NetError> {
     let tls = net.tls(Some(
         recorder.clone() as Arc<dyn rustls::client::ResolvesClientCert>
     ))?;
-    net.get_parsed_with(&parsed, tls, |_| Ok(())).await?;
+    net.get_parsed_with(&parsed, tls, net::Limit::Page, |_| Ok(()))
+        .await?;
     Ok(recorder.names())
 }
 

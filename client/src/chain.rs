@@ -178,7 +178,10 @@ pub async fn fetch(net: &Net, leaf: &CertFacts) -> Result<Chain, ChainError> {
             subject: c.subject.clone(),
         })?;
         let url = parse_url(url)?;
-        crls.push(net.get_parsed(&url, parse_crl_body).await?);
+        crls.push(
+            net.get_parsed(&url, crate::net::Limit::Crl, parse_crl_body)
+                .await?,
+        );
     }
     Ok(Chain { cas, crls })
 }
@@ -206,7 +209,9 @@ pub async fn fetch_cas(
         let url = parse_url(url)?;
         let expected = current.issuer_der.clone();
         let ca = net
-            .get_parsed(&url, |b| parse_cert_body(b, &expected))
+            .get_parsed(&url, crate::net::Limit::Certificate, |b| {
+                parse_cert_body(b, &expected)
+            })
             .await?;
         cas.push(ca.clone());
         current = ca;

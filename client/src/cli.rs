@@ -37,7 +37,8 @@ Examples:
 
 Exit codes: 0 success, 1 internal error, 2 usage, 3 E115 (a host did not
 answer), 4 ENOCERT, 5 E550A, 6 E550F, 7 root not trusted, 8 EIMPORT,
-9 ECONFIRM.";
+9 ECONFIRM; 130/143/129 a SIGINT/SIGTERM/SIGHUP held back during the
+issuance, acted on once the new certificate is stored.";
 
 /// Renews an expired bank client certificate (up to 90 days after its
 /// expiry) and imports the new one, as the vendor's renewal tool does.
@@ -313,10 +314,11 @@ pub fn run(cli: &Cli, env: &Environment, prompter: &mut dyn Prompter) -> Outcome
         Ok(rt) => rt,
         Err(e) => return Error::Internal(format!("async runtime: {e}")).to_outcome(lang),
     };
-    match rt.block_on(dispatch(cli, env, prompter)) {
+    let outcome = match rt.block_on(dispatch(cli, env, prompter)) {
         Ok(o) => o,
         Err(e) => e.to_outcome(lang),
-    }
+    };
+    commands::with_recovered(outcome, lang)
 }
 
 async fn dispatch(

@@ -313,10 +313,10 @@ impl Browser {
             .await
             .map_err(|e| NotConfirmed::Unreachable(net.classify(&url, &e)))?;
         let status = resp.status().as_u16();
-        let body = resp
-            .text()
+        let body = net::read_body(resp, net::Limit::ConfirmationPage)
             .await
-            .map_err(|e| NotConfirmed::Unreachable(net.classify(&url, &e)))?;
+            .map_err(|e| NotConfirmed::Unreachable(net.err(&url, e.kind())))?;
+        let body = String::from_utf8_lossy(&body);
         if status == 200 && body.contains(MARKER_OK) {
             Ok(status)
         } else {

@@ -340,7 +340,7 @@ pub fn failure_name(kind: &NetErrorKind) -> &'static str {
         NetErrorKind::Timeout(_) => "timeout",
         NetErrorKind::Tls { .. } => "tls",
         NetErrorKind::Status(_) => "status",
-        NetErrorKind::Body(_) => "body",
+        NetErrorKind::Body(_) | NetErrorKind::TooLarge(_) => "body",
         NetErrorKind::Dropped(_) => "dropped",
         NetErrorKind::Setup(_) => "setup",
     }
@@ -355,7 +355,10 @@ fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
     if !e.host.is_empty() {
         let answered = matches!(
             e.kind,
-            NetErrorKind::Status(_) | NetErrorKind::Body(_) | NetErrorKind::Dropped(_)
+            NetErrorKind::Status(_)
+                | NetErrorKind::Body(_)
+                | NetErrorKind::TooLarge(_)
+                | NetErrorKind::Dropped(_)
         );
         o = o.line(
             Text::HostFailed {

@@ -24,6 +24,7 @@ pub mod pkcs12;
 pub mod prompt;
 pub mod renewal;
 pub mod selection;
+pub mod signals;
 pub mod store;
 pub mod trust;
 

@@ -71,6 +71,15 @@ impl Progress {
         }
     }
 
+    /// A line that belongs with the progress lines (stderr, text mode).
+    pub fn note(&self, line: &str) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{line}");
+            let _ = err.flush();
+        }
+    }
+
     /// Says that `stage` begins.
     pub fn show(&self, stage: Stage) {
         if self.on {

@@ -35,6 +35,84 @@ pub struct NetError {
     pub kind: NetErrorKind,
 }
 
+/// The most the client reads of each kind of answer: a body longer than
+/// this is E115 (`details.failure` = `body`), read no further, so a
+/// misbehaving or hostile server cannot make the client hold more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// The login's and the issuance's JSON (2.3, 2.4) and problem bodies:
+    /// 64 KiB.
+    Json,
+    /// A CA certificate from a repository (DER or PEM): 64 KiB.
+    Certificate,
+    /// A CRL from a repository: 8 MiB (a large CA's CRL is a few MiB).
+    Crl,
+    /// The confirmation page (D5.1): 1 MiB.
+    ConfirmationPage,
+    /// A host's page in the access check (D3.1; the download page): 1 MiB.
+    Page,
+}
+
+impl Limit {
+    /// The limit in bytes.
+    pub fn bytes(self) -> u64 {
+        match self {
+            Limit::Json | Limit::Certificate => 64 * 1024,
+            Limit::Crl => 8 * 1024 * 1024,
+            Limit::ConfirmationPage | Limit::Page => 1024 * 1024,
+        }
+    }
+
+    /// The kind of answer, for messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Limit::Json => "JSON answer",
+            Limit::Certificate => "CA certificate",
+            Limit::Crl => "CRL",
+            Limit::ConfirmationPage => "confirmation page",
+            Limit::Page => "page",
+        }
+    }
+}
+
+/// Reads a whole body, at most `limit` bytes: a `Content-Length` above the
+/// limit fails before reading, a body that grows past it fails as soon as
+/// it does.
+pub async fn read_body(resp: reqwest::Response, limit: Limit) -> Result<Vec<u8>, BodyError> {
+    let max = limit.bytes();
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge(limit));
+    }
+    let mut resp = resp;
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
+        if body.len() as u64 + chunk.len() as u64 > max {
+            return Err(BodyError::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Why [`read_body`] failed.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The transport failed while reading.
+    Read(reqwest::Error),
+    /// Longer than the limit.
+    TooLarge(Limit),
+}
+
+impl BodyError {
+    /// What failed, as a request failure.
+    pub fn kind(&self) -> NetErrorKind {
+        match self {
+            BodyError::Read(e) => classify(e),
+            BodyError::TooLarge(l) => NetErrorKind::TooLarge(*l),
+        }
+    }
+}
+
 /// How a request failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NetErrorKind {
@@ -67,6 +145,9 @@ pub enum NetErrorKind {
     /// A body that could not be read or is not what the protocol says.
     #[error("unreadable answer: {0}")]
     Body(String),
+    /// A body longer than the limit for its kind of answer ([`Limit`]).
+    #[error("the answer is larger than the {} limit of {} bytes", .0.what(), .0.bytes())]
+    TooLarge(Limit),
     /// The request went out, then the connection ended (closed or reset)
     /// before a whole answer came back.
     #[error("the connection dropped before the answer: {0}")]
@@ -383,9 +464,11 @@ impl Net {
     pub async fn get_parsed<T>(
         &self,
         url: &Url,
+        limit: Limit,
         parse: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Result<T, NetError> {
-        self.get_parsed_with(url, self.tls(None)?, parse).await
+        self.get_parsed_with(url, self.tls(None)?, limit, parse)
+            .await
     }
 
     /// [`Net::get_parsed`] with a given TLS configuration (e.g. one that
@@ -394,6 +477,7 @@ impl Net {
         &self,
         url: &Url,
         tls: ClientConfig,
+        limit: Limit,
         parse: impl Fn(&[u8]) -> Result<T, String>,
     ) -> Result<T, NetError> {
         let client = self.client(url, tls)?;
@@ -417,7 +501,11 @@ impl Net {
                         retry_after(resp.headers()),
                     ));
                 }
-                let body = resp.bytes().await.map_err(|e| (classify(&e), true, None))?;
+                let body = read_body(resp, limit).await.map_err(|e| {
+                    // A body too large is not retried: it would be again.
+                    let retry = matches!(e, BodyError::Read(_));
+                    (e.kind(), retry, None)
+                })?;
                 parse(&body).map_err(|e| (NetErrorKind::Body(e), true, None))
             }
             .await;

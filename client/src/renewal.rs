@@ -3,6 +3,7 @@
 //! the one-shot issuance, storing the new identity at once (D7.3), its chain
 //! from the repositories, validation, the trust decision, done.
 
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -150,11 +151,51 @@ pub async fn renew(
     )
     .map_err(|e| e.with_unreadable(&unreadable))?;
 
+    // D4.2, D6.5: the customer sees which certificate is presented before
+    // the login (the dialog shows it before OK; `--all` has just shown it),
+    // and every refusal names it.
+    if !matches!(opts.choice, Choice::Pick) {
+        ctx.progress
+            .note(&Text::Presenting { cert: &old.cert }.render(lang));
+    }
+    match renew_selected(ctx, password, opts, &ids, &old, started).await {
+        Ok(o) => Ok(o.field("presented", presented_json(&old))),
+        Err(e) if matches!(e.class(), Class::E550A | Class::NoCert | Class::E550F) => {
+            let o = e
+                .to_outcome_without_remedy(lang)
+                .line(Text::PresentedIdentity { cert: &old.cert }.render(lang))
+                .field("presented", presented_json(&old));
+            Ok(e.add_remedy(o, lang))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The presented identity in JSON (`details.presented`).
+fn presented_json(id: &StoredIdentity) -> serde_json::Value {
+    serde_json::json!({
+        "id": id.id,
+        "serial": id.cert.serial,
+        "subject": id.cert.subject,
+        "not_after": rfc3339(id.cert.not_after),
+    })
+}
+
+/// The renewal once `old` is selected.
+async fn renew_selected(
+    ctx: &mut Context<'_>,
+    password: &Secret,
+    opts: &Options,
+    ids: &[StoredIdentity],
+    old: &StoredIdentity,
+    started: Instant,
+) -> Result<Outcome, Error> {
+    let lang = ctx.lang;
     // D7.3: a renewal of the selected identity that an earlier run stored
     // without its chain is completed instead: its order is consumed, so a
     // login could only fail. Pending renewals of other identities are left
     // alone (they are completed when their identity is selected).
-    if let Some(pending) = pending_renewal_of(&ids, &old) {
+    if let Some(pending) = pending_renewal_of(ids, old) {
         let o = complete(ctx, pending, opts, None).await?;
         return Ok(timing(
             o.line(Text::CompletedEarlierIssuance.render(lang))
@@ -163,7 +204,7 @@ pub async fn renew(
             lang,
         ));
     }
-    let others = other_pending_renewals(&ids, &old, lang);
+    let others = other_pending_renewals(ids, old, lang);
 
     // D3.1, D7.3: the selected identity's issuing CA and root, with their
     // CRLs, are the ones the new certificate will name. A repository that
@@ -195,7 +236,7 @@ pub async fn renew(
     };
 
     ctx.progress.show(Stage::LoggingIn);
-    let old_key = ctx.store.load_key(&old)?;
+    let old_key = ctx.store.load_key(old)?;
     let ck = net::certified_key(&old.cert.der, &old.chain_der(), &old_key)
         .map_err(|e| Error::Internal(format!("identity {}: {e}", old.id)))?;
     let tls = ctx.net.tls(Some(Arc::new(FixedClientCert(ck))))?;
@@ -226,25 +267,42 @@ pub async fn renew(
         csr: STANDARD.encode(&csr),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
-    let issued = post_issuance(ctx.net, &client, &cert_url, body).await?;
-    let new_der = pem_certificates(issued.certificate.as_bytes())
-        .ok()
-        .and_then(|v| v.into_iter().next())
-        .ok_or_else(|| {
-            Error::AnswerLost(ctx.net.err(
-                &cert_url,
-                NetErrorKind::Body("no certificate in the answer".into()),
-            ))
-        })?;
     let key_der = rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
 
-    // D7.3: on disk before anything else.
+    // D7.3: the new key is on disk before the request leaves, so that a
+    // run that ends between the RA's 201 and the store finds it completed
+    // by the next run (store::PendingRenewal); and signals are held back
+    // from the request until the certificate is durable.
     let meta = Meta {
         origin: "renewed".into(),
         stored_at: ctx.clock.now(),
         renewed_from: Some(old.id.clone()),
     };
-    let stored = match ctx.store.add_identity(&new_der, &key_der, &meta) {
+    let pending = ctx.store.begin_renewal(&key_der, &meta)?;
+    let hold = crate::signals::Hold::start();
+    let answer = post_issuance(ctx.net, &client, &cert_url, body)
+        .await
+        .and_then(|issued| {
+            pem_certificates(issued.certificate.as_bytes())
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map(|der| (issued, der))
+                .ok_or_else(|| {
+                    Error::AnswerLost(ctx.net.err(
+                        &cert_url,
+                        NetErrorKind::Body("no certificate in the answer".into()),
+                    ))
+                })
+        });
+    let (issued, new_der) = match answer {
+        Ok(a) => a,
+        Err(e) => {
+            // Nothing to store: the key alone is of no use.
+            ctx.store.abandon_renewal(pending);
+            return Err(e);
+        }
+    };
+    let stored = match ctx.store.finish_renewal(pending, &new_der, &key_der) {
         Ok(s) => s,
         Err(source) => {
             let serial = CertFacts::parse(&new_der)
@@ -259,6 +317,16 @@ pub async fn renew(
             });
         }
     };
+    if let Some(signal) = hold.end().await {
+        let line = Text::InterruptedAfterStore {
+            serial: &stored.cert.serial,
+        }
+        .render(lang);
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{line}");
+        let _ = err.flush();
+        std::process::exit(crate::signals::exit_code(signal));
+    }
     let mut o = complete(ctx, &stored, opts, approval.as_ref()).await?;
     for line in others {
         o = o.line(line);
@@ -435,7 +503,9 @@ async fn post_json<T: DeserializeOwned>(
         .await
         .map_err(|e| net.classify(url, &e))?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| net.classify(url, &e))?;
+    let bytes = net::read_body(resp, net::Limit::Json)
+        .await
+        .map_err(|e| net.err(url, e.kind()))?;
     interpret(net, url, status, &bytes, expected)
 }
 
@@ -469,10 +539,10 @@ async fn post_issuance(
         }
     })?;
     let status = resp.status().as_u16();
-    let bytes = match resp.bytes().await {
+    let bytes = match net::read_body(resp, net::Limit::Json).await {
         Ok(b) => b,
-        Err(e) if status == 201 => return Err(Error::AnswerLost(net.classify(url, &e))),
-        Err(e) => return Err(Error::Net(net.classify(url, &e))),
+        Err(e) if status == 201 => return Err(Error::AnswerLost(net.err(url, e.kind()))),
+        Err(e) => return Err(Error::Net(net.err(url, e.kind()))),
     };
     match interpret(net, url, status, &bytes, 201) {
         Err(Error::Net(e)) if status == 201 => Err(Error::AnswerLost(e)),

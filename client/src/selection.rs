@@ -110,6 +110,16 @@ pub enum Ineligible {
         /// read at all.
         problem: Option<crate::cert::CertError>,
     },
+    /// Left half-written by a run that ended early and not completable
+    /// (its certificate cannot be read or its key is not the
+    /// certificate's); kept in the store under this hidden name.
+    #[error("{dir} was left by a run that ended early and cannot be completed: {why}")]
+    Unfinished {
+        /// The hidden directory's name.
+        dir: String,
+        /// Why.
+        why: String,
+    },
 }
 
 /// The store's unreadable identities as reasons, keyed like the others by
@@ -118,6 +128,20 @@ pub fn unreadable_reasons(bad: &[crate::store::StoreError]) -> Vec<(String, Inel
     use crate::store::StoreError;
     bad.iter()
         .map(|e| {
+            if let StoreError::Unfinished { dir, why } = e {
+                let name = dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let serial = name.rsplit('-').next().unwrap_or_default().to_owned();
+                return (
+                    serial,
+                    Ineligible::Unfinished {
+                        dir: name,
+                        why: why.clone(),
+                    },
+                );
+            }
             let (path, problem) = match e {
                 StoreError::Unreadable { path, source } => (Some(path), Some(source.clone())),
                 StoreError::Io { path, .. } => (Some(path), None),

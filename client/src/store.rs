@@ -7,6 +7,9 @@
 //! STORE/identities/<ID>/cert.pem       the certificate
 //! STORE/identities/<ID>/meta.json      where it came from (imported, renewed)
 //! STORE/identities/<ID>/chain.pem      issuing CA first, root last (added once known)
+//! STORE/identities/.renewing.PID.N/    a renewal's key before its certificate (PendingRenewal)
+//! STORE/identities/.new.<ID>.PID.N/    an identity being added (add_identity)
+//! STORE/identities/.unfinished.*       left by an ended run, cannot be completed (kept)
 //! STORE/trust/<SHA1>.pem               a trusted client-CA root (D4.5)
 //! ```
 //! `<ID>` is the first 16 hex digits of the SHA-256 of the issuer name, a
@@ -14,8 +17,12 @@
 //!
 //! Invariants: every file is written through a temporary file in the same
 //! directory, fsynced, and linked into place without replacing anything
-//! (create-new); the directory is fsynced after. Nothing in the store is ever
+//! (create-new); the directory is fsynced after. No identity is ever
 //! deleted or overwritten, so the old identity survives every renewal.
+//! Only a command holding the exclusive lock writes; so whoever holds it
+//! knows every temporary file and directory in the store belongs to a run
+//! that has ended, and [`Store::open`] completes or removes them
+//! ([`Recovered`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -72,6 +79,15 @@ pub enum StoreError {
     /// a store that does not exist; only `import` and `roots add` create one.
     #[error("{}: no certificate store here", .0.display())]
     Missing(PathBuf),
+    /// An identity an earlier run left half-written that could not be
+    /// completed; it is kept, set aside under this hidden name.
+    #[error("{}: an unfinished identity that cannot be completed: {why}", dir.display())]
+    Unfinished {
+        /// The set-aside directory.
+        dir: PathBuf,
+        /// Why it cannot be completed.
+        why: String,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
@@ -137,6 +153,65 @@ pub enum Access {
 pub struct Store {
     root: PathBuf,
     _lock: File,
+    recovered: Vec<Recovered>,
+}
+
+/// What opening the store found left by an earlier run that ended early
+/// (killed, power lost) and put right. Each is said once, by the run that
+/// did it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// A complete identity (certificate and matching key) left in a
+    /// temporary directory was added to the store under its name.
+    Adopted {
+        /// The certificate's serial.
+        serial: String,
+        /// Where it is now.
+        dir: PathBuf,
+        /// Whether it was a renewal (its chain is completed by `renew`).
+        renewal: bool,
+    },
+    /// A renewal that saved its new key and then ended before the RA's
+    /// answer was stored: removed (a key without its certificate is of no
+    /// use). The RA may have issued the certificate (D7.3).
+    AnswerNotStored {
+        /// The identity it renewed, if recorded.
+        renewed_from: Option<String>,
+    },
+    /// A temporary identity that cannot be completed, kept under this name.
+    SetAside {
+        /// The hidden directory it is kept in.
+        dir: PathBuf,
+    },
+    /// Temporary files and directories of runs that ended early, removed.
+    TemporariesRemoved {
+        /// How many.
+        count: usize,
+    },
+    /// A store directory others could read or enter was made 0700.
+    Tightened {
+        /// The directory.
+        dir: PathBuf,
+        /// Its mode before.
+        mode: u32,
+    },
+}
+
+/// A renewal's new key, saved before the issuance is sent (D7.3): the
+/// hidden directory `identities/.renewing.PID.N` with `meta.json` and
+/// `key.pem`. [`Store::finish_renewal`] adds the certificate and renames it
+/// to the identity's name; a run that ends in between leaves it for the
+/// next one to complete or remove.
+#[derive(Debug)]
+pub struct PendingRenewal {
+    dir: PathBuf,
+}
+
+impl PendingRenewal {
+    /// Its directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
 }
 
 /// The directory name of an identity: issuer hash and serial.
@@ -171,7 +246,19 @@ impl Store {
             .open(&lock_path)
             .map_err(io_err(&lock_path))?;
         let start = Instant::now();
+        // A reader takes the exclusive lock when it is free, so that it can
+        // put right what a run that ended early left (only a run holding
+        // the exclusive lock writes, so with it held no temporary file
+        // belongs to a live run); then it shares the lock. A reader that
+        // finds another reader leaves the repair to a later run.
+        let mut exclusive = access != Access::Read;
+        if access == Access::Read && lock.try_lock().is_ok() {
+            exclusive = true;
+        }
         loop {
+            if exclusive && access == Access::Read {
+                break;
+            }
             let r = match access {
                 Access::Read => lock.try_lock_shared(),
                 Access::Write | Access::Create => lock.try_lock(),
@@ -190,9 +277,164 @@ impl Store {
                 Err(fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
             }
         }
-        Ok(Self {
+        let mut store = Self {
             root: root.to_path_buf(),
             _lock: lock,
+            recovered: Vec::new(),
+        };
+        if exclusive {
+            store.recovered = store.recover();
+            if access == Access::Read {
+                // flock(2) converts the lock in place; elsewhere a second,
+                // shared lock is not a conversion, so release first.
+                #[cfg(not(unix))]
+                store._lock.unlock().map_err(io_err(&lock_path))?;
+                store._lock.lock_shared().map_err(io_err(&lock_path))?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// What opening the store put right (see [`Recovered`]).
+    pub fn recovered(&self) -> &[Recovered] {
+        &self.recovered
+    }
+
+    /// Puts right what runs that ended early left: store directories made
+    /// private; temporary files removed; temporary identity directories
+    /// completed and added when they hold a certificate and its key, kept
+    /// aside when they hold a certificate that cannot be completed, removed
+    /// otherwise. Only called with the exclusive lock held. Best effort: a
+    /// step the file system refuses is left for a later run.
+    fn recover(&self) -> Vec<Recovered> {
+        let mut out = Vec::new();
+        for dir in [
+            self.root.clone(),
+            self.root.join(IDENTITIES),
+            self.root.join(TRUST),
+        ] {
+            if let Some(mode) = tighten(&dir) {
+                out.push(Recovered::Tightened { dir, mode });
+            }
+        }
+        let mut removed = 0;
+        let ids = self.root.join(IDENTITIES);
+        let mut entries: Vec<PathBuf> = fs::read_dir(&ids)
+            .map(|l| l.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        entries.sort();
+        for path in entries {
+            let name = file_name(&path);
+            let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+            if !is_dir {
+                if is_temporary_file(&name) && fs::remove_file(&path).is_ok() {
+                    removed += 1;
+                }
+                continue;
+            }
+            let renewal = name.starts_with(RENEWING);
+            if renewal || name.starts_with(NEW) {
+                match self.complete_temporary(&path, renewal) {
+                    Some(r) => out.push(r),
+                    None => removed += 1,
+                }
+            } else if !name.starts_with('.') {
+                removed += remove_temporary_files(&path);
+            }
+        }
+        removed += remove_temporary_files(&self.root.join(TRUST));
+        if removed > 0 {
+            out.push(Recovered::TemporariesRemoved { count: removed });
+        }
+        sync_dir(&ids);
+        out
+    }
+
+    /// One temporary identity directory (`.renewing.*` or `.new.*`): added
+    /// when complete, kept aside when it has a certificate that cannot be
+    /// completed, removed otherwise (`None`: nothing worth a line but the
+    /// count of temporaries removed).
+    fn complete_temporary(&self, tmp: &Path, renewal: bool) -> Option<Recovered> {
+        let parent = self.root.join(IDENTITIES);
+        let cert = find_written(tmp, "cert.pem", |b| {
+            let der = cert::pem_certificates(b).ok()?.into_iter().next()?;
+            CertFacts::parse(&der).ok().map(|f| (der, f))
+        });
+        let key = find_written(tmp, "key.pem", |b| cert::pem_private_key(b).ok());
+        let meta: Option<Meta> = fs::read(tmp.join("meta.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let set_aside = |label: &str| {
+            let aside = parent.join(format!(".unfinished.{label}"));
+            fs::rename(tmp, &aside)
+                .ok()
+                .map(|()| Recovered::SetAside { dir: aside })
+        };
+        let Some((cert_file, (der, facts))) = cert else {
+            if tmp.join("cert.pem").exists() {
+                // A certificate file that cannot be read: kept.
+                return set_aside(&file_name(tmp));
+            }
+            // No certificate was ever written: nothing issued reached this
+            // store. A renewal's saved key is removed with it.
+            let had_key = key.is_some();
+            fs::remove_dir_all(tmp).ok()?;
+            return (renewal && had_key).then(|| Recovered::AnswerNotStored {
+                renewed_from: meta.and_then(|m| m.renewed_from),
+            });
+        };
+        let id = identity_id(&facts);
+        let matches = key
+            .as_ref()
+            .and_then(|(_, k)| cert::key_spki(k).ok())
+            .is_some_and(|spki| spki == facts.spki_der);
+        if !matches {
+            return set_aside(&id);
+        }
+        // Put the files under their names (a temporary file that was
+        // written whole but not yet linked), then the meta, then rename.
+        let placed = [("cert.pem", Some(cert_file)), ("key.pem", key.map(|k| k.0))]
+            .into_iter()
+            .all(|(name, from)| match from {
+                Some(from) if from.file_name().is_some_and(|n| n != name) => {
+                    fs::rename(&from, tmp.join(name)).is_ok()
+                }
+                _ => true,
+            });
+        if !placed {
+            return None;
+        }
+        if meta.is_none() {
+            let meta = Meta {
+                origin: if renewal { "renewed" } else { "imported" }.into(),
+                stored_at: OffsetDateTime::now_utc(),
+                renewed_from: None,
+            };
+            let bytes = serde_json::to_vec_pretty(&meta).unwrap_or_default();
+            let _ = fs::remove_file(tmp.join("meta.json"));
+            if write_new(&tmp.join("meta.json"), &bytes, false).is_err() {
+                return None;
+            }
+        }
+        remove_temporary_files(tmp);
+        sync_dir(tmp);
+        let dir = parent.join(&id);
+        if fs::symlink_metadata(&dir).is_ok() {
+            let same = read_identity(&dir).is_ok_and(|i| i.cert.der == der);
+            if same {
+                // Already stored (the rename happened, or it was imported
+                // again): the copy is not needed.
+                fs::remove_dir_all(tmp).ok()?;
+                return None;
+            }
+            return set_aside(&format!("{id}.{}", file_name(tmp)));
+        }
+        fs::rename(tmp, &dir).ok()?;
+        sync_dir(&parent);
+        Some(Recovered::Adopted {
+            serial: facts.serial,
+            dir,
+            renewal,
         })
     }
 
@@ -237,9 +479,20 @@ impl Store {
         let mut entries: Vec<PathBuf> = listing
             .filter_map(|e| e.ok())
             .map(|e| e.path())
-            .filter(|p| p.is_dir() && !is_hidden(p))
+            .filter(|p| p.is_dir())
             .collect();
         entries.sort();
+        // Kept aside by an earlier open: named, never dropped silently.
+        for path in entries
+            .iter()
+            .filter(|p| file_name(p).starts_with(UNFINISHED))
+        {
+            bad.push(StoreError::Unfinished {
+                dir: path.clone(),
+                why: unfinished_why(path),
+            });
+        }
+        entries.retain(|p| !is_hidden(p));
         for path in entries {
             if !is_complete(&path) {
                 continue;
@@ -340,6 +593,87 @@ impl Store {
         }
         sync_dir(&parent);
         read_identity(&dir)
+    }
+
+    /// Saves a renewal's new key before the issuance is sent (D7.3):
+    /// `meta.json`, then `key.pem` (0600), each fsynced, in a new hidden
+    /// directory. See [`PendingRenewal`].
+    pub fn begin_renewal(
+        &self,
+        key: &PrivatePkcs8KeyDer<'_>,
+        meta: &Meta,
+    ) -> Result<PendingRenewal, StoreError> {
+        let parent = self.root.join(IDENTITIES);
+        let dir = parent.join(format!(
+            "{RENEWING}{}.{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        create_private_dir(&dir).map_err(io_err(&dir))?;
+        sync_dir(&parent);
+        let key_pem =
+            zeroize::Zeroizing::new(cert::pem_encode("PRIVATE KEY", key.secret_pkcs8_der()));
+        let meta_json = serde_json::to_vec_pretty(meta).unwrap_or_default();
+        let written = write_new(&dir.join("meta.json"), &meta_json, false)
+            .and_then(|()| write_new(&dir.join("key.pem"), key_pem.as_bytes(), true));
+        if let Err(e) = written {
+            let _ = fs::remove_dir_all(&dir);
+            return Err(e);
+        }
+        Ok(PendingRenewal { dir })
+    }
+
+    /// Adds the issued certificate to a pending renewal and makes it an
+    /// identity: `cert.pem` written and fsynced beside the key, then the
+    /// directory renamed to the identity's name (never over one) and the
+    /// identities directory fsynced. When this fails after `cert.pem` is
+    /// written, the directory stays for the next run to complete.
+    pub fn finish_renewal(
+        &self,
+        pending: PendingRenewal,
+        cert: &CertificateDer<'_>,
+        key: &PrivatePkcs8KeyDer<'_>,
+    ) -> Result<StoredIdentity, StoreError> {
+        let facts = CertFacts::parse(cert).map_err(|source| StoreError::Unreadable {
+            path: PathBuf::from("(certificate)"),
+            source,
+        })?;
+        let spki = cert::key_spki(key).map_err(|source| StoreError::Unreadable {
+            path: PathBuf::from("(private key)"),
+            source,
+        })?;
+        if spki != facts.spki_der {
+            self.abandon_renewal(pending);
+            return Err(StoreError::KeyMismatch(facts.serial));
+        }
+        let tmp = &pending.dir;
+        if let Err(e) = write_new(
+            &tmp.join("cert.pem"),
+            cert::pem_encode("CERTIFICATE", cert).as_bytes(),
+            false,
+        ) {
+            // Not written: the caller saves certificate and key elsewhere.
+            self.abandon_renewal(pending);
+            return Err(e);
+        }
+        let id = identity_id(&facts);
+        let parent = self.root.join(IDENTITIES);
+        let dir = parent.join(&id);
+        // Create-new, as in add_identity: the exclusive lock keeps other
+        // certrenews out between this check and the rename.
+        if fs::symlink_metadata(&dir).is_ok() {
+            return Err(StoreError::Exists(id));
+        }
+        fs::rename(tmp, &dir).map_err(io_err(&dir))?;
+        sync_dir(&parent);
+        read_identity(&dir)
+    }
+
+    /// Removes a pending renewal whose issuance did not happen (refused,
+    /// or no certificate to store).
+    pub fn abandon_renewal(&self, pending: PendingRenewal) {
+        let _ = fs::remove_dir_all(&pending.dir);
+        sync_dir(&self.root.join(IDENTITIES));
     }
 
     /// Stores the chain of an identity that has none yet.
@@ -460,10 +794,102 @@ fn read_identity(dir: &Path) -> Result<StoredIdentity, StoreError> {
     })
 }
 
+/// The prefix of a renewal's directory before the issuance ([`PendingRenewal`]).
+const RENEWING: &str = ".renewing.";
+/// The prefix of an identity being built by [`Store::add_identity`].
+const NEW: &str = ".new.";
+/// The prefix of a temporary identity that could not be completed.
+const UNFINISHED: &str = ".unfinished.";
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A temporary file of [`write_new`] (`.NAME.PID.N.tmp`) or of the
+/// preflight (`.preflight.PID.tmp`).
+fn is_temporary_file(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+/// Removes the temporary files directly in `dir`; how many.
+fn remove_temporary_files(dir: &Path) -> usize {
+    let Ok(listing) = fs::read_dir(dir) else {
+        return 0;
+    };
+    listing
+        .filter_map(|e| e.ok())
+        .filter(|e| is_temporary_file(&e.file_name().to_string_lossy()))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
+/// `dir/NAME` when it reads as `parse` wants, else a temporary file of it
+/// (`.NAME.*.tmp`) that was written whole before its run ended.
+fn find_written<T>(
+    dir: &Path,
+    name: &str,
+    parse: impl Fn(&[u8]) -> Option<T>,
+) -> Option<(PathBuf, T)> {
+    let read = |p: PathBuf| {
+        let bytes = zeroize::Zeroizing::new(fs::read(&p).ok()?);
+        parse(&bytes).map(|v| (p, v))
+    };
+    if dir.join(name).is_file() {
+        return read(dir.join(name));
+    }
+    let prefix = format!(".{name}.");
+    let mut tmps: Vec<PathBuf> = fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.starts_with(&prefix) && n.ends_with(".tmp")
+        })
+        .map(|e| e.path())
+        .collect();
+    tmps.sort();
+    tmps.into_iter().find_map(read)
+}
+
+/// Makes a store directory 0700 when others could read or enter it;
+/// returns its mode before.
+#[cfg(unix)]
+fn tighten(dir: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = fs::symlink_metadata(dir).ok()?;
+    let mode = meta.permissions().mode() & 0o777;
+    if !meta.is_dir() || mode & 0o077 == 0 {
+        return None;
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).ok()?;
+    Some(mode)
+}
+
+#[cfg(not(unix))]
+fn tighten(_dir: &Path) -> Option<u32> {
+    None
+}
+
 /// A name starting with a dot: temporary or set aside, not an identity.
 fn is_hidden(path: &Path) -> bool {
     path.file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// Why a set-aside temporary identity cannot be completed.
+fn unfinished_why(dir: &Path) -> String {
+    let cert = dir.join("cert.pem");
+    match fs::read(&cert) {
+        Err(_) => "no readable certificate".into(),
+        Ok(b) if cert::pem_certificates(&b).map_or(true, |v| v.is_empty()) => {
+            "the certificate cannot be read".into()
+        }
+        Ok(_) if !dir.join("key.pem").is_file() => "no private key".into(),
+        Ok(_) => "the private key does not belong to the certificate, or the identity exists with another certificate".into(),
+    }
 }
 
 /// Whether an identity directory has its certificate and its key.
@@ -756,6 +1182,163 @@ mod tests {
             })
             .count();
         assert_eq!(news, 0);
+    }
+
+    fn hidden_entries(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn opening_the_store_completes_or_removes_what_an_ended_run_left() {
+        let pki = Pki::generate(KeyType::P256, OffsetDateTime::now_utc()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        let ids = root.as_path().join(IDENTITIES);
+        let a = identity(&pki, "a");
+        let b = identity(&pki, "b");
+        let c = identity(&pki, "c");
+        let key_pem =
+            |id: &certs_gen::Identity| cert::pem_encode("PRIVATE KEY", id.key.secret_pkcs8_der());
+        let cert_pem = |id: &certs_gen::Identity| cert::pem_encode("CERTIFICATE", &id.cert);
+        {
+            let store = Store::open(root.as_path(), Access::Create).unwrap();
+            assert!(store.recovered().is_empty(), "{:?}", store.recovered());
+            // An import that ended after cert.pem: complete, no meta.
+            let new = ids.join(".new.x.1.0");
+            fs::create_dir(&new).unwrap();
+            fs::write(new.join("key.pem"), key_pem(&a)).unwrap();
+            fs::write(new.join("cert.pem"), cert_pem(&a)).unwrap();
+            // A renewal that ended after writing its certificate's
+            // temporary file whole, before linking it.
+            let renewing = ids.join(".renewing.1.0");
+            fs::create_dir(&renewing).unwrap();
+            let meta = Meta {
+                origin: "renewed".into(),
+                stored_at: OffsetDateTime::UNIX_EPOCH,
+                renewed_from: Some("old-01".into()),
+            };
+            fs::write(
+                renewing.join("meta.json"),
+                serde_json::to_vec(&meta).unwrap(),
+            )
+            .unwrap();
+            fs::write(renewing.join("key.pem"), key_pem(&b)).unwrap();
+            fs::write(renewing.join(".cert.pem.1.3.tmp"), cert_pem(&b)).unwrap();
+            // A renewal that ended before the answer was stored.
+            let lost = ids.join(".renewing.1.1");
+            fs::create_dir(&lost).unwrap();
+            fs::write(lost.join("key.pem"), key_pem(&c)).unwrap();
+            fs::write(lost.join(".cert.pem.1.4.tmp"), b"-----BEGIN CERT").unwrap();
+            // A certificate with another's key: kept aside, named.
+            let odd = ids.join(".renewing.1.2");
+            fs::create_dir(&odd).unwrap();
+            fs::write(odd.join("key.pem"), key_pem(&a)).unwrap();
+            fs::write(odd.join("cert.pem"), cert_pem(&c)).unwrap();
+            // Temporary files.
+            fs::write(ids.join(".preflight.1.tmp"), b"x").unwrap();
+            fs::write(root.as_path().join(TRUST).join(".AB.pem.1.0.tmp"), b"x").unwrap();
+        }
+        let store = Store::open(root.as_path(), Access::Read).unwrap();
+        let r = store.recovered();
+        let adopted: Vec<(&str, bool)> = r
+            .iter()
+            .filter_map(|r| match r {
+                Recovered::Adopted {
+                    serial, renewal, ..
+                } => Some((serial.as_str(), *renewal)),
+                _ => None,
+            })
+            .collect();
+        let serial = |id: &certs_gen::Identity| CertFacts::parse(&id.cert).unwrap().serial;
+        let (sa, sb) = (serial(&a), serial(&b));
+        assert_eq!(
+            adopted,
+            vec![(sa.as_str(), false), (sb.as_str(), true)],
+            "{r:?}"
+        );
+        assert!(r.contains(&Recovered::AnswerNotStored { renewed_from: None }));
+        assert!(
+            r.iter().any(|r| matches!(r, Recovered::SetAside { .. })),
+            "{r:?}"
+        );
+        assert!(
+            r.contains(&Recovered::TemporariesRemoved { count: 2 }),
+            "{r:?}"
+        );
+        let (good, bad) = store.identities().unwrap();
+        assert_eq!(good.len(), 2);
+        let renewed = good.iter().find(|i| i.cert.serial == sb).unwrap();
+        assert_eq!(
+            renewed
+                .meta
+                .as_ref()
+                .and_then(|m| m.renewed_from.as_deref()),
+            Some("old-01")
+        );
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(matches!(bad[0], StoreError::Unfinished { .. }));
+        let hidden = hidden_entries(&ids);
+        assert_eq!(hidden.len(), 1, "{hidden:?}");
+        assert!(hidden[0].starts_with(UNFINISHED), "{hidden:?}");
+        assert!(hidden_entries(&root.as_path().join(TRUST)).is_empty());
+        drop(store);
+        // Said once: the next open has nothing to put right.
+        let again = Store::open(root.as_path(), Access::Write).unwrap();
+        assert!(again.recovered().is_empty(), "{:?}", again.recovered());
+    }
+
+    #[test]
+    fn a_reader_beside_another_reader_leaves_the_repair_for_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        drop(Store::open(root.as_path(), Access::Create).unwrap());
+        let first = Store::open(root.as_path(), Access::Read).unwrap();
+        fs::write(
+            root.as_path().join(IDENTITIES).join(".preflight.1.tmp"),
+            b"x",
+        )
+        .unwrap();
+        let second = Store::open(root.as_path(), Access::Read).unwrap();
+        assert!(second.recovered().is_empty());
+        drop((first, second));
+        let third = Store::open(root.as_path(), Access::Read).unwrap();
+        assert_eq!(
+            third.recovered(),
+            &[Recovered::TemporariesRemoved { count: 1 }]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn store_directories_are_made_private_and_it_is_said_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("store");
+        fs::create_dir(&root).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+        let store = Store::open(&root, Access::Create).unwrap();
+        assert_eq!(
+            store.recovered(),
+            &[Recovered::Tightened {
+                dir: root.clone(),
+                mode: 0o755
+            }]
+        );
+        let mode = fs::metadata(&root).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        drop(store);
+        assert!(
+            Store::open(&root, Access::Read)
+                .unwrap()
+                .recovered()
+                .is_empty()
+        );
     }
 
     #[test]

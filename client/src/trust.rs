@@ -1,7 +1,9 @@
 //! The trust decision (D4.5): the CA asks to install its root; the customer
 //! checks its SHA-1 thumbprint, shown in 8-hex-digit groups, and answers.
 //! Not asked when the root is already in the trust list. A thumbprint other
-//! than the pinned one is refused whatever the flags say.
+//! than the pinned one (`--root-sha1`, by default the manual's) is refused
+//! whatever the flags say, and whether or not the root is in the trust list
+//! already: being installed spares the question, not the check.
 
 use crate::cert::{CertFacts, group_thumbprint, normalize_thumbprint};
 use crate::messages::{Lang, Outcome, Text};
@@ -131,12 +133,11 @@ pub fn approve(
     prompter: &mut dyn Prompter,
     lang: Lang,
 ) -> Result<Approval, TrustError> {
-    if store.is_trusted(&root.der)? {
-        return Ok(Approval {
-            root: root.clone(),
-            decision: Decision::AlreadyTrusted,
-        });
-    }
+    // The pin first, even for a root in the trust list: D4.5 skips only
+    // the question when the root is installed, not the customer's check of
+    // the thumbprint, which `--root-sha1` (or its default, the manual's)
+    // stands for. A trust list that holds another root (installed by an
+    // earlier `roots add` or by a compromised run) never lets it pass.
     let got = group_thumbprint(&root.sha1).unwrap_or_default();
     let expected = group_thumbprint(&policy.pinned_sha1).unwrap_or_default();
     if normalize_thumbprint(&root.sha1).as_deref() != Some(policy.pinned_sha1.as_str()) {
@@ -146,6 +147,12 @@ pub fn approve(
             subject: root.subject.clone(),
         }
         .into());
+    }
+    if store.is_trusted(&root.der)? {
+        return Ok(Approval {
+            root: root.clone(),
+            decision: Decision::AlreadyTrusted,
+        });
     }
     let accepted = if policy.yes {
         true
@@ -263,9 +270,32 @@ mod tests {
             decide(&store, &root, &yes, &mut NoTerminal, Lang::En).unwrap(),
             Decision::Installed
         );
-        // Already trusted: no question, whatever the policy.
+        // Already trusted: no question, with or without --yes.
         assert_eq!(
             decide(&store, &root, &no, &mut NoTerminal, Lang::En).unwrap(),
+            Decision::AlreadyTrusted
+        );
+    }
+
+    #[test]
+    fn a_trusted_root_of_another_thumbprint_than_the_pin_is_refused() {
+        let (_d, store, root) = setup();
+        store.trust_root(&root.der).unwrap();
+        let other = Policy::new(MANUAL_ROOT_SHA1, true).unwrap();
+        let e = decide(&store, &root, &other, &mut NoTerminal, Lang::Ja).unwrap_err();
+        assert!(
+            matches!(e, TrustError::Refused(RootRefused::Mismatch { .. })),
+            "{e:?}"
+        );
+        let e = approve(&store, &root, &other, &mut NoTerminal, Lang::Ja).unwrap_err();
+        assert!(matches!(
+            e,
+            TrustError::Refused(RootRefused::Mismatch { .. })
+        ));
+        // The matching pin: trusted already, no question.
+        let same = Policy::new(&root.sha1, false).unwrap();
+        assert_eq!(
+            decide(&store, &root, &same, &mut NoTerminal, Lang::Ja).unwrap(),
             Decision::AlreadyTrusted
         );
     }

@@ -288,10 +288,20 @@ async fn progress_lines_in_text_mode_and_none_in_json() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let progress: Vec<String> = stderr(&out).lines().map(str::to_owned).collect();
+    let old = ra.old.info().unwrap();
+    let presenting = format!(
+        "使用する証明書: {} (シリアル番号 {}、有効期間の終了 {})",
+        old.subject,
+        old.serial,
+        old.not_after
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
     assert_eq!(
         progress,
         [
             "処理中: アクセスを確認しています",
+            presenting.as_str(),
             "処理中: ログインしています",
             "処理中: 証明書を発行しています",
             "処理中: 証明書チェーンを確認しています",

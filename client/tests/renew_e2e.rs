@@ -363,6 +363,34 @@ async fn a_root_with_another_thumbprint_is_refused_before_the_login() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_root_is_still_checked_against_the_pin() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let root = ra.path("client-root.pem").display().to_string();
+    let out = certrenew(&cmd(&ra, &store, &["roots", "add", &root, "--yes"]), "").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Installed already, but --root-sha1 names another root: refused
+    // (exit 7) before the login, as for a root not installed yet.
+    let mut args = cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]);
+    let i = args.iter().position(|a| a == "--root-sha1").unwrap();
+    args[i + 1] = "40A6C237 3D05322D 64087065 04F141D0 0775CD57".into();
+    let out = certrenew(&args, &format!("{PASSWORD}\n")).await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("40A6C237 3D05322D 64087065 04F141D0 0775CD57"));
+    assert_eq!(ra.state.lock().unwrap().logins, 0);
+    // The matching pin: no question (no terminal, no --yes), renewed.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ra.state.lock().unwrap().issuances, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_terminal_or_yes_the_root_is_refused_before_the_login() {
     let ra = MiniRa::start(10).await;
     let work = tempfile::tempdir().unwrap();
@@ -615,4 +643,73 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
         let mode = std::fs::metadata(&recovery).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
+    let ra = MiniRa::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    let old_serial = ra.old.info().unwrap().serial;
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // What a run killed before its rename left (an older version's
+    // `.new.*`, issue 14): key, certificate and meta, no chain, hidden.
+    let new_dir = new_identity_dir(&store, &old_serial);
+    std::fs::remove_file(new_dir.join("chain.pem")).unwrap();
+    let hidden = new_dir.with_file_name(format!(
+        ".new.{}.4242.0",
+        new_dir.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::rename(&new_dir, &hidden).unwrap();
+    std::fs::write(store.join("identities").join(".preflight.4242.tmp"), b"x").unwrap();
+    // And one that cannot be completed: the new certificate with the old
+    // key.
+    let odd = store.join("identities").join(".renewing.4242.1");
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::copy(hidden.join("cert.pem"), odd.join("cert.pem")).unwrap();
+    let old_dir = identity_dirs(&store).pop().unwrap();
+    std::fs::copy(old_dir.join("key.pem"), odd.join("key.pem")).unwrap();
+    // Any command that reads the store finds it and says so.
+    let list = certrenew(&cmd(&ra, &store, &["list", "--offline", "--all"]), "").await;
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert!(text.contains("保存が完了していなかった証明書"), "{text}");
+    assert!(text.contains("一時ファイル 1 個を削除しました"), "{text}");
+    assert!(text.contains("完成できないため"), "{text}");
+    assert!(new_dir.join("cert.pem").is_file() && !hidden.exists());
+    // Kept, and named by list --excluded (and its JSON).
+    let excluded = certrenew(&cmd(&ra, &store, &["list", "--offline", "--excluded"]), "").await;
+    let text = stdout(&excluded);
+    assert!(text.contains(".unfinished."), "{text}");
+    let json = certrenew(
+        &cmd(
+            &ra,
+            &store,
+            &["--output", "json", "list", "--offline", "--excluded"],
+        ),
+        "",
+    )
+    .await;
+    assert!(stdout(&json).contains(".unfinished."), "{}", stdout(&json));
+    // The next renewal completes it: no login, no second issuance.
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("前回発行された証明書のインポートを完了しました"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(new_dir.join("chain.pem").is_file());
+    let s = ra.state.lock().unwrap();
+    assert_eq!((s.logins, s.issuances), (1, 1));
 }

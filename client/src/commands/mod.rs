@@ -5,16 +5,18 @@
 //! secrets from a terminal or stdin, an identity's JSON.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::cert;
 use crate::cli::Global;
 use crate::clock::{Clock, rfc3339};
 use crate::env::Environment;
 use crate::error::{Error, InputProblem, Usage};
+use crate::messages::{Lang, Outcome, Text};
 use crate::net::{NetConfig, ProxySettings, RetryPolicy};
 use crate::prompt::{Prompter, Secret};
 use crate::selection::NoCertificate;
-use crate::store::{Access, Store, StoreError, StoredIdentity};
+use crate::store::{Access, Recovered, Store, StoreError, StoredIdentity};
 use crate::trust::Policy;
 
 pub mod check;
@@ -37,7 +39,11 @@ pub(crate) fn store_dir(g: &Global, env: &Environment) -> Result<PathBuf, Error>
 /// where the default store is when `--store` named another directory.
 pub(crate) fn open_store(g: &Global, env: &Environment, access: Access) -> Result<Store, Error> {
     let dir = store_dir(g, env)?;
-    Store::open(&dir, access).map_err(|e| match e {
+    let opened = Store::open(&dir, access);
+    if let (Ok(store), Ok(mut seen)) = (&opened, RECOVERED.lock()) {
+        seen.extend(store.recovered().iter().cloned());
+    }
+    opened.map_err(|e| match e {
         StoreError::Missing(path) => {
             let default = match &g.store {
                 Some(given) if env.default_store().as_ref() != Some(given) => {
@@ -49,6 +55,49 @@ pub(crate) fn open_store(g: &Global, env: &Environment, access: Access) -> Resul
         }
         other => other.into(),
     })
+}
+
+/// What opening the store put right during this command (a command opens
+/// it once; kept here so that every outcome, success or failure, says so).
+static RECOVERED: Mutex<Vec<Recovered>> = Mutex::new(Vec::new());
+
+/// Adds to `o` a line for each thing opening the store put right, and the
+/// JSON field `store_recovered`.
+pub(crate) fn with_recovered(mut o: Outcome, lang: Lang) -> Outcome {
+    let found = RECOVERED
+        .lock()
+        .map(|mut v| std::mem::take(&mut *v))
+        .unwrap_or_default();
+    if found.is_empty() {
+        return o;
+    }
+    let json: Vec<serde_json::Value> = found.iter().map(recovered_json).collect();
+    for r in &found {
+        o = o.line(Text::Recovered(r).render(lang));
+    }
+    o.field("store_recovered", json)
+}
+
+fn recovered_json(r: &Recovered) -> serde_json::Value {
+    match r {
+        Recovered::Adopted {
+            serial,
+            dir,
+            renewal,
+        } => serde_json::json!({"kind": "adopted", "serial": serial,
+            "dir": dir.display().to_string(), "renewal": renewal}),
+        Recovered::AnswerNotStored { renewed_from } => {
+            serde_json::json!({"kind": "answer_not_stored", "renewed_from": renewed_from})
+        }
+        Recovered::SetAside { dir } => {
+            serde_json::json!({"kind": "set_aside", "dir": dir.display().to_string()})
+        }
+        Recovered::TemporariesRemoved { count } => {
+            serde_json::json!({"kind": "temporaries_removed", "count": count})
+        }
+        Recovered::Tightened { dir, mode } => serde_json::json!({"kind": "tightened",
+            "dir": dir.display().to_string(), "mode": format!("{mode:03o}")}),
+    }
 }
 
 pub(crate) fn net_config(g: &Global, env: &Environment) -> Result<NetConfig, Error> {

@@ -14,9 +14,9 @@ use crate::chain::{ChainError, PathProblem};
 use crate::clock::rfc3339;
 use crate::confirm::NotConfirmed;
 use crate::error::{Error, InputProblem, Usage};
-use crate::net::{NetError, NetErrorKind};
+use crate::net::{Limit, NetError, NetErrorKind};
 use crate::selection::{Ineligible, NoCertificate};
-use crate::store::StoreError;
+use crate::store::{Recovered, StoreError};
 use crate::trust::{MANUAL_ROOT_SHA1, RootRefused};
 
 /// What the client is doing while it talks to the servers (D4.4).
@@ -81,6 +81,24 @@ pub enum Text<'a> {
     },
     /// `renew` completed a renewal an earlier run had stored (D7.3).
     CompletedEarlierIssuance,
+    /// What opening the store put right after a run that ended early.
+    Recovered(&'a Recovered),
+    /// SIGINT, SIGTERM or SIGHUP arrived while the issuance was under way;
+    /// it was acted on once the new certificate was on disk.
+    InterruptedAfterStore {
+        /// The stored new certificate's serial.
+        serial: &'a str,
+    },
+    /// D4.2: the identity `renew` presents, before the login.
+    Presenting {
+        /// Its certificate.
+        cert: &'a CertFacts,
+    },
+    /// D6.5: the identity that was presented, in a refusal's details.
+    PresentedIdentity {
+        /// Its certificate.
+        cert: &'a CertFacts,
+    },
     /// Another identity's renewal is stored without its chain.
     PendingRenewal {
         /// The stored new certificate.
@@ -313,6 +331,39 @@ impl Text<'_> {
             Text::CompletedEarlierIssuance => {
                 "前回発行された証明書のインポートを完了しました (新たな発行は行っていません)。".into()
             }
+            Text::Recovered(r) => match r {
+                Recovered::Adopted { serial, dir, .. } => format!(
+                    "前回の処理が途中で終了したため、保存が完了していなかった証明書 (シリアル番号 {serial}) をストアに追加しました: {}",
+                    dir.display()
+                ),
+                Recovered::AnswerNotStored { .. } => "前回の更新は、新しい秘密鍵を保存した後、証明書を保存する前に終了しました。その秘密鍵は削除しました。次の更新で 550 (既に証明書を取得済み) となる場合は、証明書が発行されていますので、証明書の再発行を申請してください。".into(),
+                Recovered::SetAside { dir } => format!(
+                    "前回の処理が途中で終了して残ったデータを完成できないため、{} に保管しました。",
+                    dir.display()
+                ),
+                Recovered::TemporariesRemoved { count } => {
+                    format!("前回の処理が途中で終了して残った一時ファイル {count} 個を削除しました。")
+                }
+                Recovered::Tightened { dir, mode } => format!(
+                    "ストアのディレクトリ {} のアクセス権を {mode:03o} から 700 に変更しました (本人以外が読めないようにするため)。",
+                    dir.display()
+                ),
+            },
+            Text::InterruptedAfterStore { serial } => format!(
+                "中断の指示を受けたため、新しい証明書 (シリアル番号 {serial}) を保存してから終了します。certrenew renew を再度実行するとインポートを完了します。"
+            ),
+            Text::Presenting { cert: c } => format!(
+                "使用する証明書: {} (シリアル番号 {}、有効期間の終了 {})",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
+            Text::PresentedIdentity { cert: c } => format!(
+                "使用した証明書: {} (シリアル番号 {}、有効期間の終了 {})。別の証明書を使う場合は --select SERIAL または --all で選択してください。",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
             Text::PendingRenewal {
                 serial,
                 from_serial,
@@ -454,6 +505,39 @@ impl Text<'_> {
                 "completed the import of the certificate issued earlier (nothing new was issued)"
                     .into()
             }
+            Text::Recovered(r) => match r {
+                Recovered::Adopted { serial, dir, .. } => format!(
+                    "an earlier run ended before it finished storing certificate serial {serial}; it is now in the store: {}",
+                    dir.display()
+                ),
+                Recovered::AnswerNotStored { .. } => "an earlier renewal ended after saving its new private key and before storing the certificate; that key was removed. If the next renewal ends in 550 (already obtained), the certificate was issued: apply for a reissue".into(),
+                Recovered::SetAside { dir } => format!(
+                    "an earlier run left data that cannot be completed; kept in {}",
+                    dir.display()
+                ),
+                Recovered::TemporariesRemoved { count } => {
+                    format!("removed {count} temporary file(s) left by earlier runs that ended early")
+                }
+                Recovered::Tightened { dir, mode } => format!(
+                    "store directory {} had mode {mode:03o}; made 700 so that only you can read it",
+                    dir.display()
+                ),
+            },
+            Text::InterruptedAfterStore { serial } => format!(
+                "interrupted: stopping once the new certificate (serial {serial}) is stored; certrenew renew again completes the import"
+            ),
+            Text::Presenting { cert: c } => format!(
+                "certificate presented: {} (serial {}, valid until {})",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
+            Text::PresentedIdentity { cert: c } => format!(
+                "certificate presented: {} (serial {}, valid until {}); choose another with --select SERIAL or --all",
+                c.subject,
+                c.serial,
+                rfc3339(c.not_after)
+            ),
             Text::PendingRenewal {
                 serial,
                 from_serial,
@@ -600,7 +684,7 @@ impl Text<'_> {
             Ineligible::ExpiredTooLong { .. } => expired.clone(),
             Ineligible::ForeignCa { .. } => elsewhere.clone(),
             Ineligible::ChainUnknown => chain.clone(),
-            Ineligible::Unreadable { .. } => unreadable.clone(),
+            Ineligible::Unreadable { .. } | Ineligible::Unfinished { .. } => unreadable.clone(),
         };
         let mut lines: Vec<String> = match nc {
             NoCertificate::NoStore { default, .. } => {
@@ -734,10 +818,25 @@ fn net_ja(n: &NetError) -> String {
             format!("{target} から想定外の応答 (HTTP {s}) が返されました。")
         }
         NetErrorKind::Body(_) => format!("{target} からの応答の内容を読み取れませんでした。"),
+        NetErrorKind::TooLarge(l) => format!(
+            "{target} からの応答が大きすぎるため、読み取りを中止しました ({} の上限 {} バイト)。",
+            limit_ja(*l),
+            l.bytes()
+        ),
         NetErrorKind::Dropped(_) => format!("{target} との接続が応答の途中で切れました。"),
         NetErrorKind::Setup(_) => format!(
             "{target} への要求を送信できませんでした。--proxy、--server-ca、環境変数 HTTPS_PROXY などの接続設定を確認してください。"
         ),
+    }
+}
+
+fn limit_ja(l: Limit) -> &'static str {
+    match l {
+        Limit::Json => "JSON の応答",
+        Limit::Certificate => "CA 証明書",
+        Limit::Crl => "CRL",
+        Limit::ConfirmationPage => "確認ページ",
+        Limit::Page => "ページ",
     }
 }
 
@@ -749,6 +848,13 @@ fn net_kind_short_ja(kind: &NetErrorKind) -> String {
         NetErrorKind::Tls { .. } => "暗号化通信 (TLS) を確立できません".into(),
         NetErrorKind::Status(s) => format!("想定外の応答 (HTTP {s})"),
         NetErrorKind::Body(_) => "応答の内容を読み取れません".into(),
+        NetErrorKind::TooLarge(l) => {
+            format!(
+                "応答が大きすぎます ({} の上限 {} バイト)",
+                limit_ja(*l),
+                l.bytes()
+            )
+        }
         NetErrorKind::Dropped(_) => "応答の途中で接続が切れました".into(),
         NetErrorKind::Setup(_) => "要求を送信できません (接続設定を確認してください)".into(),
     }
@@ -790,6 +896,10 @@ fn store_ja(se: &StoreError) -> String {
             format!("秘密鍵がシリアル番号 {serial} の証明書のものではありません。")
         }
         StoreError::Missing(p) => format!("証明書ストア {} がありません。", p.display()),
+        StoreError::Unfinished { dir, .. } => format!(
+            "前回の処理が途中で終了して残った {} は、証明書として完成できないため保管してあります。",
+            dir.display()
+        ),
     }
 }
 
@@ -859,6 +969,9 @@ fn ineligible_ja(why: &Ineligible) -> String {
         Ineligible::ChainUnknown => {
             "証明書チェーン (発行元の認証局とルート証明書) が不明なため、接続先が受け付ける証明書か判断できません".into()
         }
+        Ineligible::Unfinished { dir, .. } => format!(
+            "前回の処理が途中で終了して残った {dir} は、証明書と秘密鍵がそろわないため完成できません (削除せずに保管しています)"
+        ),
         Ineligible::Unreadable { file, problem } => match problem {
             Some(p) => format!("ストアにあるファイル {file} を読み取れません ({})", cert_ja(p)),
             None => format!("ストアにあるファイル {file} を読み取れません"),

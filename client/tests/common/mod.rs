@@ -52,6 +52,9 @@ pub struct State {
     pub repo1_down_from: Option<usize>,
     /// Serial of the next issued certificate (random when `None`).
     pub next_serial: Option<Vec<u8>>,
+    /// How long webra2 waits before sending the answer to an issuance
+    /// (after it is decided and in the ledger).
+    pub issuance_delay: Option<Duration>,
 }
 
 pub struct MiniRa {
@@ -260,6 +263,7 @@ impl MiniRa {
             repo1_down: false,
             repo1_down_from: None,
             next_serial: None,
+            issuance_delay: None,
         }));
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("web-root.pem"), pki.web_root.pem()).unwrap();
@@ -302,7 +306,12 @@ impl MiniRa {
                     let Some(req) = read_request(&mut tls).await else {
                         return;
                     };
+                    let issuance = req.path == "/scira/api/v1/renewal/certificate";
                     let (status, ctype, body) = webra2_handle(&p, &st, peer, req);
+                    let delay = st.lock().unwrap().issuance_delay.filter(|_| issuance);
+                    if let Some(d) = delay {
+                        tokio::time::sleep(d).await;
+                    }
                     respond(&mut tls, status, ctype, &body).await;
                 });
             }
@@ -581,12 +590,18 @@ pub fn is_progress(line: &str) -> bool {
     line.starts_with("処理中: ") || line.starts_with("working: ")
 }
 
-/// The class message of a failure: the first stderr line that is not a
-/// progress line.
+/// Whether `line` is `renew`'s line naming the certificate it presents,
+/// shown among the progress lines before the login (D4.2).
+pub fn is_presenting(line: &str) -> bool {
+    line.starts_with("使用する証明書: ") || line.starts_with("certificate presented: ")
+}
+
+/// The class message of a failure: the first stderr line that is neither
+/// a progress line nor the presented certificate.
 pub fn failure_message(o: &Output) -> Option<String> {
     stderr(o)
         .lines()
-        .find(|l| !is_progress(l))
+        .find(|l| !is_progress(l) && !is_presenting(l))
         .map(str::to_owned)
 }
 
