@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod case;
 pub mod catalogue;
+pub mod diagnose;
 pub mod expect;
 pub mod hosts;
 pub mod journal;

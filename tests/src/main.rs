@@ -82,6 +82,25 @@ enum Cmd {
         #[arg(long, value_name = "N", default_value_t = 20)]
         runs: usize,
     },
+    /// Map what a customer reported (a class line in Japanese or English,
+    /// a `詳細:` detail line, an exit code, a class id, a journal cause) to
+    /// its class, the manual's section and remedy, every documented cause
+    /// and the cases and matrix cells reproducing each
+    ///
+    /// Exit status: 0 when the text was recognised, 1 when only the
+    /// closest classes could be given, 2 on a usage error.
+    Diagnose {
+        /// What the customer reported; several lines (class line, then
+        /// detail line) may be given as one argument or several
+        #[arg(value_name = "TEXT", required = true)]
+        text: Vec<String>,
+        /// `text` for people, `json` for tools
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        output: DiagnoseOutput,
+        /// The scenarios directory
+        #[arg(long, value_name = "DIR", default_value = "scenarios")]
+        dir: PathBuf,
+    },
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -91,6 +110,12 @@ enum Cmd {
     },
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DiagnoseOutput {
+    Text,
+    Json,
+}
+
 const EXAMPLES: &str = "\
 Examples:
   harness run                                   # the whole catalogue in scenarios/
@@ -98,6 +123,8 @@ Examples:
   harness run e550a-password-locked             # the same, by name
   harness run --junit report.xml --html report.html
   harness list
+  harness diagnose '550:証明書ファイルは取得できませんでした。認証に失敗しました。'
+  harness diagnose 'error 115' --output json
   harness matrix                                # every fault kind x every host
   harness matrix --only @repo1 --html matrix.html
   CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
@@ -124,6 +151,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Bench { runs } => {
             print!("{}", harness::bench::run(runs)?);
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Diagnose { text, output, dir } => {
+            let cat = Catalogue::load(&dir)?;
+            let desk = harness::diagnose::Desk::new(&cat, &harness::diagnose::default_snapshots());
+            let d = desk.diagnose(&text.join("\n"));
+            match output {
+                DiagnoseOutput::Text => print!("{}", d.text()),
+                DiagnoseOutput::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+            }
+            Ok(if d.sure() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;

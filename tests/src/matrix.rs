@@ -376,6 +376,42 @@ fn expectation(variant: &Variant, host: FaultHost) -> (Expected, &'static str, b
     }
 }
 
+/// The kind of detail line (in `harness diagnose`'s names) a failing cell
+/// ends in; the cell's run checks it (its `output` expectation), so what
+/// `diagnose` says of a cell is what the cell shows.
+pub fn cell_detail(c: &Cell) -> Option<&'static str> {
+    use FaultKind::*;
+    let kind = c.variant.kind?;
+    if c.expected == Expected::Success {
+        return None;
+    }
+    if c.host == FaultHost::Webra1 && c.expected == Expected::EConfirm {
+        return Some(match kind {
+            TlsForeignCaRequest => "confirm:no-identity",
+            _ => "confirm:page",
+        });
+    }
+    if c.variant.commits || kind == CommitThenLose {
+        return Some("answer-lost");
+    }
+    Some(match kind {
+        Refuse => "net:connect",
+        Unresolvable => "net:unresolved",
+        Hang | Bandwidth | TlsStall => "net:timeout",
+        Latency => "net:timeout",
+        // Over TLS the handshake is what breaks: no connection at all.
+        Reset | ResetAfter | CloseAfter | ProxyBlock | ProxyAuth if c.host.is_https() => {
+            "net:connect"
+        }
+        Reset | ResetAfter | CloseAfter => "net:dropped",
+        TlsUnknownCa | TlsExpired | TlsWrongHost => "net:tls",
+        TlsForeignCaRequest => "no-certificate:no-candidate",
+        Status | ProxyBlock | ProxyAuth => "net:status",
+        Empty | Truncate | MalformedJson | BlockPage => "net:body",
+        SlowClose | CommitThenLose => return None,
+    })
+}
+
 /// The behaviours a generated case may name.
 fn known_ids() -> BTreeSet<String> {
     [
@@ -464,9 +500,16 @@ pub fn case_text(cell: &Cell) -> String {
         journal.push("proxy ".to_owned());
     }
     let journal: Vec<String> = journal.iter().map(|j| format!("\"{j}\"")).collect();
+    // The detail line `harness diagnose` says the cell ends in.
+    let output: Vec<String> = cell_detail(cell)
+        .and_then(crate::diagnose::distinctive)
+        .map(|d| format!("output = [{}]\n", toml_string(&d)))
+        .into_iter()
+        .collect();
     let _ = writeln!(
         t,
-        "[step.expect]\nexit = {}\nwithin = \"{within}s\"\nno_output = [\"Acme-2026-pass\", \"panicked\"]\njournal = [{}]\naccount = {{ id = \"acme\", order = \"{order_after}\" }}\nstore = {{ identities = {}, new = {new}, kept = [\"acme\"]{} }}",
+        "[step.expect]\n{}exit = {}\nwithin = \"{within}s\"\nno_output = [\"Acme-2026-pass\", \"panicked\"]\njournal = [{}]\naccount = {{ id = \"acme\", order = \"{order_after}\" }}\nstore = {{ identities = {}, new = {new}, kept = [\"acme\"]{} }}",
+        output.concat(),
         cell.expected.exit(),
         journal.join(", "),
         1 + new,
@@ -479,6 +522,10 @@ pub fn case_text(cell: &Cell) -> String {
         },
     );
     t
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
 }
 
 /// The cell as a parsed case.
