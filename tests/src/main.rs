@@ -149,7 +149,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             jobs,
         } => matrix(only, list, junit, html, jobs),
         Cmd::Bench { runs } => {
-            print!("{}", harness::bench::run(runs)?);
+            emit(&harness::bench::run(runs)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Diagnose { text, output, dir } => {
@@ -157,8 +157,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let desk = harness::diagnose::Desk::new(&cat, &harness::diagnose::default_snapshots());
             let d = desk.diagnose(&text.join("\n"));
             match output {
-                DiagnoseOutput::Text => print!("{}", d.text()),
-                DiagnoseOutput::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+                DiagnoseOutput::Text => emit(&d.text())?,
+                DiagnoseOutput::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&d)?))?,
             }
             Ok(if d.sure() {
                 ExitCode::SUCCESS
@@ -168,7 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
-            print!("{}", cat.listing());
+            emit(&cat.listing())?;
             let uncovered = cat.uncovered();
             if !uncovered.is_empty() {
                 eprintln!("not covered by any case: {}", uncovered.join(" "));
@@ -186,6 +186,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let started = Instant::now();
             let selected = select(&cases)?;
+            if selected.is_empty() {
+                eprintln!(
+                    "harness: no case selected: {} holds no case file (harness list DIR shows a catalogue)",
+                    if cases.is_empty() {
+                        "scenarios".to_owned()
+                    } else {
+                        cases
+                            .iter()
+                            .map(|c| c.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                );
+                return Ok(ExitCode::FAILURE);
+            }
             let mut runner = Runner::locate()?;
             if let Some(path) = &target {
                 let profile =
@@ -230,7 +245,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            print!("{}", report::table(&reports, total));
+            emit(&report::table(&reports, total))?;
             if let Some(path) = junit {
                 std::fs::write(&path, report::junit(&reports, total))
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -250,6 +265,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Writes the command's result on stdout. A reader that went away (`| head`)
+/// wanted no more of it, which is not an error; any other failure to write
+/// (a full disk) is.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write the output"),
+    }
+}
+
 fn matrix(
     only: Option<String>,
     list: bool,
@@ -262,9 +289,19 @@ fn matrix(
         .into_iter()
         .filter(|c| only.as_deref().is_none_or(|o| c.name().contains(o)))
         .collect();
+    if cells.is_empty() {
+        eprintln!(
+            "harness: no matrix cell matches --only {} (harness matrix --list shows them)",
+            only.as_deref().unwrap_or_default()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     if list {
+        let mut text = String::new();
         for c in &cells {
-            println!(
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                text,
                 "{:<40} {:<8} exit {}  order {}  {}",
                 c.name(),
                 c.expected.as_str(),
@@ -273,7 +310,11 @@ fn matrix(
                 c.why
             );
         }
-        println!("{} cells", cells.len());
+        {
+            use std::fmt::Write as _;
+            let _ = writeln!(text, "{} cells", cells.len());
+        }
+        emit(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
     let started = Instant::now();
@@ -307,7 +348,7 @@ fn matrix(
             }
         }
     }
-    print!("{}", matrix::grid(&cells, &reports, total));
+    emit(&matrix::grid(&cells, &reports, total))?;
     if let Some(path) = junit {
         std::fs::write(&path, report::junit_suite("matrix", &reports, total))
             .with_context(|| format!("cannot write {}", path.display()))?;
