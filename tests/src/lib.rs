@@ -13,6 +13,7 @@ pub mod placeholders;
 pub mod process;
 pub mod remote;
 pub mod report;
+pub mod repro;
 pub mod runner;
 pub mod store;
 pub mod target;

@@ -101,6 +101,18 @@ enum Cmd {
         #[arg(long, value_name = "DIR", default_value = "scenarios")]
         dir: PathBuf,
     },
+    /// Write a case as the shell commands a person types: its world as a
+    /// `mock-ra serve --scenario` process (clock frozen), a store with its
+    /// identities, then every step exactly as `harness run` runs it; the
+    /// script stops the mock it started when it ends
+    Repro {
+        /// A case file or a case name (`NAME` is `scenarios/NAME.toml`)
+        #[arg(value_name = "CASE")]
+        case: PathBuf,
+        /// Write the script here (executable) instead of printing it
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+    },
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -125,6 +137,7 @@ Examples:
   harness list
   harness diagnose '550:証明書ファイルは取得できませんでした。認証に失敗しました。'
   harness diagnose 'error 115' --output json
+  harness repro e550a-password-locked --script repro.sh && bash repro.sh
   harness matrix                                # every fault kind x every host
   harness matrix --only @repo1 --html matrix.html
   CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
@@ -165,6 +178,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Cmd::Repro { case, script } => {
+            let case = load_one(&case)?;
+            let bins = harness::repro::Binaries {
+                mock_ra: harness::process::locate_binary("mock-ra", "mock-ra", "MOCK_RA_BIN")?,
+                certrenew: Runner::locate()?.certrenew,
+            };
+            let text = harness::repro::script(&case, &bins).map_err(anyhow::Error::msg)?;
+            match script {
+                Some(path) => {
+                    harness::repro::write_script(&path, &text).map_err(anyhow::Error::msg)?;
+                    eprintln!(
+                        "harness: wrote {} (run it: bash {})",
+                        path.display(),
+                        path.display()
+                    );
+                }
+                None => emit(&text)?,
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
@@ -435,6 +468,25 @@ fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
         }
     }
     Ok(out)
+}
+
+/// One case, by file or name, checked against its directory's catalogue.
+fn load_one(arg: &Path) -> anyhow::Result<Case> {
+    let path = existing(arg)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let cat = Catalogue::load(&dir)?;
+    for c in cat.cases {
+        match c {
+            Ok(c) if same_file(&c.path, &path) => return Ok(c),
+            Err((p, e)) if same_file(&p, &path) => anyhow::bail!("{}", e.0),
+            _ => {}
+        }
+    }
+    anyhow::bail!("{}: not a case file", path.display())
 }
 
 /// A path as given when it exists; a bare case name (`e550a-wrong-password`)
