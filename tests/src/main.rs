@@ -258,23 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         r.failure_text()
                     );
                     if verbose || r.failed() {
-                        for (i, s) in r.steps.iter().enumerate() {
-                            eprintln!(
-                                "  [step {}] {}  ({} ms)",
-                                i + 1,
-                                s.step,
-                                s.elapsed.as_millis()
-                            );
-                            if let Some(c) = &s.command {
-                                eprintln!("    $ {c}");
-                            }
-                            for line in s.stdout.lines().chain(s.stderr.lines()) {
-                                eprintln!("    | {line}");
-                            }
-                            for j in &s.journal {
-                                eprintln!("    journal: {j}");
-                            }
-                        }
+                        eprint!("{}", report::steps_text(r));
                     }
                 }
             }
@@ -372,14 +356,7 @@ fn matrix(
     let total = started.elapsed();
     for r in reports.iter().filter(|r| r.failed()) {
         eprintln!("\n== {} (FAILED)\n{}", r.name, r.failure_text());
-        for s in &r.steps {
-            for line in s.stdout.lines().chain(s.stderr.lines()) {
-                eprintln!("    | {line}");
-            }
-            for j in &s.journal {
-                eprintln!("    journal: {j}");
-            }
-        }
+        eprint!("{}", report::steps_text(r));
     }
     emit(&matrix::grid(&cells, &reports, total))?;
     if let Some(path) = junit {
@@ -389,7 +366,12 @@ fn matrix(
     if let Some(path) = html {
         std::fs::write(
             &path,
-            report::html_titled("certrenew fault matrix", &reports, total),
+            report::html_with(
+                "certrenew fault matrix",
+                &matrix::grid_html(&cells, &reports),
+                &reports,
+                total,
+            ),
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
     }

@@ -600,6 +600,49 @@ pub fn grid(cells: &[Cell], reports: &[CaseReport], total: Duration) -> String {
     out
 }
 
+/// The grid as HTML: one row per fault kind, one column per host, each
+/// cell its class and time, linking to the cell's details below it
+/// (anchors are the reports' names, `<variant>@<host>`).
+pub fn grid_html(cells: &[Cell], reports: &[CaseReport]) -> String {
+    use crate::report::xml;
+    let mut out = String::from(
+        "<h2>fault kind &#xD7; host</h2><p>Each cell: the class certrenew must end in and its time; a red cell failed. Click a cell for its transcript.</p>\n<table class=\"grid\"><tr><th>fault \\ host</th>",
+    );
+    for host in FaultHost::ALL {
+        let _ = write!(out, "<th>{}</th>", host.as_str());
+    }
+    out.push_str("</tr>\n");
+    for variant in variants() {
+        if !cells.iter().any(|c| c.variant.name == variant.name) {
+            continue;
+        }
+        let _ = write!(out, "<tr><th>{}</th>", xml(variant.name));
+        for host in FaultHost::ALL {
+            let found = cells
+                .iter()
+                .zip(reports)
+                .find(|(c, _)| c.variant.name == variant.name && c.host == host);
+            match found {
+                None => out.push_str("<td>-</td>"),
+                Some((c, r)) => {
+                    let _ = write!(
+                        out,
+                        "<td{}><a href=\"#{}\">{}{} {:.1}s</a></td>",
+                        if r.passed() { "" } else { " class=\"bad\"" },
+                        xml(&r.name),
+                        if r.passed() { "" } else { "&#x2717; " },
+                        c.expected.as_str(),
+                        client_time(r).as_secs_f64()
+                    );
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n<h2>cells</h2>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
