@@ -376,10 +376,19 @@ fn expectation(variant: &Variant, host: FaultHost) -> (Expected, &'static str, b
     }
 }
 
-/// The kind of detail line (in `harness diagnose`'s names) a failing cell
-/// ends in; the cell's run checks it (its `output` expectation), so what
-/// `diagnose` says of a cell is what the cell shows.
-pub fn cell_detail(c: &Cell) -> Option<&'static str> {
+/// The kinds of detail line (in `harness diagnose`'s names) a failing cell
+/// may end in. Where there is one, the cell's run checks it (its `output`
+/// expectation), so what `diagnose` says of a cell is what the cell shows;
+/// a reset on a repository races the request (refused before it was sent,
+/// or dropped after), so it may end in either.
+pub fn cell_details(c: &Cell) -> Vec<&'static str> {
+    if c.variant.kind == Some(FaultKind::Reset) && !c.host.is_https() {
+        return vec!["net:connect", "net:dropped"];
+    }
+    cell_detail(c).into_iter().collect()
+}
+
+fn cell_detail(c: &Cell) -> Option<&'static str> {
     use FaultKind::*;
     let kind = c.variant.kind?;
     if c.expected == Expected::Success {
@@ -501,7 +510,9 @@ pub fn case_text(cell: &Cell) -> String {
     }
     let journal: Vec<String> = journal.iter().map(|j| format!("\"{j}\"")).collect();
     // The detail line `harness diagnose` says the cell ends in.
-    let output: Vec<String> = cell_detail(cell)
+    let kinds = cell_details(cell);
+    let output: Vec<String> = (kinds.len() == 1)
+        .then(|| kinds[0])
         .and_then(crate::diagnose::distinctive)
         .map(|d| format!("output = [{}]\n", toml_string(&d)))
         .into_iter()
