@@ -80,3 +80,20 @@ fn list_names_every_case_file_and_exits_zero_when_all_is_covered() {
     }
     assert!(files >= 40, "only {files} case files found");
 }
+
+#[test]
+fn list_shows_each_case_story_and_every_matrix_cell() {
+    let out = harness(&["list"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("A mistyped password: 550 authentication failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("matrix cells (100"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("hang@repo1 ") && l.contains("E115")),
+        "{stdout}"
+    );
+}

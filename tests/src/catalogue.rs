@@ -159,9 +159,11 @@ impl Catalogue {
                     };
                     let _ = writeln!(
                         out,
-                        "  {:<w$}  {}{state}",
+                        "  {:<w$}  {}{state}\n  {:<w$}    {}",
                         c.name(),
-                        c.meta.reproduces.join(" ")
+                        c.meta.reproduces.join(" "),
+                        "",
+                        c.meta.story
                     );
                 }
                 Err((p, e)) => {

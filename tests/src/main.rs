@@ -201,7 +201,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
-            emit(&cat.listing())?;
+            let mut text = cat.listing();
+            {
+                use std::fmt::Write as _;
+                let cells = harness::matrix::cells();
+                let _ = writeln!(
+                    text,
+                    "\nmatrix cells ({}; harness matrix --only NAME runs one):",
+                    cells.len()
+                );
+                for c in &cells {
+                    let _ = writeln!(
+                        text,
+                        "  {:<36} {:<8} {}",
+                        c.name(),
+                        c.expected.as_str(),
+                        c.why
+                    );
+                }
+                let _ = writeln!(
+                    text,
+                    "\nharness diagnose TEXT maps a customer's message to these cases and cells."
+                );
+            }
+            emit(&text)?;
             let uncovered = cat.uncovered();
             if !uncovered.is_empty() {
                 eprintln!("not covered by any case: {}", uncovered.join(" "));
