@@ -950,7 +950,13 @@ impl<'a> Desk<'a> {
             if cause.is_some_and(|only| only != c.name) {
                 continue;
             }
-            let cases = self.cases_with_cause(c.name, info.exit);
+            let mut cases = self.cases_with_cause(c.name, info.exit);
+            // With a detail line, a fault's cases are those that print it.
+            if let Some(d) = detail
+                && c.name == Cause::Fault.as_str()
+            {
+                cases.retain(|case| self.shows(&case.name, d));
+            }
             let cells = if c.name == Cause::Fault.as_str() {
                 self.cells_for(info.id, detail)
             } else {
@@ -1027,6 +1033,18 @@ impl<'a> Desk<'a> {
             causes,
             details: client,
         }
+    }
+
+    /// Whether a case's recorded run prints a detail line of `d`'s kind
+    /// (on its host, when it names one).
+    fn shows(&self, case: &str, d: &DetailFound) -> bool {
+        self.seen.iter().filter(|s| s.case == case).any(|s| {
+            let n = normalise(&s.line);
+            self.details
+                .iter()
+                .any(|x| x.kind == d.kind && x.matches(&n))
+                && d.host.is_none_or(|h| s.line.contains(host_name(h)))
+        })
     }
 
     fn cases_with_cause(&self, cause: &str, exit: u8) -> Vec<CaseRef> {
@@ -1539,6 +1557,21 @@ mod tests {
         let d = desk
             .diagnose("詳細: http://repo1.secomtrust.net/ から時間内に応答がありませんでした。");
         assert_eq!(names(&d), ["E115"]);
+        // No case times out on repo1, so no case is listed for its fault;
+        // a timeout on repository is e115-repository's.
+        let fault = |d: &Diagnosis| -> Vec<String> {
+            d.matches[0]
+                .causes
+                .iter()
+                .filter(|c| c.cause.name == "fault")
+                .flat_map(|c| c.cases.iter().map(|x| x.name.clone()))
+                .collect()
+        };
+        assert_eq!(fault(&d), Vec::<String>::new());
+        let r = desk.diagnose(
+            "詳細: http://repository.secomtrust.net/ から時間内に応答がありませんでした。",
+        );
+        assert_eq!(fault(&r), ["e115-repository"]);
         let detail = d.detail.as_ref().unwrap();
         assert_eq!((detail.kind, detail.host), ("net:timeout", Some("repo1")));
         let cells: Vec<&str> = d.matches[0]
