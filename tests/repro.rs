@@ -121,3 +121,72 @@ fn the_script_of_every_case_ends_each_step_as_harness_run_does() {
         mismatches.join("\n\n")
     );
 }
+
+#[test]
+fn a_session_keeps_the_world_up_prints_the_steps_to_paste_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harness"))
+        .args(["repro", "e550a-wrong-password"])
+        .current_dir(&root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pasted = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while out.read_line(&mut line).unwrap_or(0) > 0 {
+        let end = line.trim_end() == repro::SESSION_END;
+        pasted.push_str(&line);
+        line.clear();
+        if end {
+            break;
+        }
+    }
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut pids = String::new();
+    while err.read_line(&mut pids).unwrap_or(0) > 0 && !pids.contains("this session: PID") {}
+    let session_pid: String = pids
+        .split("this session: PID ")
+        .nth(1)
+        .unwrap_or_default()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert!(!session_pid.is_empty(), "{pids}\n{pasted}");
+    // The printed commands, pasted into a shell, end as harness run's step.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), &pasted).unwrap();
+    let mut cmd = Command::new("bash");
+    cmd.arg(file.path());
+    let run = run_with_timeout(cmd, None, Duration::from_secs(60));
+    assert_eq!(
+        repro::step_results(&run.stdout),
+        [(1, "exit 5".to_owned())],
+        "{pasted}"
+    );
+    let admin = pasted
+        .lines()
+        .find_map(|l| l.strip_prefix("ADMIN='http://"))
+        .map(|a| a.trim_end_matches('\'').to_owned())
+        .unwrap();
+    assert!(
+        std::net::TcpStream::connect(&admin).is_ok(),
+        "the world is up"
+    );
+    // SIGTERM to the session (a process this test started, by its PID).
+    let killed = Command::new("kill")
+        .args(["-TERM", &session_pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        std::net::TcpStream::connect(&admin).is_err(),
+        "the mock still answers on {admin}"
+    );
+}

@@ -101,17 +101,22 @@ enum Cmd {
         #[arg(long, value_name = "DIR", default_value = "scenarios")]
         dir: PathBuf,
     },
-    /// Write a case as the shell commands a person types: its world as a
-    /// `mock-ra serve --scenario` process (clock frozen), a store with its
-    /// identities, then every step exactly as `harness run` runs it; the
-    /// script stops the mock it started when it ends
+    /// Reproduce a case by hand: bring its world up as a `mock-ra serve
+    /// --scenario` process (clock frozen) with a store holding its
+    /// identities, and print every step as the exact command `harness run`
+    /// runs, to paste into a shell; Ctrl-C stops the mock. `--script FILE`
+    /// writes the whole case as a runnable script instead
     Repro {
         /// A case file or a case name (`NAME` is `scenarios/NAME.toml`)
         #[arg(value_name = "CASE")]
         case: PathBuf,
-        /// Write the script here (executable) instead of printing it
+        /// Write the whole case as a script here (executable): it brings
+        /// the world up, runs every step and stops the mock when it ends
         #[arg(long, value_name = "FILE")]
         script: Option<PathBuf>,
+        /// Print that script instead of writing it
+        #[arg(long, conflicts_with = "script")]
+        print: bool,
     },
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
@@ -179,7 +184,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        Cmd::Repro { case, script } => {
+        Cmd::Repro {
+            case,
+            script,
+            print,
+        } => {
             let case = load_one(&case)?;
             let bins = harness::repro::Binaries {
                 mock_ra: harness::process::locate_binary("mock-ra", "mock-ra", "MOCK_RA_BIN")?,
@@ -194,10 +203,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         path.display(),
                         path.display()
                     );
+                    Ok(ExitCode::SUCCESS)
                 }
-                None => emit(&text)?,
+                None if print => {
+                    emit(&text)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    // The world stays up in a bash session until Ctrl-C.
+                    let session =
+                        harness::repro::session(&case, &bins).map_err(anyhow::Error::msg)?;
+                    let file = tempfile::Builder::new()
+                        .prefix("repro-session-")
+                        .suffix(".sh")
+                        .tempfile()
+                        .context("cannot write the session script")?;
+                    std::fs::write(file.path(), session)
+                        .context("cannot write the session script")?;
+                    let status = std::process::Command::new("bash")
+                        .arg(file.path())
+                        .status()
+                        .context("cannot run bash")?;
+                    Ok(match status.code() {
+                        Some(0 | 130 | 143) | None => ExitCode::SUCCESS,
+                        Some(_) => ExitCode::FAILURE,
+                    })
+                }
             }
-            Ok(ExitCode::SUCCESS)
         }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;

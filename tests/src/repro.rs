@@ -153,6 +153,48 @@ impl Values for ScriptValues {
 
 /// The script for `case`.
 pub fn script(case: &Case, bins: &Binaries) -> Result<String, String> {
+    build(case, bins).map(|(setup, steps)| format!("{setup}{steps}"))
+}
+
+/// The last line a session prints of the commands to paste.
+pub const SESSION_END: &str = "# ---- end of the steps ----";
+
+/// A session for `harness repro CASE`: the script's world and store are
+/// brought up, then the steps are printed as commands to paste into a
+/// shell (with the values of this session), and the world stays up until
+/// Ctrl-C (or SIGTERM), when the mock is stopped by its PID.
+pub fn session(case: &Case, bins: &Binaries) -> Result<String, String> {
+    let (setup, steps) = build(case, bins)?;
+    let helpers = r#"mock_now() { curl -sS -H "$AUTH" "$ADMIN/clock" | sed -n 's/.*"now":"\([^"]*\)".*/\1/p'; }
+serial() { openssl x509 -noout -serial -in "$STATE/mock/identities/$1/cert.pem" | cut -d= -f2 | tr 'A-F' 'a-f'; }
+"#;
+    Ok(format!(
+        "{setup}
+echo '# The world of {name} is up and its store prepared. Paste these into a bash shell:'
+cat <<EOF_REPRO
+CERTRENEW='$CERTRENEW'
+STATE='$STATE'
+ADMIN='$ADMIN'
+AUTH='$AUTH'
+ROOT_SHA1='$ROOT_SHA1'
+ROOT_SHA1_GROUPED='$ROOT_SHA1_GROUPED'
+export NO_COLOR=1
+unset {proxies}
+cd \"$STATE\"
+EOF_REPRO
+cat <<'EOF_STEPS'
+{helpers}{steps}{SESSION_END}
+EOF_STEPS
+echo \"# mock-ra runs as PID $MOCK_PID (this session: PID $$); Ctrl-C stops it\" >&2
+trap 'exit 130' INT TERM
+wait \"$MOCK_PID\"
+",
+        name = case.name(),
+        proxies = PROXY_VARIABLES.join(" "),
+    ))
+}
+
+fn build(case: &Case, bins: &Binaries) -> Result<(String, String), String> {
     let shown = case.path.display().to_string();
     let world = World::from_toml(&shown, &case.text).map_err(|e| e.to_string())?;
     let ports = Ports::pick(case.meta.vhost)?;
@@ -316,6 +358,7 @@ cd "$STATE""#
             base(&unresolvable, &[]).join(" ")
         );
     }
+    let setup = std::mem::take(&mut s);
     for (i, (line, step)) in case.steps.iter().enumerate() {
         let n = i + 1;
         let _ = writeln!(s, "\n# step {n} ({shown}:{line}): {}", step.describe());
@@ -416,7 +459,7 @@ cd "$STATE""#
             }
         }
     }
-    Ok(s)
+    Ok((setup, s))
 }
 
 fn substituted(arg: &str, values: &ScriptValues) -> String {
