@@ -469,6 +469,9 @@ fn transcript_text(r: &CaseReport) -> String {
         if let Some(c) = &s.command {
             let _ = writeln!(t, "$ {c}");
         }
+        if let Some(d) = &s.did {
+            let _ = writeln!(t, "did: {d}");
+        }
         if let Some(e) = s.exit {
             let _ = writeln!(t, "exit {e}");
         }
