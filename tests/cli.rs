@@ -80,3 +80,52 @@ fn list_names_every_case_file_and_exits_zero_when_all_is_covered() {
     }
     assert!(files >= 40, "only {files} case files found");
 }
+
+#[test]
+fn list_shows_each_case_story_and_every_matrix_cell() {
+    let out = harness(&["list"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("A mistyped password: 550 authentication failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("matrix cells (100"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("hang@repo1 ") && l.contains("E115")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn diagnose_answers_in_json_and_exits_1_when_it_can_only_guess() {
+    let out = harness(&[
+        "diagnose",
+        "--output",
+        "json",
+        "550：証明書ファイルは取得できませんでした. 認証に失敗しました.",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["matches"][0]["class"]["id"], "E550A");
+    assert_eq!(v["matches"][0]["class"]["exit"], 5);
+    assert_eq!(v["matches"][0]["class"]["manual"], "3.3");
+    let causes: Vec<&str> = v["matches"][0]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(
+        causes.contains(&"password_locked") && causes.contains(&"revoked"),
+        "{causes:?}"
+    );
+    let out = harness(&["diagnose", "証明書が取得できない"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("% sure"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -163,7 +163,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     let manifest = generated.write(&cli.out)?;
-    println!(
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "wrote {} files to {} in {} ms ({}, now {})",
         manifest.files.len() + 1,
         cli.out.display(),
@@ -171,10 +174,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         manifest.key_type,
         manifest.now.format(&Rfc3339).unwrap_or_default()
     );
-    println!("client-CA root SHA-1: {}", manifest.client_root_sha1);
+    let _ = writeln!(text, "client-CA root SHA-1: {}", manifest.client_root_sha1);
     for c in &generated.clients {
         let info = c.identity.info()?;
-        println!(
+        let _ = writeln!(
+            text,
             "  clients/{:<16} serial {}  notAfter {}{}",
             c.name,
             info.serial,
@@ -182,7 +186,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if c.revoked { "  (revoked)" } else { "" }
         );
     }
-    Ok(())
+    emit(&text)
+}
+
+/// Writes the summary on stdout: a reader that went away (`| head`) is
+/// not an error, any other failure to write (a full disk) is.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write the summary"),
+    }
 }
 
 fn parse_client_flag(flag: &str) -> anyhow::Result<ClientEntry> {

@@ -64,7 +64,22 @@ fn context_text(e: &clap::Error, kind: ContextKind) -> Option<String> {
 /// does.
 fn command_line_error(e: &clap::Error, args: &[OsString]) -> ExitCode {
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        let _ = e.print();
+        // A reader that went away (`| head`) wanted no more; a full disk
+        // is said, as any result that cannot be written.
+        if let Err(error) = e.print()
+            && error.kind() != io::ErrorKind::BrokenPipe
+        {
+            let lang = match raw_option(args, "lang").as_deref() {
+                Some("en") => Lang::En,
+                _ => Lang::Ja,
+            };
+            let _ = writeln!(
+                io::stderr(),
+                "{}",
+                Text::OutputFailed { error: &error }.render(lang)
+            );
+            return ExitCode::from(Class::Internal.exit_code());
+        }
         return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(0));
     }
     let lang = match raw_option(args, "lang").as_deref() {

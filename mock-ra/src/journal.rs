@@ -241,6 +241,47 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// Every cause the journal can record, in declaration order (what tools
+    /// such as `harness diagnose` enumerate; the unit test below keeps it
+    /// complete).
+    pub const ALL: [Cause; 35] = [
+        Cause::NoClientCertificate,
+        Cause::ExpiredTooLong,
+        Cause::ForeignCertificate,
+        Cause::Reissued,
+        Cause::Revoked,
+        Cause::PasswordLocked,
+        Cause::WrongPassword,
+        Cause::PasswordExpired,
+        Cause::NotCreated,
+        Cause::AlreadyFetched,
+        Cause::TicketIssued,
+        Cause::Issued,
+        Cause::BadRequest,
+        Cause::BadTicket,
+        Cause::TooLarge,
+        Cause::NotFound,
+        Cause::MethodNotAllowed,
+        Cause::ConfirmOk,
+        Cause::ConfirmExpired,
+        Cause::ConfirmRevoked,
+        Cause::ConfirmNotYetValid,
+        Cause::Page,
+        Cause::Served,
+        Cause::AdminOk,
+        Cause::AdminNotFound,
+        Cause::AdminBadRequest,
+        Cause::Unauthorized,
+        Cause::TlsNoClientCertificate,
+        Cause::TlsBadClientCertificate,
+        Cause::TlsHandshakeFailed,
+        Cause::Fault,
+        Cause::Proxied,
+        Cause::ProxyBadGateway,
+        Cause::UnknownHost,
+        Cause::Internal,
+    ];
+
     /// The cause as written in the journal.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -422,5 +463,69 @@ impl Journal {
     /// Forgets every entry; sequence numbers keep counting.
     pub(crate) fn clear(&self) {
         self.lock().entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cause;
+
+    /// Adding a variant breaks this match until it is given a place in
+    /// `Cause::ALL` (the assertion checks the places).
+    fn place(c: Cause) -> usize {
+        Cause::ALL
+            .iter()
+            .position(|x| *x == c)
+            .unwrap_or(usize::MAX)
+    }
+
+    #[test]
+    fn all_lists_every_cause_once() {
+        for c in Cause::ALL {
+            // Exhaustive: a new variant is a compile error here.
+            match c {
+                Cause::NoClientCertificate
+                | Cause::ExpiredTooLong
+                | Cause::ForeignCertificate
+                | Cause::Reissued
+                | Cause::Revoked
+                | Cause::PasswordLocked
+                | Cause::WrongPassword
+                | Cause::PasswordExpired
+                | Cause::NotCreated
+                | Cause::AlreadyFetched
+                | Cause::TicketIssued
+                | Cause::Issued
+                | Cause::BadRequest
+                | Cause::BadTicket
+                | Cause::TooLarge
+                | Cause::NotFound
+                | Cause::MethodNotAllowed
+                | Cause::ConfirmOk
+                | Cause::ConfirmExpired
+                | Cause::ConfirmRevoked
+                | Cause::ConfirmNotYetValid
+                | Cause::Page
+                | Cause::Served
+                | Cause::AdminOk
+                | Cause::AdminNotFound
+                | Cause::AdminBadRequest
+                | Cause::Unauthorized
+                | Cause::TlsNoClientCertificate
+                | Cause::TlsBadClientCertificate
+                | Cause::TlsHandshakeFailed
+                | Cause::Fault
+                | Cause::Proxied
+                | Cause::ProxyBadGateway
+                | Cause::UnknownHost
+                | Cause::Internal => {}
+            }
+        }
+        let names: std::collections::BTreeSet<&str> =
+            Cause::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names.len(), Cause::ALL.len(), "a cause is listed twice");
+        for (i, c) in Cause::ALL.iter().enumerate() {
+            assert_eq!(place(*c), i);
+        }
     }
 }

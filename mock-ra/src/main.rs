@@ -168,10 +168,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { file } => check(&file),
-        Command::Faults => {
-            print!("{}", fault_kinds());
-            Ok(())
-        }
+        Command::Faults => emit(&fault_kinds()),
         Command::Serve(args) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -189,14 +186,24 @@ fn main() -> ExitCode {
 
 fn check(file: &Path) -> anyhow::Result<()> {
     let world = World::from_file(file)?;
-    println!(
-        "{}: valid ({} accounts, {} identities outside accounts, {} faults)",
+    emit(&format!(
+        "{}: valid ({} accounts, {} identities outside accounts, {} faults)\n",
         file.display(),
         world.accounts.len(),
         world.identities.len(),
         world.faults.len()
-    );
-    Ok(())
+    ))
+}
+
+/// Writes a command's result on stdout: a reader that went away (`| head`)
+/// is not an error, any other failure to write (a full disk) is.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write the output"),
+    }
 }
 
 /// The `faults` listing: every kind, its layer, parameters and doc line.

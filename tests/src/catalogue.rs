@@ -35,13 +35,30 @@ struct PendingFile {
     pending: BTreeMap<String, String>,
 }
 
+/// The repository's behaviours, for case directories without their own.
+pub const BUILT_IN_BEHAVIOURS: &str = include_str!("../../scenarios/behaviours.toml");
+
 /// The files of a scenarios directory that are not case files.
 pub const NOT_CASES: [&str; 2] = ["behaviours.toml", "pending.toml"];
 
 impl Catalogue {
-    /// Reads `dir`: its `behaviours.toml`, `pending.toml` and every other `*.toml`.
+    /// Reads `dir`: its `behaviours.toml`, `pending.toml` and every other
+    /// `*.toml`. A directory without `behaviours.toml` (cases kept outside
+    /// `scenarios/`) has its ids checked against the built-in list, the
+    /// repository's `scenarios/behaviours.toml`.
     pub fn load(dir: &Path) -> Result<Self, CaseError> {
-        let behaviours: BehavioursFile = read_toml(&dir.join("behaviours.toml"))?;
+        let own = dir.join("behaviours.toml");
+        let behaviours: BehavioursFile = if own.exists() {
+            read_toml(&own)?
+        } else {
+            toml::from_str(BUILT_IN_BEHAVIOURS).map_err(|e| {
+                CaseError(certs_gen::spec::toml_error(
+                    "scenarios/behaviours.toml (built in)",
+                    BUILT_IN_BEHAVIOURS,
+                    &e,
+                ))
+            })?
+        };
         let pending: PendingFile = match std::fs::metadata(dir.join("pending.toml")) {
             Ok(_) => read_toml(&dir.join("pending.toml"))?,
             Err(_) => PendingFile {
@@ -142,9 +159,11 @@ impl Catalogue {
                     };
                     let _ = writeln!(
                         out,
-                        "  {:<w$}  {}{state}",
+                        "  {:<w$}  {}{state}\n  {:<w$}    {}",
                         c.name(),
-                        c.meta.reproduces.join(" ")
+                        c.meta.reproduces.join(" "),
+                        "",
+                        c.meta.story
                     );
                 }
                 Err((p, e)) => {

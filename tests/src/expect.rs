@@ -121,7 +121,7 @@ impl Context<'_> {
                 Some(exit.span()),
                 "exit",
                 exit.get_ref().to_string(),
-                format!("{:?}\n{output}", record.exit),
+                format!("{}\n{output}", crate::report::exit_text(record.exit)),
             );
         }
         if let Some(message) = &expect.message

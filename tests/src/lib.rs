@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod case;
 pub mod catalogue;
+pub mod diagnose;
 pub mod drift;
 pub mod expect;
 pub mod hosts;
@@ -14,6 +15,7 @@ pub mod process;
 pub mod provisioned;
 pub mod remote;
 pub mod report;
+pub mod repro;
 pub mod runner;
 pub mod store;
 pub mod target;

@@ -121,6 +121,42 @@ enum Cmd {
         #[arg(long, value_name = "N", default_value_t = 20)]
         runs: usize,
     },
+    /// Map what a customer reported (a class line in Japanese or English,
+    /// a `詳細:` detail line, an exit code, a class id, a journal cause) to
+    /// its class, the manual's section and remedy, every documented cause
+    /// and the cases and matrix cells reproducing each
+    ///
+    /// Exit status: 0 when the text was recognised, 1 when only the
+    /// closest classes could be given, 2 on a usage error.
+    Diagnose {
+        /// What the customer reported; several lines (class line, then
+        /// detail line) may be given as one argument or several
+        #[arg(value_name = "TEXT", required = true)]
+        text: Vec<String>,
+        /// `text` for people, `json` for tools
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        output: DiagnoseOutput,
+        /// The scenarios directory
+        #[arg(long, value_name = "DIR", default_value = "scenarios")]
+        dir: PathBuf,
+    },
+    /// Reproduce a case by hand: bring its world up as a `mock-ra serve
+    /// --scenario` process (clock frozen) with a store holding its
+    /// identities, and print every step as the exact command `harness run`
+    /// runs, to paste into a shell; Ctrl-C stops the mock. `--script FILE`
+    /// writes the whole case as a runnable script instead
+    Repro {
+        /// A case file or a case name (`NAME` is `scenarios/NAME.toml`)
+        #[arg(value_name = "CASE")]
+        case: PathBuf,
+        /// Write the whole case as a script here (executable): it brings
+        /// the world up, runs every step and stops the mock when it ends
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// Print that script instead of writing it
+        #[arg(long, conflicts_with = "script")]
+        print: bool,
+    },
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -130,6 +166,12 @@ enum Cmd {
     },
 }
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DiagnoseOutput {
+    Text,
+    Json,
+}
+
 const EXAMPLES: &str = "\
 Examples:
   harness run                                   # the whole catalogue in scenarios/
@@ -137,6 +179,9 @@ Examples:
   harness run e550a-password-locked             # the same, by name
   harness run --junit report.xml --html report.html
   harness list
+  harness diagnose '550:証明書ファイルは取得できませんでした。認証に失敗しました。'
+  harness diagnose 'error 115' --output json
+  harness repro e550a-password-locked --script repro.sh && bash repro.sh
   harness matrix                                # every fault kind x every host
   harness matrix --only @repo1 --html matrix.html
   CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
@@ -170,12 +215,96 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             jobs,
         } => drift(&cases, &target, accept.as_deref(), json, html, jobs),
         Cmd::Bench { runs } => {
-            print!("{}", harness::bench::run(runs)?);
+            emit(&harness::bench::run(runs)?)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Diagnose { text, output, dir } => {
+            let cat = Catalogue::load(&dir)?;
+            let desk = harness::diagnose::Desk::new(&cat, &harness::diagnose::default_snapshots());
+            let d = desk.diagnose(&text.join("\n"));
+            match output {
+                DiagnoseOutput::Text => emit(&d.text())?,
+                DiagnoseOutput::Json => emit(&format!("{}\n", serde_json::to_string_pretty(&d)?))?,
+            }
+            Ok(if d.sure() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Cmd::Repro {
+            case,
+            script,
+            print,
+        } => {
+            let case = load_one(&case)?;
+            let bins = harness::repro::Binaries {
+                mock_ra: harness::process::locate_binary("mock-ra", "mock-ra", "MOCK_RA_BIN")?,
+                certrenew: Runner::locate()?.certrenew,
+            };
+            let text = harness::repro::script(&case, &bins).map_err(anyhow::Error::msg)?;
+            match script {
+                Some(path) => {
+                    harness::repro::write_script(&path, &text).map_err(anyhow::Error::msg)?;
+                    eprintln!(
+                        "harness: wrote {} (run it: bash {})",
+                        path.display(),
+                        path.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                None if print => {
+                    emit(&text)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    // The world stays up in a bash session until Ctrl-C.
+                    let session =
+                        harness::repro::session(&case, &bins).map_err(anyhow::Error::msg)?;
+                    let file = tempfile::Builder::new()
+                        .prefix("repro-session-")
+                        .suffix(".sh")
+                        .tempfile()
+                        .context("cannot write the session script")?;
+                    std::fs::write(file.path(), session)
+                        .context("cannot write the session script")?;
+                    let status = std::process::Command::new("bash")
+                        .arg(file.path())
+                        .status()
+                        .context("cannot run bash")?;
+                    Ok(match status.code() {
+                        Some(0 | 130 | 143) | None => ExitCode::SUCCESS,
+                        Some(_) => ExitCode::FAILURE,
+                    })
+                }
+            }
         }
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
-            print!("{}", cat.listing());
+            let mut text = cat.listing();
+            {
+                use std::fmt::Write as _;
+                let cells = harness::matrix::cells();
+                let _ = writeln!(
+                    text,
+                    "\nmatrix cells ({}; harness matrix --only NAME runs one):",
+                    cells.len()
+                );
+                for c in &cells {
+                    let _ = writeln!(
+                        text,
+                        "  {:<36} {:<8} {}",
+                        c.name(),
+                        c.expected.as_str(),
+                        c.why
+                    );
+                }
+                let _ = writeln!(
+                    text,
+                    "\nharness diagnose TEXT maps a customer's message to these cases and cells."
+                );
+            }
+            emit(&text)?;
             let uncovered = cat.uncovered();
             if !uncovered.is_empty() {
                 eprintln!("not covered by any case: {}", uncovered.join(" "));
@@ -194,6 +323,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let started = Instant::now();
             let selected = select(&cases)?;
+            if selected.is_empty() {
+                eprintln!(
+                    "harness: no case selected: {} holds no case file (harness list DIR shows a catalogue)",
+                    if cases.is_empty() {
+                        "scenarios".to_owned()
+                    } else {
+                        cases
+                            .iter()
+                            .map(|c| c.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                );
+                return Ok(ExitCode::FAILURE);
+            }
             let runner = runner_for(target.as_deref())?;
             let jobs = jobs_or(jobs, 2);
             eprintln!(
@@ -212,27 +356,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         r.failure_text()
                     );
                     if verbose || r.failed() {
-                        for (i, s) in r.steps.iter().enumerate() {
-                            eprintln!(
-                                "  [step {}] {}  ({} ms)",
-                                i + 1,
-                                s.step,
-                                s.elapsed.as_millis()
-                            );
-                            if let Some(c) = &s.command {
-                                eprintln!("    $ {c}");
-                            }
-                            for line in s.stdout.lines().chain(s.stderr.lines()) {
-                                eprintln!("    | {line}");
-                            }
-                            for j in &s.journal {
-                                eprintln!("    journal: {j}");
-                            }
-                        }
+                        eprint!("{}", report::steps_text(r));
                     }
                 }
             }
-            print!("{}", report::table(&reports, total));
+            emit(&report::table(&reports, total))?;
             if let Some(path) = junit {
                 std::fs::write(&path, report::junit(&reports, total))
                     .with_context(|| format!("cannot write {}", path.display()))?;
@@ -310,7 +438,7 @@ fn drift(
         &pairs,
         &accepted,
     );
-    print!("{}", harness::drift::table(&report));
+    emit(&harness::drift::table(&report))?;
     eprintln!(
         "harness: drift done in {:.2}s",
         started.elapsed().as_secs_f64()
@@ -331,6 +459,18 @@ fn drift(
     })
 }
 
+/// Writes the command's result on stdout. A reader that went away (`| head`)
+/// wanted no more of it, which is not an error; any other failure to write
+/// (a full disk) is.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write the output"),
+    }
+}
+
 fn matrix(
     only: Option<String>,
     list: bool,
@@ -344,9 +484,19 @@ fn matrix(
         .into_iter()
         .filter(|c| only.as_deref().is_none_or(|o| c.name().contains(o)))
         .collect();
+    if cells.is_empty() {
+        eprintln!(
+            "harness: no matrix cell matches --only {} (harness matrix --list shows them)",
+            only.as_deref().unwrap_or_default()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     if list {
+        let mut text = String::new();
         for c in &cells {
-            println!(
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                text,
                 "{:<40} {:<8} exit {}  order {}  {}",
                 c.name(),
                 c.expected.as_str(),
@@ -355,7 +505,11 @@ fn matrix(
                 c.why
             );
         }
-        println!("{} cells", cells.len());
+        {
+            use std::fmt::Write as _;
+            let _ = writeln!(text, "{} cells", cells.len());
+        }
+        emit(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
     let started = Instant::now();
@@ -380,16 +534,9 @@ fn matrix(
     let total = started.elapsed();
     for r in reports.iter().filter(|r| r.failed()) {
         eprintln!("\n== {} (FAILED)\n{}", r.name, r.failure_text());
-        for s in &r.steps {
-            for line in s.stdout.lines().chain(s.stderr.lines()) {
-                eprintln!("    | {line}");
-            }
-            for j in &s.journal {
-                eprintln!("    journal: {j}");
-            }
-        }
+        eprint!("{}", report::steps_text(r));
     }
-    print!("{}", matrix::grid(&cells, &reports, total));
+    emit(&matrix::grid(&cells, &reports, total))?;
     if let Some(path) = junit {
         std::fs::write(&path, report::junit_suite("matrix", &reports, total))
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -397,7 +544,12 @@ fn matrix(
     if let Some(path) = html {
         std::fs::write(
             &path,
-            report::html_titled("certrenew fault matrix", &reports, total),
+            report::html_with(
+                "certrenew fault matrix",
+                &matrix::grid_html(&cells, &reports),
+                &reports,
+                total,
+            ),
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
     }
@@ -483,6 +635,25 @@ fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
         }
     }
     Ok(out)
+}
+
+/// One case, by file or name, checked against its directory's catalogue.
+fn load_one(arg: &Path) -> anyhow::Result<Case> {
+    let path = existing(arg)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let cat = Catalogue::load(&dir)?;
+    for c in cat.cases {
+        match c {
+            Ok(c) if same_file(&c.path, &path) => return Ok(c),
+            Err((p, e)) if same_file(&p, &path) => anyhow::bail!("{}", e.0),
+            _ => {}
+        }
+    }
+    anyhow::bail!("{}: not a case file", path.display())
 }
 
 /// A path as given when it exists; a bare case name (`e550a-wrong-password`)

@@ -376,6 +376,51 @@ fn expectation(variant: &Variant, host: FaultHost) -> (Expected, &'static str, b
     }
 }
 
+/// The kinds of detail line (in `harness diagnose`'s names) a failing cell
+/// may end in. Where there is one, the cell's run checks it (its `output`
+/// expectation), so what `diagnose` says of a cell is what the cell shows;
+/// a reset on a repository races the request (refused before it was sent,
+/// or dropped after), so it may end in either.
+pub fn cell_details(c: &Cell) -> Vec<&'static str> {
+    if c.variant.kind == Some(FaultKind::Reset) && !c.host.is_https() {
+        return vec!["net:connect", "net:dropped"];
+    }
+    cell_detail(c).into_iter().collect()
+}
+
+fn cell_detail(c: &Cell) -> Option<&'static str> {
+    use FaultKind::*;
+    let kind = c.variant.kind?;
+    if c.expected == Expected::Success {
+        return None;
+    }
+    if c.host == FaultHost::Webra1 && c.expected == Expected::EConfirm {
+        return Some(match kind {
+            TlsForeignCaRequest => "confirm:no-identity",
+            _ => "confirm:page",
+        });
+    }
+    if c.variant.commits || kind == CommitThenLose {
+        return Some("answer-lost");
+    }
+    Some(match kind {
+        Refuse => "net:connect",
+        Unresolvable => "net:unresolved",
+        Hang | Bandwidth | TlsStall => "net:timeout",
+        Latency => "net:timeout",
+        // Over TLS the handshake is what breaks: no connection at all.
+        Reset | ResetAfter | CloseAfter | ProxyBlock | ProxyAuth if c.host.is_https() => {
+            "net:connect"
+        }
+        Reset | ResetAfter | CloseAfter => "net:dropped",
+        TlsUnknownCa | TlsExpired | TlsWrongHost => "net:tls",
+        TlsForeignCaRequest => "no-certificate:no-candidate",
+        Status | ProxyBlock | ProxyAuth => "net:status",
+        Empty | Truncate | MalformedJson | BlockPage => "net:body",
+        SlowClose | CommitThenLose => return None,
+    })
+}
+
 /// The behaviours a generated case may name.
 fn known_ids() -> BTreeSet<String> {
     [
@@ -464,9 +509,18 @@ pub fn case_text(cell: &Cell) -> String {
         journal.push("proxy ".to_owned());
     }
     let journal: Vec<String> = journal.iter().map(|j| format!("\"{j}\"")).collect();
+    // The detail line `harness diagnose` says the cell ends in.
+    let kinds = cell_details(cell);
+    let output: Vec<String> = (kinds.len() == 1)
+        .then(|| kinds[0])
+        .and_then(crate::diagnose::distinctive)
+        .map(|d| format!("output = [{}]\n", toml_string(&d)))
+        .into_iter()
+        .collect();
     let _ = writeln!(
         t,
-        "[step.expect]\nexit = {}\nwithin = \"{within}s\"\nno_output = [\"Acme-2026-pass\", \"panicked\"]\njournal = [{}]\naccount = {{ id = \"acme\", order = \"{order_after}\" }}\nstore = {{ identities = {}, new = {new}, kept = [\"acme\"]{} }}",
+        "[step.expect]\n{}exit = {}\nwithin = \"{within}s\"\nno_output = [\"Acme-2026-pass\", \"panicked\"]\njournal = [{}]\naccount = {{ id = \"acme\", order = \"{order_after}\" }}\nstore = {{ identities = {}, new = {new}, kept = [\"acme\"]{} }}",
+        output.concat(),
         cell.expected.exit(),
         journal.join(", "),
         1 + new,
@@ -479,6 +533,10 @@ pub fn case_text(cell: &Cell) -> String {
         },
     );
     t
+}
+
+fn toml_string(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
 }
 
 /// The cell as a parsed case.
@@ -562,6 +620,49 @@ pub fn grid(cells: &[Cell], reports: &[CaseReport], total: Duration) -> String {
         BACKOFF_TOTAL.as_secs_f64(),
         SLACK.as_secs(),
     );
+    out
+}
+
+/// The grid as HTML: one row per fault kind, one column per host, each
+/// cell its class and time, linking to the cell's details below it
+/// (anchors are the reports' names, `<variant>@<host>`).
+pub fn grid_html(cells: &[Cell], reports: &[CaseReport]) -> String {
+    use crate::report::xml;
+    let mut out = String::from(
+        "<h2>fault kind &#xD7; host</h2><p>Each cell: the class certrenew must end in and its time; a red cell failed. Click a cell for its transcript.</p>\n<table class=\"grid\"><tr><th>fault \\ host</th>",
+    );
+    for host in FaultHost::ALL {
+        let _ = write!(out, "<th>{}</th>", host.as_str());
+    }
+    out.push_str("</tr>\n");
+    for variant in variants() {
+        if !cells.iter().any(|c| c.variant.name == variant.name) {
+            continue;
+        }
+        let _ = write!(out, "<tr><th>{}</th>", xml(variant.name));
+        for host in FaultHost::ALL {
+            let found = cells
+                .iter()
+                .zip(reports)
+                .find(|(c, _)| c.variant.name == variant.name && c.host == host);
+            match found {
+                None => out.push_str("<td>-</td>"),
+                Some((c, r)) => {
+                    let _ = write!(
+                        out,
+                        "<td{}><a href=\"#{}\">{}{} {:.1}s</a></td>",
+                        if r.passed() { "" } else { " class=\"bad\"" },
+                        xml(&r.name),
+                        if r.passed() { "" } else { "&#x2717; " },
+                        c.expected.as_str(),
+                        client_time(r).as_secs_f64()
+                    );
+                }
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n<h2>cells</h2>\n");
     out
 }
 

@@ -51,17 +51,115 @@ pub struct Failure {
 }
 
 impl std::fmt::Display for Failure {
+    /// `AT: step N: WHAT: expected X, got Y`, then what else was seen
+    /// (the output, indented).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: step {}: {}\n    expected: {}\n    got:      {}",
-            self.at,
-            self.step,
-            self.what,
-            self.expected,
-            self.got.replace('\n', "\n              ")
-        )
+        let (got, rest) = match self.got.split_once('\n') {
+            Some((first, rest)) => (first, Some(rest)),
+            None => (self.got.as_str(), None),
+        };
+        let one_line = !self.expected.contains('\n') && self.expected.len() + got.len() < 100;
+        if one_line {
+            write!(
+                f,
+                "{}: step {}: {}: expected {}, got {got}",
+                self.at, self.step, self.what, self.expected
+            )?;
+        } else {
+            write!(
+                f,
+                "{}: step {}: {}\n    expected: {}\n    got:      {got}",
+                self.at,
+                self.step,
+                self.what,
+                self.expected.replace('\n', "\n              "),
+            )?;
+        }
+        if let Some(rest) = rest.filter(|r| !r.trim().is_empty()) {
+            write!(
+                f,
+                "\n      | {}",
+                rest.trim_end().replace('\n', "\n      | ")
+            )?;
+        }
+        Ok(())
     }
+}
+
+impl CaseReport {
+    /// The steps some expectation failed in (1-based).
+    pub fn failed_steps(&self) -> Vec<usize> {
+        match &self.outcome {
+            Outcome::Failed { failures } => {
+                let mut v: Vec<usize> = failures.iter().map(|f| f.step).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Each step for a terminal: the failing ones marked `FAILED`, the whole
+/// command line as it ran, what admin and clock steps did, the output, and
+/// the journal with the lines that matter in a failing step marked `>>`.
+pub fn steps_text(r: &CaseReport) -> String {
+    let failed = r.failed_steps();
+    let mut t = String::new();
+    for (i, s) in r.steps.iter().enumerate() {
+        let bad = failed.contains(&(i + 1));
+        let _ = writeln!(
+            t,
+            "  [step {}] {}  ({} ms){}",
+            i + 1,
+            s.step,
+            s.elapsed.as_millis(),
+            if bad { "  <-- FAILED" } else { "" }
+        );
+        if let Some(c) = s.full_command.as_ref().or(s.command.as_ref()) {
+            let _ = writeln!(t, "    $ {c}");
+        }
+        if let Some(d) = &s.did {
+            let _ = writeln!(t, "    did: {d}");
+        }
+        if let Some(e) = s.exit {
+            let _ = writeln!(t, "    exit {e}");
+        }
+        if let Some(st) = s.status {
+            let _ = writeln!(t, "    status {st}");
+        }
+        for line in s.stdout.lines().chain(s.stderr.lines()) {
+            let _ = writeln!(t, "    | {line}");
+        }
+        for j in &s.journal {
+            let mark = if bad && journal_line_matters(j) {
+                ">>"
+            } else {
+                "  "
+            };
+            let _ = writeln!(t, "  {mark}journal: {j}");
+        }
+    }
+    t
+}
+
+/// An exit code as a person reads it: `5`, or `none (killed by a signal
+/// or not run)`.
+pub fn exit_text(exit: Option<i32>) -> String {
+    exit.map_or_else(
+        || "none (killed by a signal or not run)".to_owned(),
+        |e| e.to_string(),
+    )
+}
+
+/// Whether a journal line is one a failing step should point at: an error
+/// class, or a fault that acted.
+pub fn journal_line_matters(line: &str) -> bool {
+    let class = line
+        .split_once(" -> ")
+        .and_then(|(_, a)| a.split_whitespace().nth(1));
+    class.is_some_and(|c| c != "ok") || line.contains("[fault ")
 }
 
 /// One expectation (or part of a world) not checked: the target lacks
@@ -86,6 +184,15 @@ pub struct StepRecord {
     /// The command line (certrenew steps), redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The whole command line as it ran (the harness's connection flags,
+    /// `--store`, the case's `[client] args`), shell-quoted so it can be
+    /// pasted; a password given on stdin reads `"$PASSWORD"`. Not in
+    /// snapshots (ports and paths differ on every run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_command: Option<String>,
+    /// What an admin or clock step did, as the admin API call it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did: Option<String>,
     /// certrenew's exit code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit: Option<i32>,
@@ -362,6 +469,9 @@ fn transcript_text(r: &CaseReport) -> String {
         if let Some(c) = &s.command {
             let _ = writeln!(t, "$ {c}");
         }
+        if let Some(d) = &s.did {
+            let _ = writeln!(t, "did: {d}");
+        }
         if let Some(e) = s.exit {
             let _ = writeln!(t, "exit {e}");
         }
@@ -405,8 +515,14 @@ pub fn html(reports: &[CaseReport], total: Duration) -> String {
     html_titled("certrenew scenarios", reports, total)
 }
 
-/// [`html`] under another title (the fault matrix's).
+/// [`html`] under another title.
 pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> String {
+    html_with(title, "", reports, total)
+}
+
+/// [`html_titled`] with a section of HTML before the table of cases (the
+/// fault matrix's grid).
+pub fn html_with(title: &str, intro: &str, reports: &[CaseReport], total: Duration) -> String {
     let title = xml(title);
     let passed = reports.iter().filter(|r| r.passed()).count();
     let failed = reports.iter().filter(|r| r.failed()).count();
@@ -421,7 +537,9 @@ pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> Stri
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>{title}</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:70em}}\
          table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .5em;text-align:left}}\
          .passed{{color:#070}}.FAILED,.INVALID{{color:#b00;font-weight:bold}}.pending,.skipped{{color:#a60}}\
-         pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}details{{margin:.5em 0}}</style></head><body>\n"
+         pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}details{{margin:.5em 0}}\
+         details.failing{{border-left:4px solid #b00;padding-left:.5em}}mark{{background:#ffe08a}}\
+         .grid td{{font-family:monospace;white-space:nowrap}}.grid a{{text-decoration:none}}.grid .bad{{background:#fdd}}</style></head><body>\n"
     );
     let _ = writeln!(
         out,
@@ -429,6 +547,7 @@ pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> Stri
         reports.len(),
         total.as_secs_f64()
     );
+    out.push_str(intro);
     out.push_str("<table><tr><th>case</th><th>reproduces</th><th>result</th><th>time</th></tr>\n");
     for r in reports {
         let _ = writeln!(
@@ -487,17 +606,28 @@ pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> Stri
                 xml(&failure)
             );
         }
+        let failed = r.failed_steps();
         for (i, s) in r.steps.iter().enumerate() {
+            let bad = failed.contains(&(i + 1));
             let _ = writeln!(
                 out,
-                "<details{}><summary>step {}: {}</summary>",
+                "<details{}{}><summary>step {}: {}{}</summary>",
                 if r.failed() { " open" } else { "" },
+                if bad { " class=\"failing\"" } else { "" },
                 i + 1,
-                xml(&s.step)
+                xml(&s.step),
+                if bad {
+                    " <span class=\"FAILED\">&#x2190; FAILED here</span>"
+                } else {
+                    ""
+                }
             );
             let mut body = String::new();
-            if let Some(c) = &s.command {
+            if let Some(c) = s.full_command.as_ref().or(s.command.as_ref()) {
                 let _ = writeln!(body, "$ {c}");
+            }
+            if let Some(d) = &s.did {
+                let _ = writeln!(body, "did: {d}");
             }
             if let Some(e) = s.exit {
                 let _ = writeln!(body, "exit {e}");
@@ -510,13 +640,18 @@ pub fn html_titled(title: &str, reports: &[CaseReport], total: Duration) -> Stri
                     let _ = writeln!(body, "── {label}\n{}", text.trim_end());
                 }
             }
+            let mut journal = String::new();
             if !s.journal.is_empty() {
-                let _ = writeln!(body, "── journal (server-side causes)");
+                let _ = writeln!(journal, "── journal (server-side causes)");
                 for j in &s.journal {
-                    let _ = writeln!(body, "{j}");
+                    if bad && journal_line_matters(j) {
+                        let _ = writeln!(journal, "<mark>&#x25B6; {}</mark>", xml(j));
+                    } else {
+                        let _ = writeln!(journal, "  {}", xml(j));
+                    }
                 }
             }
-            let _ = writeln!(out, "<pre>{}</pre></details>", xml(&body));
+            let _ = writeln!(out, "<pre>{}{journal}</pre></details>", xml(&body));
         }
     }
     out.push_str("</body></html>\n");

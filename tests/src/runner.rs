@@ -316,7 +316,12 @@ impl<'a> Context<'a> {
                     step: 0,
                     what: format!("import of `{name}`"),
                     expected: "exit 0".into(),
-                    got: format!("exit {:?}\n{}{}", run.exit, run.stdout, run.stderr),
+                    got: format!(
+                        "exit {}\n{}{}",
+                        crate::report::exit_text(run.exit),
+                        run.stdout,
+                        run.stderr
+                    ),
                 });
             }
         }
@@ -334,7 +339,12 @@ impl<'a> Context<'a> {
                     step: 0,
                     what: "trusting the client-CA root".into(),
                     expected: "exit 0".into(),
-                    got: format!("exit {:?}\n{}{}", run.exit, run.stdout, run.stderr),
+                    got: format!(
+                        "exit {}\n{}{}",
+                        crate::report::exit_text(run.exit),
+                        run.stdout,
+                        run.stderr
+                    ),
                 });
             }
         }
@@ -400,6 +410,7 @@ impl<'a> Context<'a> {
                 let run =
                     self.certrenew(&args, stdin.as_deref(), &step.unreachable, step.disk_full);
                 record.command = Some(format!("certrenew {}", args.join(" ")));
+                record.full_command = Some(self.full_command(&args, step));
                 record.exit = run.exit;
                 record.stdout = run.stdout.clone();
                 record.stderr = run.stderr.clone();
@@ -430,10 +441,15 @@ impl<'a> Context<'a> {
             StepKind::Clock => {
                 if !caps.clock {
                     check.skip(None, "clock step", "clock");
-                } else if let Some(offset) = step.clock
-                    && let Err(e) = self.target.advance_clock(offset)
-                {
-                    check.fail(None, "the clock moves", format!("by {offset}"), e);
+                } else if let Some(offset) = step.clock {
+                    match self.target.advance_clock(offset) {
+                        Err(e) => check.fail(None, "the clock moves", format!("by {offset}"), e),
+                        Ok(()) => {
+                            record.did = Some(format!(
+                                "POST /clock {{\"advance\":\"{offset}\"}}: the mock's clock moved by {offset}"
+                            ));
+                        }
+                    }
                 }
             }
             StepKind::Admin => {
@@ -443,6 +459,8 @@ impl<'a> Context<'a> {
                         check.skip(None, &format!("admin action {admin}"), needs);
                     } else if let Err(e) = self.target.admin(admin) {
                         check.fail(None, "admin action", admin.to_string(), e);
+                    } else {
+                        record.did = Some(format!("admin {admin}: done"));
                     }
                 }
             }
@@ -648,6 +666,34 @@ impl<'a> Context<'a> {
         socket.bind(SocketAddr::from(([127, 0, 0, 1], 0))).ok()?;
         let port = socket.local_addr().ok()?.port();
         Some((socket, port))
+    }
+
+    /// The step's whole command line, shell-quoted (`harness repro`'s
+    /// quoting); the password reads `"$PASSWORD"`.
+    fn full_command(&self, args: &[String], step: &Step) -> String {
+        let mut words: Vec<String> = vec![crate::repro::quote(
+            &self.runner.certrenew.display().to_string(),
+        )];
+        let mut base = self.base_args();
+        // A blocked host points at a port where nothing listens (the run's
+        // own is a reserved socket, gone by now; 1 refuses as well).
+        for host in &step.unreachable {
+            let prefix = format!("{}:{}:", host.hostname(), host.port());
+            for a in base.iter_mut().filter(|a| a.starts_with(&prefix)) {
+                *a = format!("{prefix}127.0.0.1:1");
+            }
+        }
+        words.extend(base.iter().map(|a| crate::repro::quote(a)));
+        words.extend(args.iter().map(|a| crate::repro::quote(a)));
+        let mut line = words.join(" ");
+        if step.disk_full {
+            line = format!("sh -c 'trap \"\" XFSZ; ulimit -f 0; exec \"$0\" \"$@\"' {line}");
+        }
+        if step.password.is_some() {
+            format!("printf '%s\\n' \"$PASSWORD\" | {line}")
+        } else {
+            line
+        }
     }
 
     /// Runs the real binary with the harness's arguments first.
