@@ -217,6 +217,33 @@ impl std::fmt::Display for Admin {
     }
 }
 
+impl Admin {
+    /// An admin step as the admin API's method, path and body
+    /// (mock-ra/README.md, "Admin API").
+    pub fn request(&self) -> Result<(&'static str, String, Option<serde_json::Value>), String> {
+        Ok(match self {
+            Admin::Reissue { account } => ("POST", format!("/accounts/{account}/reissue"), None),
+            Admin::SetOrder { account, order } => (
+                "PATCH",
+                format!("/accounts/{account}"),
+                Some(serde_json::json!({ "order": order })),
+            ),
+            Admin::ChangePassword { account, password } => (
+                "PATCH",
+                format!("/accounts/{account}"),
+                Some(serde_json::json!({ "password": password.0 })),
+            ),
+            Admin::AddFault { fault } => (
+                "POST",
+                "/faults".to_owned(),
+                Some(serde_json::to_value(fault).map_err(|e| e.to_string())?),
+            ),
+            Admin::RemoveFault { name } => ("DELETE", format!("/faults/{name}"), None),
+            Admin::ClearFaults => ("DELETE", "/faults".to_owned(), None),
+        })
+    }
+}
+
 /// A password in a case file: its `Debug` never shows it, so no report,
 /// transcript or error message can.
 #[derive(Clone, Deserialize, PartialEq, Eq)]

@@ -654,29 +654,8 @@ impl Target for Remote {
     }
 
     fn admin(&self, admin: &Admin) -> Result<(), String> {
-        use reqwest::Method;
-        let (method, path, body) = match admin {
-            Admin::Reissue { account } => {
-                (Method::POST, format!("/accounts/{account}/reissue"), None)
-            }
-            Admin::SetOrder { account, order } => (
-                Method::PATCH,
-                format!("/accounts/{account}"),
-                Some(serde_json::json!({ "order": order })),
-            ),
-            Admin::ChangePassword { account, password } => (
-                Method::PATCH,
-                format!("/accounts/{account}"),
-                Some(serde_json::json!({ "password": password.0 })),
-            ),
-            Admin::AddFault { fault } => (
-                Method::POST,
-                "/faults".to_owned(),
-                Some(serde_json::to_value(fault).map_err(|e| e.to_string())?),
-            ),
-            Admin::RemoveFault { name } => (Method::DELETE, format!("/faults/{name}"), None),
-            Admin::ClearFaults => (Method::DELETE, "/faults".to_owned(), None),
-        };
+        let (method, path, body) = admin.request()?;
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
         self.ok(method, &path, body).map(drop)
     }
 

@@ -384,7 +384,7 @@ cd "$STATE""#
             }
             StepKind::Admin => {
                 if let Some(admin) = &step.admin {
-                    let (method, path, body) = admin_request(admin)?;
+                    let (method, path, body) = crate::case::Admin::request(admin)?;
                     admin_call(&mut s, n, method, &path, body);
                     match admin {
                         Admin::AddFault { fault } if fault.kind == FaultKind::Unresolvable => {
@@ -542,33 +542,6 @@ fn admin_call(s: &mut String, n: usize, method: &str, path: &str, body: Option<s
         "{} && echo \"step {n}: ok\" || echo \"step {n}: failed\"",
         args.join(" ")
     );
-}
-
-/// An admin step as the admin API's method, path and body
-/// (mock-ra/README.md, "Admin API").
-fn admin_request(
-    admin: &Admin,
-) -> Result<(&'static str, String, Option<serde_json::Value>), String> {
-    Ok(match admin {
-        Admin::Reissue { account } => ("POST", format!("/accounts/{account}/reissue"), None),
-        Admin::SetOrder { account, order } => (
-            "PATCH",
-            format!("/accounts/{account}"),
-            Some(serde_json::json!({ "order": order })),
-        ),
-        Admin::ChangePassword { account, password } => (
-            "PATCH",
-            format!("/accounts/{account}"),
-            Some(serde_json::json!({ "password": password.0 })),
-        ),
-        Admin::AddFault { fault } => (
-            "POST",
-            "/faults".to_owned(),
-            Some(serde_json::to_value(fault).map_err(|e| e.to_string())?),
-        ),
-        Admin::RemoveFault { name } => ("DELETE", format!("/faults/{name}"), None),
-        Admin::ClearFaults => ("DELETE", "/faults".to_owned(), None),
-    })
 }
 
 /// A token no other script shares (not a secret: the admin API is on
