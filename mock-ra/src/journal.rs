@@ -120,6 +120,9 @@ pub enum Class {
     /// A body over the limit.
     #[serde(rename = "too_large")]
     TooLarge,
+    /// A body without `Content-Type: application/json`.
+    #[serde(rename = "unsupported_media_type")]
+    UnsupportedMediaType,
     /// An unknown path.
     #[serde(rename = "not_found")]
     NotFound,
@@ -145,6 +148,7 @@ impl Class {
             Class::BadRequest => "bad_request",
             Class::BadTicket => "bad_ticket",
             Class::TooLarge => "too_large",
+            Class::UnsupportedMediaType => "unsupported_media_type",
             Class::NotFound => "not_found",
             Class::MethodNotAllowed => "method_not_allowed",
             Class::Unauthorized => "unauthorized",
@@ -194,6 +198,8 @@ pub enum Cause {
     BadTicket,
     /// Body over the limit.
     TooLarge,
+    /// A body without `Content-Type: application/json`.
+    UnsupportedMediaType,
     /// Unknown path.
     NotFound,
     /// Wrong method.
@@ -259,6 +265,7 @@ impl Cause {
             Cause::BadRequest => "bad_request",
             Cause::BadTicket => "bad_ticket",
             Cause::TooLarge => "too_large",
+            Cause::UnsupportedMediaType => "unsupported_media_type",
             Cause::NotFound => "not_found",
             Cause::MethodNotAllowed => "method_not_allowed",
             Cause::ConfirmOk => "confirm_ok",

@@ -92,6 +92,11 @@ impl std::str::FromStr for Host {
     }
 }
 
+/// The key types the RA signs, by their wire names, in the order the
+/// login offers them (protocol 2.3 `key_types`). The one list: the login
+/// sends it and the CSR check (`issuance::check_csr`) accepts exactly it.
+pub const KEY_TYPES: [&str; 4] = ["p256", "rsa2048", "rsa3072", "rsa4096"];
+
 /// The longest HTTP request head the proxy and the virtual hosts read.
 pub const HEAD_LIMIT: usize = 16 * 1024;
 
