@@ -56,6 +56,7 @@ pub fn status_and_title(class: Class) -> (StatusCode, &'static str) {
         Class::NotFound => (StatusCode::NOT_FOUND, "not found"),
         Class::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
         Class::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        Class::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request body timed out"),
         Class::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     }
 }
@@ -110,6 +111,9 @@ pub enum ApiError {
     /// says what came.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// The request body did not arrive within the body timeout.
+    #[error("request body timed out")]
+    BodyTimeout,
     /// An unknown path.
     #[error("not found")]
     NotFound,
@@ -139,6 +143,7 @@ impl ApiError {
             ApiError::BadTicket(_) => Class::BadTicket,
             ApiError::TooLarge => Class::TooLarge,
             ApiError::UnsupportedMediaType(_) => Class::UnsupportedMediaType,
+            ApiError::BodyTimeout => Class::RequestTimeout,
             ApiError::NotFound => Class::NotFound,
             ApiError::MethodNotAllowed => Class::MethodNotAllowed,
             ApiError::Internal(_) => Class::Internal,
@@ -155,6 +160,7 @@ impl IntoResponse for ApiError {
             ApiError::BadTicket(d) => (Cause::BadTicket, None, Some(d)),
             ApiError::TooLarge => (Cause::TooLarge, None, None),
             ApiError::UnsupportedMediaType(d) => (Cause::UnsupportedMediaType, None, Some(d)),
+            ApiError::BodyTimeout => (Cause::BodyTimeout, None, None),
             ApiError::NotFound => (Cause::NotFound, None, None),
             ApiError::MethodNotAllowed => (Cause::MethodNotAllowed, None, None),
             ApiError::Internal(d) => {

@@ -117,6 +117,8 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge
+        } else if crate::serve::connection::body_timed_out(&r) {
+            ApiError::BodyTimeout
         } else {
             ApiError::BadRequest(format!("body: {}", r.body_text()))
         }
