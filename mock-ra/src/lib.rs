@@ -624,3 +624,6 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 pub fn unresolvable_name(host: FaultHost) -> String {
     format!("{}.unresolvable.invalid", host.as_str())
 }
+
+#[cfg(test)]
+mod model_tests;
