@@ -227,6 +227,13 @@ async fn heads_hyper_refuses_are_journaled_with_their_status() {
     big.extend_from_slice(b"\r\n");
     let got = send(big).await;
     assert!(got.starts_with("HTTP/1.1 431 "), "{got}");
+    // A long URI is part of the head: 431 as well, never 414.
+    let long = format!(
+        "GET /{} HTTP/1.1\r\nHost: repo1.secomtrust.net\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let got = send(long.into_bytes()).await;
+    assert!(got.starts_with("HTTP/1.1 431 "), "{got}");
     let entries: Vec<(Option<u16>, Cause)> = mock
         .journal()
         .into_iter()
@@ -237,6 +244,7 @@ async fn heads_hyper_refuses_are_journaled_with_their_status() {
         entries,
         [
             (Some(400), Cause::MalformedRequest),
+            (Some(431), Cause::HeadTooLarge),
             (Some(431), Cause::HeadTooLarge)
         ]
     );
