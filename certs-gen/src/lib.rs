@@ -22,6 +22,7 @@ pub mod info;
 pub mod names;
 pub mod pem;
 mod pki;
+pub mod redact;
 pub mod reltime;
 pub mod spec;
 

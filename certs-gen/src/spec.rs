@@ -233,22 +233,39 @@ pub fn toml_error(path: &str, text: &str, err: &toml::de::Error) -> String {
 
 /// `path:line:column: message`, then the line at `offset` quoted with a
 /// caret under the column: how every file error of the workspace reads.
-/// Values of password-like keys on the quoted line (see [`mask_secrets`])
-/// are masked, in the quote and in the message, so a typo in a file that
-/// holds a password never prints it.
+/// Values of password-like keys anywhere in the file are masked by the one
+/// rule of [`crate::redact`], in the quote (a line inside a multi-line
+/// password included) and in the message, so a typo in a file that holds a
+/// password never prints it.
 pub fn error_at(path: &str, text: &str, offset: usize, message: &str) -> String {
     let (line, column) = line_column(text, offset);
-    let source_line = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
-    let (quoted, secrets) = mask_secrets(source_line);
-    let mut message = message.to_owned();
-    for secret in &secrets {
-        message = message.replace(secret.as_str(), MASK);
-    }
+    let spans = crate::redact::secret_spans(text);
+    let range = line_range(text, line);
+    let quoted = crate::redact::mask_range(text, range, &spans);
+    let message = crate::redact::mask_message(message, &crate::redact::secret_forms(text, &spans));
     format!(
         "{path}:{line}:{column}: {message}\n  |\n{line:>3} | {quoted}\n  | {caret:>width$}",
         caret = "^",
         width = column
     )
+}
+
+/// The byte range of 1-based line `line` of `text`, without its line break.
+fn line_range(text: &str, line: usize) -> std::ops::Range<usize> {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len()..text.len(),
+        }
+    }
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let end = if text[start..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    };
+    start..end
 }
 
 /// One step of a path into a TOML document: a key or an array index.
@@ -301,36 +318,17 @@ pub fn error_at_path(file: &str, text: &str, path: &[Seg], message: &str) -> Str
     }
 }
 
-/// What a masked value reads as.
-const MASK: &str = "***";
-
-/// A TOML line with the value of every password-like key (its name has
-/// `pass`, `pasw`, `pw`, `secret`, `token` or `phrase` in it, misspellings
-/// such as `pasword` included) replaced by `***`; also the masked values,
-/// with and without their quotes, longest first.
+/// One TOML line with the value of every password-like key masked by
+/// the rule of [`crate::redact`]; also the masked values' forms, longest
+/// first.
 pub fn mask_secrets(line: &str) -> (String, Vec<String>) {
-    use std::sync::OnceLock;
-    static SECRET: OnceLock<Option<regex::Regex>> = OnceLock::new();
-    let Some(re) = SECRET.get_or_init(|| {
-        regex::Regex::new(
-            r#"(?i)(\b[a-z0-9_-]*(?:pas+w|pw|secret|token|phrase)[a-z0-9_-]*\s*=\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^,}\]\[{\s#"'][^,}\]\s#]*)"#,
-        )
-        .ok()
-    }) else {
-        return (line.to_owned(), Vec::new());
-    };
-    let mut secrets = Vec::new();
-    let masked = re.replace_all(line, |c: &regex::Captures<'_>| {
-        let value = &c[2];
-        secrets.push(value.to_owned());
-        let inner = value.trim_matches(|ch| ch == '"' || ch == '\'');
-        if !inner.is_empty() && inner != value {
-            secrets.push(inner.to_owned());
-        }
-        format!("{}{MASK}", &c[1])
-    });
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    (masked.into_owned(), secrets)
+    let spans = crate::redact::secret_spans(line);
+    let masked = crate::redact::mask_range(line, 0..line.len(), &spans);
+    let forms = crate::redact::secret_forms(line, &spans)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    (masked, forms)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

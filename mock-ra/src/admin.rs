@@ -40,6 +40,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .route("/accounts/{id}/reissue", post(reissue))
         .route("/clock", get(get_clock).post(set_clock))
         .route("/journal", get(journal))
+        .route("/journal/stats", get(journal_stats))
         .route("/pki", get(pki))
         .route("/certificates/{serial}", get(certificate))
         .route("/identities", get(identities))
@@ -237,11 +238,27 @@ async fn journal(
     query: Result<Query<JournalQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AdminError> {
     let Query(q) = query.map_err(|e| AdminError::BadRequest(e.body_text()))?;
-    Ok(ok(
+    let stats = shared.journal.stats();
+    let mut response = ok(
         StatusCode::OK,
         &shared.journal.since(q.since.unwrap_or(0)),
         None,
-    ))
+    );
+    // The body stays the array of entries; how many were dropped to keep
+    // the journal bounded rides along.
+    response.headers_mut().insert(
+        JOURNAL_DROPPED_HEADER,
+        axum::http::HeaderValue::from(stats.dropped),
+    );
+    Ok(response)
+}
+
+/// The header of `GET /journal` with the number of entries dropped so far.
+pub const JOURNAL_DROPPED_HEADER: &str = "journal-dropped";
+
+/// `GET /journal/stats`: capacity, entries kept, entries dropped, last number.
+async fn journal_stats(State(shared): State<Arc<Shared>>) -> Response {
+    ok(StatusCode::OK, &shared.journal.stats(), None)
 }
 
 /// The PKI's public parts.

@@ -4,13 +4,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use certs_gen::{CertInfo, KeyType, Pki};
+use certs_gen::{CertInfo, Pki};
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION};
 use x509_parser::prelude::FromDer;
 
 pub use crate::ledger::{Ledger, LedgerEntry, Origin};
+pub use crate::protocol::KEY_TYPES;
 pub use crate::tickets::{Ticket, Tickets, random_token};
 
 use crate::accounts::{AccountCertificate, CertStatus, OrderState};
@@ -24,17 +25,29 @@ use crate::world::Policy;
 pub struct CheckedCsr {
     /// The DER request.
     pub der: Vec<u8>,
-    /// Its key type.
-    pub key_type: KeyType,
+    /// Its key type, by its wire name (one of [`KEY_TYPES`]).
+    pub key_type: &'static str,
 }
 
-/// Checks a base64 DER PKCS#10 request: it parses, its self-signature
-/// verifies, its subject is byte-equal to `subject_der`, and its key is
-/// P-256 or RSA of 2048 bits or more. The error says what was wrong.
+/// The smallest RSA public exponent the RA signs, as public CAs require
+/// (CA/Browser Forum Baseline Requirements 6.1.6: odd, at least 65537).
+pub const MIN_RSA_EXPONENT: u64 = 65_537;
+
+/// Checks a base64 DER PKCS#10 request (protocol 2.4, in its order): the
+/// base64 is canonical (standard alphabet, padded, no whitespace), the DER
+/// is well-formed for two parsers, the key is one of [`KEY_TYPES`] (an RSA
+/// exponent of at least [`MIN_RSA_EXPONENT`]), the signature algorithm is
+/// the one the key calls for, the BIT STRINGs have no unused bits, the
+/// self-signature verifies and the subject is byte-equal to `subject_der`.
+/// The error says what was wrong.
 pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String> {
-    let compact: String = csr_b64.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Some(at) = csr_b64.find(|c: char| c.is_whitespace()) {
+        return Err(format!(
+            "csr: whitespace at offset {at}: expected base64 without line breaks or spaces"
+        ));
+    }
     let der = STANDARD
-        .decode(compact.as_bytes())
+        .decode(csr_b64.as_bytes())
         .map_err(|e| format!("csr: not base64 ({e})"))?;
     let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
         .map_err(|e| format!("csr: not a DER PKCS#10 request ({e})"))?;
@@ -54,14 +67,30 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
     // the verifier (RSA of 2048 bits or more) refuses to check.
     let info = &csr.certification_request_info;
     let key_type = key_type_of(&info.subject_pki)?;
-    let (want, name) = match key_type {
-        KeyType::P256 => (OID_ECDSA_WITH_SHA256, "ecdsa-with-SHA256"),
-        KeyType::Rsa2048 => (OID_SHA256_WITH_RSA, "sha256WithRSAEncryption"),
+    let (want, name) = if key_type == "p256" {
+        (OID_ECDSA_WITH_SHA256, "ecdsa-with-SHA256")
+    } else {
+        (OID_SHA256_WITH_RSA, "sha256WithRSAEncryption")
     };
     if strict.algorithm.oid.to_string() != want {
         return Err(format!(
             "csr: signed with {}: expected {name} for its key",
             strict.algorithm.oid
+        ));
+    }
+    // Both BIT STRINGs hold whole octets (a signature, a public key): a
+    // declared unused bit is a malformed request, even though the bits
+    // that remain may verify (RFC 5280 4.1.1.3, X.690 8.6.2).
+    if strict.signature.unused_bits() != 0 {
+        return Err(format!(
+            "csr: the signature BIT STRING declares {} unused bits: expected 0",
+            strict.signature.unused_bits()
+        ));
+    }
+    let spki_unused = strict.info.public_key.subject_public_key.unused_bits();
+    if spki_unused != 0 {
+        return Err(format!(
+            "csr: the public key BIT STRING declares {spki_unused} unused bits: expected 0"
         ));
     }
     csr.verify_signature()
@@ -84,9 +113,11 @@ const OID_ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 /// sha256WithRSAEncryption (RFC 4055).
 const OID_SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 
-/// The key type a CSR's public key allows: P-256, or RSA of 2048 bits or
-/// more (issued as the RSA type).
-fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<KeyType, String> {
+/// The key type of a CSR's public key, by its wire name, if the RA signs
+/// it: P-256, or RSA of one of the sizes [`KEY_TYPES`] lists with an odd
+/// exponent of at least [`MIN_RSA_EXPONENT`].
+fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<&'static str, String> {
+    let offered = || KEY_TYPES.join(", ");
     if spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
         let curve = spki
             .algorithm
@@ -94,28 +125,64 @@ fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<Key
             .clone()
             .and_then(|p| x509_parser::der_parser::oid::Oid::try_from(p).ok());
         if curve.as_ref() != Some(&OID_EC_P256) {
-            return Err(
-                "csr: EC key on a curve other than P-256: expected P-256 or RSA >= 2048".into(),
-            );
+            return Err(format!(
+                "csr: EC key on a curve other than P-256: expected one of {}",
+                offered()
+            ));
         }
-        Ok(KeyType::P256)
+        offered_type("p256")
     } else if spki.algorithm.algorithm == OID_PKCS1_RSAENCRYPTION {
-        let bits = match spki.parsed() {
-            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => modulus_bits(rsa.modulus),
-            _ => 0,
+        let (bits, exponent) = match spki.parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => {
+                (modulus_bits(rsa.modulus), exponent_value(rsa.exponent))
+            }
+            _ => (0, None),
         };
         if bits < 2048 {
             return Err(format!(
-                "csr: RSA key of {bits} bits: expected 2048 bits or more"
+                "csr: RSA key of {bits} bits: expected 2048 bits or more ({})",
+                offered()
             ));
         }
-        Ok(KeyType::Rsa2048)
+        let key_type = offered_type(&format!("rsa{bits}"))
+            .map_err(|_| format!("csr: RSA key of {bits} bits: expected one of {}", offered()))?;
+        match exponent {
+            Some(e) if e >= MIN_RSA_EXPONENT && e % 2 == 1 => Ok(key_type),
+            Some(e) => Err(format!(
+                "csr: RSA public exponent {e}: expected an odd exponent of {MIN_RSA_EXPONENT} or more"
+            )),
+            None => Err(format!(
+                "csr: RSA public exponent over 64 bits: expected an odd exponent of \
+                 {MIN_RSA_EXPONENT} or more that fits in 64 bits"
+            )),
+        }
     } else {
         Err(format!(
-            "csr: unsupported key algorithm {}: expected P-256 or RSA >= 2048",
-            spki.algorithm.algorithm
+            "csr: unsupported key algorithm {}: expected one of {}",
+            spki.algorithm.algorithm,
+            offered()
         ))
     }
+}
+
+/// The entry of [`KEY_TYPES`] named `name`: the one list the login offers
+/// and the CSR check accepts.
+fn offered_type(name: &str) -> Result<&'static str, String> {
+    KEY_TYPES
+        .iter()
+        .copied()
+        .find(|k| *k == name)
+        .ok_or_else(|| format!("csr: key type {name} is not offered"))
+}
+
+/// An RSA exponent's value (big-endian bytes), if it fits in 64 bits.
+fn exponent_value(bytes: &[u8]) -> Option<u64> {
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    let digits = &bytes[skip..];
+    if digits.len() > 8 {
+        return None;
+    }
+    Some(digits.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b)))
 }
 
 fn modulus_bits(modulus: &[u8]) -> usize {

@@ -1,6 +1,7 @@
 //! The journal: every request on every role with the server-side cause of
 //! its answer. The customer only ever sees the class (D7.2); the cause is here.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use serde::Serialize;
@@ -120,6 +121,9 @@ pub enum Class {
     /// A body over the limit.
     #[serde(rename = "too_large")]
     TooLarge,
+    /// A body without `Content-Type: application/json`.
+    #[serde(rename = "unsupported_media_type")]
+    UnsupportedMediaType,
     /// An unknown path.
     #[serde(rename = "not_found")]
     NotFound,
@@ -129,6 +133,9 @@ pub enum Class {
     /// The admin API without the right bearer token.
     #[serde(rename = "unauthorized")]
     Unauthorized,
+    /// A request body that did not arrive in time.
+    #[serde(rename = "request_timeout")]
+    RequestTimeout,
     /// The mock failed itself.
     #[serde(rename = "internal")]
     Internal,
@@ -145,9 +152,11 @@ impl Class {
             Class::BadRequest => "bad_request",
             Class::BadTicket => "bad_ticket",
             Class::TooLarge => "too_large",
+            Class::UnsupportedMediaType => "unsupported_media_type",
             Class::NotFound => "not_found",
             Class::MethodNotAllowed => "method_not_allowed",
             Class::Unauthorized => "unauthorized",
+            Class::RequestTimeout => "request_timeout",
             Class::Internal => "internal",
         }
     }
@@ -194,6 +203,8 @@ pub enum Cause {
     BadTicket,
     /// Body over the limit.
     TooLarge,
+    /// A body without `Content-Type: application/json`.
+    UnsupportedMediaType,
     /// Unknown path.
     NotFound,
     /// Wrong method.
@@ -236,6 +247,19 @@ pub enum Cause {
     /// Virtual hosting: the SNI (HTTPS) or `Host` (HTTP) names none of the
     /// hosts of the shared port, or there is none.
     UnknownHost,
+    /// A request head hyper could not parse (answered `400` by hyper,
+    /// before any router).
+    MalformedRequest,
+    /// A request head over the head limit (answered `431` by hyper).
+    HeadTooLarge,
+    /// A request head that did not arrive within the header timeout: the
+    /// connection was closed without an answer.
+    HeaderTimeout,
+    /// A request body that did not arrive within the body timeout (`408`).
+    BodyTimeout,
+    /// A connection over the listener's connection limit: accepted and
+    /// closed at once, without a handshake.
+    ConnectionLimit,
     /// The mock failed itself.
     Internal,
 }
@@ -244,7 +268,7 @@ impl Cause {
     /// Every cause the journal can record, in declaration order (what tools
     /// such as `harness diagnose` enumerate; the unit test below keeps it
     /// complete).
-    pub const ALL: [Cause; 35] = [
+    pub const ALL: [Cause; 41] = [
         Cause::NoClientCertificate,
         Cause::ExpiredTooLong,
         Cause::ForeignCertificate,
@@ -260,6 +284,7 @@ impl Cause {
         Cause::BadRequest,
         Cause::BadTicket,
         Cause::TooLarge,
+        Cause::UnsupportedMediaType,
         Cause::NotFound,
         Cause::MethodNotAllowed,
         Cause::ConfirmOk,
@@ -279,6 +304,11 @@ impl Cause {
         Cause::Proxied,
         Cause::ProxyBadGateway,
         Cause::UnknownHost,
+        Cause::MalformedRequest,
+        Cause::HeadTooLarge,
+        Cause::HeaderTimeout,
+        Cause::BodyTimeout,
+        Cause::ConnectionLimit,
         Cause::Internal,
     ];
 
@@ -300,6 +330,7 @@ impl Cause {
             Cause::BadRequest => "bad_request",
             Cause::BadTicket => "bad_ticket",
             Cause::TooLarge => "too_large",
+            Cause::UnsupportedMediaType => "unsupported_media_type",
             Cause::NotFound => "not_found",
             Cause::MethodNotAllowed => "method_not_allowed",
             Cause::ConfirmOk => "confirm_ok",
@@ -319,6 +350,11 @@ impl Cause {
             Cause::Proxied => "proxied",
             Cause::ProxyBadGateway => "proxy_bad_gateway",
             Cause::UnknownHost => "unknown_host",
+            Cause::MalformedRequest => "malformed_request",
+            Cause::HeadTooLarge => "head_too_large",
+            Cause::HeaderTimeout => "header_timeout",
+            Cause::BodyTimeout => "body_timeout",
+            Cause::ConnectionLimit => "connection_limit",
             Cause::Internal => "internal",
         }
     }
@@ -392,16 +428,40 @@ impl Outcome {
     }
 }
 
-/// The journal of one mock.
-#[derive(Debug, Default)]
+/// The journal of one mock: the newest `capacity` entries; older ones are
+/// dropped, oldest first, and counted.
+#[derive(Debug)]
 pub struct Journal {
     inner: Mutex<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     next_seq: u64,
-    entries: Vec<JournalEntry>,
+    entries: VecDeque<JournalEntry>,
+    capacity: usize,
+    dropped: u64,
+}
+
+/// How full the journal is (`GET /journal/stats`, the `Journal-Dropped`
+/// header of `GET /journal`, the console).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct JournalStats {
+    /// Entries it keeps at most.
+    pub capacity: usize,
+    /// Entries it holds now.
+    pub kept: usize,
+    /// Entries dropped to keep within `capacity` since the mock started
+    /// (not counting those a reset forgot).
+    pub dropped: u64,
+    /// The sequence number of the newest entry (0: none yet).
+    pub last_seq: u64,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Journal::new(crate::limits::JOURNAL_CAPACITY)
+    }
 }
 
 /// One entry before its sequence number is known.
@@ -418,10 +478,30 @@ pub(crate) struct Record {
 }
 
 impl Journal {
+    /// An empty journal keeping at most `capacity` entries (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        Journal {
+            inner: Mutex::new(Inner {
+                next_seq: 0,
+                entries: VecDeque::new(),
+                capacity: capacity.max(1),
+                dropped: 0,
+            }),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Keeps at most `capacity` entries (at least 1) from now on, dropping
+    /// the oldest beyond it.
+    pub(crate) fn set_capacity(&self, capacity: usize) {
+        let mut inner = self.lock();
+        inner.capacity = capacity.max(1);
+        inner.trim();
     }
 
     /// Appends an entry and returns its sequence number.
@@ -429,7 +509,7 @@ impl Journal {
         let mut inner = self.lock();
         inner.next_seq += 1;
         let seq = inner.next_seq;
-        inner.entries.push(JournalEntry {
+        inner.entries.push_back(JournalEntry {
             seq,
             time: r.time,
             role: r.role,
@@ -442,32 +522,98 @@ impl Journal {
             account: r.outcome.account,
             fault: r.fault,
         });
+        inner.trim();
         seq
     }
 
-    /// Every entry so far, oldest first.
+    /// Every entry kept, oldest first.
     pub fn entries(&self) -> Vec<JournalEntry> {
-        self.lock().entries.clone()
+        self.lock().entries.iter().cloned().collect()
     }
 
-    /// Entries with a sequence number above `seq`.
+    /// Entries kept with a sequence number above `seq`.
     pub fn since(&self, seq: u64) -> Vec<JournalEntry> {
-        self.lock()
-            .entries
-            .iter()
-            .filter(|e| e.seq > seq)
-            .cloned()
-            .collect()
+        let inner = self.lock();
+        // Sequence numbers increase along the deque.
+        let start = inner.entries.partition_point(|e| e.seq <= seq);
+        inner.entries.range(start..).cloned().collect()
     }
 
-    /// Forgets every entry; sequence numbers keep counting.
+    /// Capacity, entries kept, entries dropped, the last number.
+    pub fn stats(&self) -> JournalStats {
+        let inner = self.lock();
+        JournalStats {
+            capacity: inner.capacity,
+            kept: inner.entries.len(),
+            dropped: inner.dropped,
+            last_seq: inner.next_seq,
+        }
+    }
+
+    /// Forgets every entry; sequence numbers and the dropped count keep
+    /// counting.
     pub(crate) fn clear(&self) {
         self.lock().entries.clear();
     }
 }
 
+impl Inner {
+    fn trim(&mut self) {
+        while self.entries.len() > self.capacity {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn record(j: &Journal) -> u64 {
+        j.record(Record {
+            time: OffsetDateTime::UNIX_EPOCH,
+            role: Role::Webra2,
+            method: "GET".into(),
+            path: "/".into(),
+            certificate: None,
+            status: Some(200),
+            outcome: Outcome::ok(Cause::Page, None),
+            fault: None,
+        })
+    }
+
+    #[test]
+    fn the_journal_keeps_the_newest_entries_and_counts_the_dropped() {
+        let j = Journal::new(3);
+        for _ in 0..10 {
+            record(&j);
+        }
+        let seqs: Vec<u64> = j.entries().iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, [8, 9, 10]);
+        assert_eq!(
+            j.stats(),
+            JournalStats {
+                capacity: 3,
+                kept: 3,
+                dropped: 7,
+                last_seq: 10
+            }
+        );
+        let since: Vec<u64> = j.since(8).iter().map(|e| e.seq).collect();
+        assert_eq!(since, [9, 10]);
+        assert_eq!(j.since(0).len(), 3);
+        assert!(j.since(10).is_empty());
+        j.set_capacity(1);
+        assert_eq!((j.stats().kept, j.stats().dropped), (1, 9));
+        j.clear();
+        assert_eq!((j.stats().kept, j.stats().dropped), (0, 9));
+        assert_eq!(record(&j), 11);
+    }
+}
+
+#[cfg(test)]
+mod cause_tests {
     use super::Cause;
 
     /// Adding a variant breaks this match until it is given a place in
@@ -499,6 +645,7 @@ mod tests {
                 | Cause::BadRequest
                 | Cause::BadTicket
                 | Cause::TooLarge
+                | Cause::UnsupportedMediaType
                 | Cause::NotFound
                 | Cause::MethodNotAllowed
                 | Cause::ConfirmOk
@@ -518,6 +665,11 @@ mod tests {
                 | Cause::Proxied
                 | Cause::ProxyBadGateway
                 | Cause::UnknownHost
+                | Cause::MalformedRequest
+                | Cause::HeadTooLarge
+                | Cause::HeaderTimeout
+                | Cause::BodyTimeout
+                | Cause::ConnectionLimit
                 | Cause::Internal => {}
             }
         }

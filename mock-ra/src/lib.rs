@@ -29,6 +29,7 @@ pub mod faults;
 pub mod issuance;
 pub mod journal;
 mod ledger;
+pub mod limits;
 pub mod problem;
 pub mod protocol;
 mod proxy;
@@ -59,7 +60,8 @@ use tokio_rustls::TlsAcceptor;
 pub use accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
 pub use error::MockError;
 pub use faults::{FaultHost, FaultKind, FaultSettings, FaultSpec, FaultView, FaultsView};
-pub use journal::{Cause, Class, JournalEntry, PresentedCertificate, Role};
+pub use journal::{Cause, Class, JournalEntry, JournalStats, PresentedCertificate, Role};
+pub use limits::Limits;
 pub use protocol::{Host, UnknownHost, rfc3339};
 pub use serve::PeerCertificate;
 pub use state::AccountPatch;
@@ -110,6 +112,8 @@ pub struct MockRaBuilder {
     vhost: Option<(u16, u16)>,
     admin_token: Option<String>,
     fault_seed: Option<u64>,
+    limits: Limits,
+    journal_capacity: usize,
 }
 
 impl MockRaBuilder {
@@ -160,6 +164,20 @@ impl MockRaBuilder {
         self
     }
 
+    /// Bounds on every listener (timeouts, connections); default
+    /// [`Limits::DEFAULT`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How many entries the journal keeps (at least 1; default
+    /// [`limits::JOURNAL_CAPACITY`]); older ones are dropped and counted.
+    pub fn journal_capacity(mut self, entries: usize) -> Self {
+        self.journal_capacity = entries;
+        self
+    }
+
     /// Generates the world, binds every listener on 127.0.0.1 and starts
     /// serving on the current tokio runtime. The world's faults are in
     /// force before this returns: a `refuse`d host's port is bound but
@@ -170,7 +188,10 @@ impl MockRaBuilder {
             .fault_seed
             .or(self.world.fault_settings.seed)
             .unwrap_or_else(faults::random_seed);
-        let shared = Arc::new(state::Shared::new(&self.world, token, seed)?);
+        let mut shared = state::Shared::new(&self.world, token, seed)?;
+        shared.limits = self.limits;
+        shared.journal.set_capacity(self.journal_capacity);
+        let shared = Arc::new(shared);
         // The TLS faults' certificates are made now when the world has any
         // (otherwise on the first one the admin API adds).
         if self
@@ -361,6 +382,8 @@ impl MockRa {
             vhost: None,
             admin_token: None,
             fault_seed: None,
+            limits: Limits::DEFAULT,
+            journal_capacity: limits::JOURNAL_CAPACITY,
         }
     }
 
@@ -601,3 +624,6 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
 pub fn unresolvable_name(host: FaultHost) -> String {
     format!("{}.unresolvable.invalid", host.as_str())
 }
+
+#[cfg(test)]
+mod model_tests;

@@ -29,7 +29,7 @@ struct Cli {
 enum Command {
     /// Start every host (on 127.0.0.1 unless --bind), print the ready line
     /// (JSON) on stdout and a hint on stderr, and run until SIGINT/SIGTERM.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check a world or case file and exit (0: valid, 1: the error).
     Check {
         /// The file to check.
@@ -90,6 +90,38 @@ struct ServeArgs {
 
     #[command(flatten)]
     ports: PortArgs,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits (every listener)")]
+struct LimitArgs {
+    /// Seconds a request head may take to arrive (HTTP/1.1); then the
+    /// connection is closed, journaled `header_timeout`
+    #[arg(long, value_name = "SECS", default_value_t = mock_ra::Limits::DEFAULT.header_read.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+
+    /// Seconds a request body may take to arrive after its head; then
+    /// `408`, journaled `body_timeout`
+    #[arg(long, value_name = "SECS", default_value_t = mock_ra::Limits::DEFAULT.body.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+
+    /// Seconds a connection may stay open with no request in flight
+    /// (keep-alive, or a first request never completed)
+    #[arg(long, value_name = "SECS", default_value_t = mock_ra::Limits::DEFAULT.idle.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+
+    /// Connections open at once per listener; more are closed at once,
+    /// journaled `connection_limit`
+    #[arg(long, value_name = "N", default_value_t = mock_ra::Limits::DEFAULT.connections as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+
+    /// Journal entries kept; older ones are dropped and counted
+    /// (`GET /journal/stats`, header `journal-dropped`)
+    #[arg(long, value_name = "N", default_value_t = mock_ra::limits::JOURNAL_CAPACITY as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    journal_capacity: u64,
 }
 
 #[derive(Debug, Args)]
@@ -173,7 +205,7 @@ fn main() -> ExitCode {
             .enable_all()
             .build()
             .context("cannot start the async runtime")
-            .and_then(|rt| rt.block_on(serve(args, started))),
+            .and_then(|rt| rt.block_on(serve(*args, started))),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -270,7 +302,14 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             proxy: p.proxy_port,
         })
         .bind(args.network.bind)
-        .admin_bind(args.network.admin_bind);
+        .admin_bind(args.network.admin_bind)
+        .limits(mock_ra::Limits {
+            header_read: std::time::Duration::from_secs(args.limits.header_timeout),
+            body: std::time::Duration::from_secs(args.limits.body_timeout),
+            idle: std::time::Duration::from_secs(args.limits.idle_timeout),
+            connections: usize::try_from(args.limits.max_connections).unwrap_or(usize::MAX),
+        })
+        .journal_capacity(usize::try_from(args.limits.journal_capacity).unwrap_or(usize::MAX));
     if args.network.vhost {
         builder = builder.vhost(p.https_port, p.http_port);
     }

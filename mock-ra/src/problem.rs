@@ -31,7 +31,8 @@ pub struct Problem {
     pub status: u16,
     /// The manual's message for customer classes; a short English title otherwise.
     pub title: String,
-    /// For developers (`bad_request`, `bad_ticket`): what was wrong.
+    /// For developers (`bad_request`, `bad_ticket`, `unsupported_media_type`):
+    /// what was wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -49,9 +50,13 @@ pub fn status_and_title(class: Class) -> (StatusCode, &'static str) {
         Class::BadRequest => (StatusCode::BAD_REQUEST, "bad request"),
         Class::BadTicket => (StatusCode::BAD_REQUEST, "bad ticket"),
         Class::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+        Class::UnsupportedMediaType => {
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported media type")
+        }
         Class::NotFound => (StatusCode::NOT_FOUND, "not found"),
         Class::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
         Class::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        Class::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request body timed out"),
         Class::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
     }
 }
@@ -102,6 +107,13 @@ pub enum ApiError {
     /// A body over [`BODY_LIMIT`].
     #[error("request body over {BODY_LIMIT} bytes")]
     TooLarge,
+    /// A body without the `Content-Type` the protocol asks for; the text
+    /// says what came.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    /// The request body did not arrive within the body timeout.
+    #[error("request body timed out")]
+    BodyTimeout,
     /// An unknown path.
     #[error("not found")]
     NotFound,
@@ -130,6 +142,8 @@ impl ApiError {
             ApiError::BadRequest(_) => Class::BadRequest,
             ApiError::BadTicket(_) => Class::BadTicket,
             ApiError::TooLarge => Class::TooLarge,
+            ApiError::UnsupportedMediaType(_) => Class::UnsupportedMediaType,
+            ApiError::BodyTimeout => Class::RequestTimeout,
             ApiError::NotFound => Class::NotFound,
             ApiError::MethodNotAllowed => Class::MethodNotAllowed,
             ApiError::Internal(_) => Class::Internal,
@@ -145,6 +159,8 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(d) => (Cause::BadRequest, None, Some(d)),
             ApiError::BadTicket(d) => (Cause::BadTicket, None, Some(d)),
             ApiError::TooLarge => (Cause::TooLarge, None, None),
+            ApiError::UnsupportedMediaType(d) => (Cause::UnsupportedMediaType, None, Some(d)),
+            ApiError::BodyTimeout => (Cause::BodyTimeout, None, None),
             ApiError::NotFound => (Cause::NotFound, None, None),
             ApiError::MethodNotAllowed => (Cause::MethodNotAllowed, None, None),
             ApiError::Internal(d) => {

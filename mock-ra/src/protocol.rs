@@ -92,6 +92,41 @@ impl std::str::FromStr for Host {
     }
 }
 
+/// The key types the RA signs, by their wire names, in the order the
+/// login offers them (protocol 2.3 `key_types`). The one list: the login
+/// sends it and the CSR check (`issuance::check_csr`) accepts exactly it.
+pub const KEY_TYPES: [&str; 4] = ["p256", "rsa2048", "rsa3072", "rsa4096"];
+
+/// The one validity rule (RFC 5280 4.1.2.5): a certificate is valid from
+/// notBefore *through* notAfter, both inclusive, compared in whole seconds
+/// (the resolution of the certificate's times), so at exactly notAfter it
+/// is still valid and one second later it has expired.
+pub fn within_validity(
+    now: OffsetDateTime,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> Validity {
+    let now = certs_gen::truncate_to_seconds(now);
+    if now < not_before {
+        Validity::NotYetValid
+    } else if now > not_after {
+        Validity::Expired
+    } else {
+        Validity::Valid
+    }
+}
+
+/// Where a time falls against a certificate's validity ([`within_validity`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    /// Before notBefore.
+    NotYetValid,
+    /// From notBefore through notAfter.
+    Valid,
+    /// After notAfter.
+    Expired,
+}
+
 /// The longest HTTP request head the proxy and the virtual hosts read.
 pub const HEAD_LIMIT: usize = 16 * 1024;
 
@@ -115,6 +150,21 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn validity_includes_both_ends_to_the_second() {
+        let t = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let (nb, na) = (t, t + time::Duration::days(365));
+        let s = time::Duration::seconds(1);
+        assert_eq!(within_validity(nb - s, nb, na), Validity::NotYetValid);
+        assert_eq!(within_validity(nb, nb, na), Validity::Valid);
+        assert_eq!(within_validity(na, nb, na), Validity::Valid);
+        assert_eq!(
+            within_validity(na + time::Duration::milliseconds(999), nb, na),
+            Validity::Valid
+        );
+        assert_eq!(within_validity(na + s, nb, na), Validity::Expired);
+    }
 
     #[test]
     fn hosts_parse_from_their_names_and_hostnames_and_nothing_else() {

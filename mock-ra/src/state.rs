@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub faults: Faults,
     /// The ready line, for the console's client commands (console.rs).
     pub console: Published,
+    /// Timeouts and connection caps of every listener (set by the builder).
+    pub limits: crate::limits::Limits,
     fault_tls: OnceLock<Result<FaultTls, String>>,
     state: Mutex<State>,
     initial: State,
@@ -139,10 +141,11 @@ impl Shared {
             pki,
             policy: world.policy.clone(),
             clock,
-            journal: Journal::default(),
+            journal: Journal::new(crate::limits::JOURNAL_CAPACITY),
             admin_token,
             faults,
             console: Default::default(),
+            limits: crate::limits::Limits::DEFAULT,
             fault_tls: OnceLock::new(),
             initial: state.clone(),
             state: Mutex::new(state),

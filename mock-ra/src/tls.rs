@@ -137,26 +137,61 @@ impl ClientCertVerifier for AnyValidityVerifier {
 /// client-CA root, D4.2) but optional; no session resumption, so that every
 /// login decides on the certificate of its own handshake.
 pub fn webra2_config(pki: &Pki) -> Result<Arc<ServerConfig>, MockError> {
-    config_for(
-        pki,
-        Role::Webra2,
-        &pki.webra2_server.cert,
-        &pki.webra2_server.key,
-        None,
-    )
+    let (cert, key) = serving_cert(pki, Role::Webra2)?;
+    config_for(pki, Role::Webra2, &cert, &key, None)
 }
 
 /// webra1: client certificate required; session resumption on (tickets and
 /// a cache). On a resumed session rustls reports the certificate the
 /// session was first authenticated with: that is D6.11.
 pub fn webra1_config(pki: &Pki) -> Result<Arc<ServerConfig>, MockError> {
-    config_for(
+    let (cert, key) = serving_cert(pki, Role::Webra1)?;
+    config_for(pki, Role::Webra1, &cert, &key, None)
+}
+
+/// How far before the earlier of the real and the virtual now a server
+/// certificate made for a far clock starts, and how far after the later
+/// one it ends (as the PKI's own server certificates do around its now).
+const FAR_CLOCK_BACKDATE: Duration = Duration::days(400);
+const FAR_CLOCK_AHEAD: Duration = Duration::days(800);
+
+/// The certificate a role serves. The PKI's server certificates are made
+/// around the virtual now (`pki.now`), but a client checks them at its own
+/// (real) time: with a clock far from real time (`serve --now 2028-...`)
+/// they would be "not valid yet" or "expired" for the ready line's own
+/// arguments. Then the role serves a certificate from the same web root
+/// valid over a span covering both instants (from 400 days before the
+/// earlier to 800 days after the later), so a client at real time and one
+/// at the virtual time (`--danger-now`) both accept it. The web root
+/// itself is valid from 10 years before to 20 years after the virtual now:
+/// a clock further than that from real time still fails, as it should.
+pub fn serving_cert(
+    pki: &Pki,
+    role: Role,
+) -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), MockError> {
+    let (own, host) = match role {
+        Role::Webra1 => (&pki.webra1_server, WEBRA1_HOST),
+        _ => (&pki.webra2_server, WEBRA2_HOST),
+    };
+    let real_now = certs_gen::truncate_to_seconds(OffsetDateTime::now_utc());
+    let covers_real = own
+        .info()
+        .map(|i| crate::protocol::within_validity(real_now, i.not_before, i.not_after))
+        .is_ok_and(|v| v == crate::protocol::Validity::Valid);
+    if covers_real {
+        return Ok((own.cert.clone(), own.key.clone_key()));
+    }
+    let (early, late) = (real_now.min(pki.now), real_now.max(pki.now));
+    server_cert(
         pki,
-        Role::Webra1,
-        &pki.webra1_server.cert,
-        &pki.webra1_server.key,
-        None,
+        &[host, "localhost", "127.0.0.1"],
+        early - FAR_CLOCK_BACKDATE,
+        late + FAR_CLOCK_AHEAD,
     )
+    .map_err(|message| MockError::Tls {
+        role: role.as_str(),
+        message,
+    })
 }
 
 /// A role's configuration with a given server certificate and, when
@@ -302,10 +337,11 @@ impl FaultTls {
         let real_now = certs_gen::truncate_to_seconds(OffsetDateTime::now_utc());
         let (early, late) = (real_now.min(pki.now), real_now.max(pki.now));
         let mut acceptors = Vec::new();
-        for (role, own, theirs) in [
-            (Role::Webra2, &pki.webra2_server, &foreign.webra2_server),
-            (Role::Webra1, &pki.webra1_server, &foreign.webra1_server),
+        for (role, theirs) in [
+            (Role::Webra2, &foreign.webra2_server),
+            (Role::Webra1, &foreign.webra1_server),
         ] {
+            let own = serving_cert(pki, role)?;
             let host = match role {
                 Role::Webra2 => WEBRA2_HOST,
                 _ => WEBRA1_HOST,
@@ -339,13 +375,7 @@ impl FaultTls {
                 ),
                 (
                     FaultKind::TlsForeignCaRequest,
-                    config_for(
-                        pki,
-                        role,
-                        &own.cert,
-                        &own.key,
-                        Some(vec![foreign_hint.clone()]),
-                    )?,
+                    config_for(pki, role, &own.0, &own.1, Some(vec![foreign_hint.clone()]))?,
                 ),
             ];
             for (kind, config) in configs {

@@ -14,6 +14,7 @@ use certs_gen::CertInfo;
 
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{escape, html, method_not_allowed, not_found};
+use crate::protocol::{Validity, within_validity};
 use crate::serve::connection::PeerCertificate;
 use crate::state::Shared;
 use crate::webra2::page;
@@ -63,14 +64,11 @@ async fn confirm(
             let entry = state.ledger.get(&info.serial);
             let account = entry.and_then(|e| e.account.clone());
             let revoked = entry.is_some_and(|e| e.revoked_at(now));
-            let cause = if now < info.not_before {
-                Cause::ConfirmNotYetValid
-            } else if now >= info.not_after {
-                Cause::ConfirmExpired
-            } else if revoked {
-                Cause::ConfirmRevoked
-            } else {
-                Cause::ConfirmOk
+            let cause = match within_validity(now, info.not_before, info.not_after) {
+                Validity::NotYetValid => Cause::ConfirmNotYetValid,
+                Validity::Expired => Cause::ConfirmExpired,
+                Validity::Valid if revoked => Cause::ConfirmRevoked,
+                Validity::Valid => Cause::ConfirmOk,
             };
             (cause, account, info.subject.clone())
         }
@@ -118,4 +116,53 @@ fn confirm_page(marker: &str, title: &str, body: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n{marker}\n\
          <title>{title}</title>\n</head>\n<body>\n<h1>{title}</h1>\n{body}\n</body>\n</html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    /// The confirmation page's answer for the demo customer's certificate
+    /// with the clock at `at`.
+    async fn confirm_at(shared: &Arc<Shared>, der: &[u8], at: time::OffsetDateTime) -> Cause {
+        shared.clock.set(at).unwrap();
+        let mut req = Request::get(CONFIRM_PATH).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(PeerCertificate(Some(
+            rustls_pki_types::CertificateDer::from(der.to_vec()),
+        )));
+        let resp = app(shared.clone()).oneshot(req).await.unwrap();
+        let cause = shared.journal.entries().last().unwrap().cause;
+        let ok = resp.status() == StatusCode::OK;
+        assert_eq!(ok, cause == Cause::ConfirmOk, "{cause}");
+        cause
+    }
+
+    #[tokio::test]
+    async fn valid_through_not_after_and_expired_one_second_later() {
+        let world = crate::World::demo();
+        let shared = Arc::new(Shared::new(&world, "t".into(), 1).unwrap());
+        let identity = shared.lock().identities.values().next().cloned().unwrap();
+        let info = identity.info().unwrap();
+        let s = time::Duration::seconds(1);
+        // RFC 5280 4.1.2.5: notBefore through notAfter, inclusive.
+        assert_eq!(
+            confirm_at(&shared, &identity.cert, info.not_before - s).await,
+            Cause::ConfirmNotYetValid
+        );
+        assert_eq!(
+            confirm_at(&shared, &identity.cert, info.not_before).await,
+            Cause::ConfirmOk
+        );
+        assert_eq!(
+            confirm_at(&shared, &identity.cert, info.not_after).await,
+            Cause::ConfirmOk
+        );
+        assert_eq!(
+            confirm_at(&shared, &identity.cert, info.not_after + s).await,
+            Cause::ConfirmExpired
+        );
+    }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Extension, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use certs_gen::CertInfo;
 use certs_gen::names::WEBRA1_HOST;
 use rustls_pki_types::CertificateDer;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use x509_parser::prelude::FromDer;
 
@@ -22,7 +23,7 @@ pub use crate::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, LOGIN_PATH};
 
 use crate::accounts::Password;
 use crate::decision::{Presented, Proof, standing};
-use crate::issuance::{self, check_csr};
+use crate::issuance::{self, KEY_TYPES, check_csr};
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
 use crate::serve::connection::PeerCertificate;
@@ -93,7 +94,7 @@ struct LoginResponse {
     expires_at: time::OffsetDateTime,
     subject: String,
     subject_der: String,
-    key_types: [&'static str; 2],
+    key_types: &'static [&'static str],
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,22 +117,78 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|r| {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge
+        } else if crate::serve::connection::body_timed_out(&r) {
+            ApiError::BodyTimeout
         } else {
             ApiError::BadRequest(format!("body: {}", r.body_text()))
         }
     })
 }
 
+/// The media type the API's request bodies must declare (protocol 2).
+pub const JSON_MEDIA_TYPE: &str = "application/json";
+
+/// A request body of the API (protocol 2.3, 2.4), checked in order: its
+/// `Content-Type` is `application/json` (parameters allowed, a `charset`
+/// only `utf-8`), it is within the size limit, and it is a JSON object
+/// (serde would also read a struct from an array: `["PASSWORD"]`) that
+/// reads as `T`. `expected` describes the object for the error, which
+/// never quotes the body.
+fn json_object<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    expected: &str,
+) -> Result<T, ApiError> {
+    check_content_type(headers)?;
+    let bytes = body_bytes(body)?;
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(ApiError::BadRequest(format!(
+            "body: expected a JSON object {expected}, not another JSON value"
+        )));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "body: expected a JSON object {expected} ({})",
+            e.classify_message()
+        ))
+    })
+}
+
+/// `Content-Type: application/json`, in any ASCII case, with optional
+/// parameters; a `charset` other than `utf-8` is refused (RFC 8259 8.1).
+fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let refused = |got: &str| {
+        ApiError::UnsupportedMediaType(format!("content-type: {got}: expected {JSON_MEDIA_TYPE}"))
+    };
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(refused("missing"));
+    };
+    let Ok(text) = value.to_str() else {
+        return Err(refused("not ASCII"));
+    };
+    let mut parts = text.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case(JSON_MEDIA_TYPE) {
+        return Err(refused(&format!("`{essence}`")));
+    }
+    for param in parts {
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        if name.trim().eq_ignore_ascii_case("charset")
+            && !value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        {
+            return Err(refused(&format!("charset `{}`", value.trim())));
+        }
+    }
+    Ok(())
+}
+
 async fn login(
     State(shared): State<Arc<Shared>>,
     peer: Option<Extension<PeerCertificate>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = body_bytes(body)?;
-    // The parser's own message could quote the body: keep it out of the answer.
-    let request: LoginRequest = serde_json::from_slice(&bytes).map_err(|_| {
-        ApiError::BadRequest("body: expected JSON {\"password\": string}".to_owned())
-    })?;
+    let request: LoginRequest = json_object(&headers, body, "{\"password\": string}")?;
     let peer = peer.and_then(|Extension(p)| p.0);
     let (body, account) = decide_login(&shared, peer.as_ref(), &request.password)?;
     let mut response = Json(body).into_response();
@@ -186,7 +243,7 @@ fn decide_login(
             expires_at,
             subject: info.subject,
             subject_der: STANDARD.encode(&subject_der),
-            key_types: ["p256", "rsa2048"],
+            key_types: &KEY_TYPES,
         },
         account_id,
     ))
@@ -202,15 +259,14 @@ fn raw_subject(der: &[u8]) -> Option<Vec<u8>> {
 async fn certificate(
     State(shared): State<Arc<Shared>>,
     peer: Option<Extension<PeerCertificate>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let bytes = body_bytes(body)?;
-    let request: IssueRequest = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::BadRequest(format!(
-            "body: expected JSON {{\"ticket\": string, \"csr\": base64 string}} ({})",
-            e.classify_message()
-        ))
-    })?;
+    let request: IssueRequest = json_object(
+        &headers,
+        body,
+        "{\"ticket\": string, \"csr\": base64 string}",
+    )?;
     let peer = peer.and_then(|Extension(p)| p.0);
     let presented = peer
         .as_ref()
@@ -294,6 +350,7 @@ mod tests {
     async fn login_without_a_certificate_is_enocert_and_journaled() {
         let s = shared();
         let req = Request::post(LOGIN_PATH)
+            .header("content-type", "application/json")
             .body(Body::from(r#"{"password":"x"}"#))
             .unwrap();
         let (status, body) = send(app(s.clone()), req).await;
@@ -309,6 +366,7 @@ mod tests {
     async fn malformed_json_is_bad_request_and_never_echoes_the_body() {
         let s = shared();
         let req = Request::post(LOGIN_PATH)
+            .header("content-type", "application/json")
             .body(Body::from(r#"{"password": 12345678}"#))
             .unwrap();
         let (status, body) = send(app(s), req).await;
@@ -321,7 +379,10 @@ mod tests {
     async fn oversize_bodies_get_413_and_unknown_paths_404() {
         let s = shared();
         let big = vec![b'a'; BODY_LIMIT + 1];
-        let req = Request::post(LOGIN_PATH).body(Body::from(big)).unwrap();
+        let req = Request::post(LOGIN_PATH)
+            .header("content-type", "application/json")
+            .body(Body::from(big))
+            .unwrap();
         let (status, body) = send(app(s.clone()), req).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(body["class"], "too_large");

@@ -28,7 +28,10 @@ async fn happy_path_renews_once_and_the_chain_verifies_with_openssl() {
     assert_eq!(status, 200, "{body}");
     let ticket = body["ticket"].as_str().unwrap();
     assert!(ticket.len() >= 32);
-    assert_eq!(body["key_types"], serde_json::json!(["p256", "rsa2048"]));
+    assert_eq!(
+        body["key_types"],
+        serde_json::json!(["p256", "rsa2048", "rsa3072", "rsa4096"])
+    );
     assert_eq!(body["subject"], old.info().unwrap().subject);
     assert_eq!(
         body["expires_at"],

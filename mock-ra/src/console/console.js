@@ -12,6 +12,7 @@
   let view = "accounts";
   let timer = null;
   let lastSeq = 0;
+  let journalDropped = 0; // entries the mock dropped to stay bounded
   let journal = []; // newest first
   let kinds = [];
   let clock = null;
@@ -251,6 +252,11 @@
 
   async function pollJournal() {
     const entries = await api("GET", "/journal?since=" + lastSeq);
+    const stats = await api("GET", "/journal/stats");
+    if (stats && stats.dropped !== journalDropped) {
+      journalDropped = stats.dropped;
+      if ($("follow").checked) renderJournal();
+    }
     if (!entries.length) return;
     for (const e of entries) {
       if (e.seq > lastSeq) lastSeq = e.seq;
@@ -323,7 +329,8 @@
         el("td", {}, cert, e.certificate ? el("div", { class: "muted subject", text: e.certificate.subject }) : null),
         el("td", { class: "fault", text: e.fault || "" })));
     }
-    $("journal-count").textContent = n + " " + t("entries");
+    $("journal-count").textContent = n + " " + t("entries") +
+      (journalDropped ? " \u00b7 " + journalDropped + " " + t("journal_dropped") : "");
   }
 
   // ---- faults ------------------------------------------------------------------

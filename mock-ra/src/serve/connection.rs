@@ -2,12 +2,13 @@
 //! handshake, the peer certificate as a request extension, hyper-util's
 //! auto (HTTP/1.1 or h2) builder.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls_pki_types::CertificateDer;
@@ -22,6 +23,7 @@ use crate::faults::http::FaultApplied;
 use crate::faults::stream::{FaultyStream, Shaping};
 use crate::faults::{ConnectionPlan, FaultHost, FaultKind};
 use crate::journal::{Cause, Outcome, Record, Role};
+use crate::protocol::HEAD_LIMIT;
 use crate::state::Shared;
 
 /// The client certificate of the connection a request came on (on a
@@ -155,14 +157,14 @@ async fn handle(
     let io = FaultyStream::new(tcp, Shaping::new(&plan.shaping, stall)).replaying(replay);
     let accept = match handshake {
         Handshake::Plain => {
-            serve_connection(
-                TokioIo::new(io),
+            let serving = Serving {
                 app,
-                PeerCertificate(None),
-                ConnectionFaults(label),
-                shutdown,
-            )
-            .await;
+                peer: PeerCertificate(None),
+                faults: ConnectionFaults(label),
+                shared,
+                role,
+            };
+            serve_connection(TokioIo::new(io), serving, shutdown).await;
             return;
         }
         Handshake::Fresh(acceptor) => acceptor.accept(io),
@@ -189,14 +191,14 @@ async fn handle(
         .peer_certificates()
         .and_then(|chain| chain.first())
         .map(|c| c.clone().into_owned());
-    serve_connection(
-        TokioIo::new(stream),
+    let serving = Serving {
         app,
-        PeerCertificate(peer),
-        ConnectionFaults(label),
-        shutdown,
-    )
-    .await;
+        peer: PeerCertificate(peer),
+        faults: ConnectionFaults(label),
+        shared,
+        role,
+    };
+    serve_connection(TokioIo::new(stream), serving, shutdown).await;
 }
 
 /// Resets a connection (RST): what `reset` does, and `refuse` on a shared port.
@@ -233,21 +235,148 @@ impl std::fmt::Display for AnswerLost {
 
 impl std::error::Error for AnswerLost {}
 
-async fn serve_connection<I>(
-    io: TokioIo<I>,
-    app: Router,
-    peer: PeerCertificate,
-    faults: ConnectionFaults,
-    mut shutdown: watch::Receiver<bool>,
-) where
+/// The request body timed out ([`crate::limits::Limits::body`]): what a
+/// handler reading the body finds in its error's source chain.
+#[derive(Debug)]
+pub(crate) struct BodyTimedOut;
+
+impl std::fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
+/// Whether `error` (or anything in its source chain) is [`BodyTimedOut`].
+pub(crate) fn body_timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut e: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(x) = e {
+        if x.is::<BodyTimedOut>() {
+            return true;
+        }
+        e = x.source();
+    }
+    false
+}
+
+/// A request body that fails with [`BodyTimedOut`] once its deadline passes.
+struct TimedBody {
+    inner: hyper::body::Incoming,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
+    fired: Arc<AtomicBool>,
+}
+
+impl hyper::body::Body for TimedBody {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => Poll::Ready(frame.map(|f| f.map_err(Into::into))),
+            Poll::Pending => {
+                if this.deadline.as_mut().poll(cx).is_ready() {
+                    this.fired.store(true, Ordering::Relaxed);
+                    Poll::Ready(Some(Err(Box::new(BodyTimedOut))))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Requests in flight on one connection and when the last one ended: a
+/// connection with none in flight for [`crate::limits::Limits::idle`] is
+/// closed.
+#[derive(Debug)]
+struct Activity {
+    in_flight: AtomicUsize,
+    last: Mutex<Instant>,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
+    /// When the connection went idle, if nothing is in flight.
+    fn idle_since(&self) -> Option<Instant> {
+        let last = *self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        (self.in_flight.load(Ordering::SeqCst) == 0).then_some(last)
+    }
+}
+
+/// One request in flight; its end (or its being dropped with the
+/// connection) is recorded.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        *self.0.last.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Where a served connection's requests go, and what it may take.
+pub(crate) struct Serving {
+    pub app: Router,
+    pub peer: PeerCertificate,
+    pub faults: ConnectionFaults,
+    pub shared: Arc<Shared>,
+    pub role: Role,
+}
+
+async fn serve_connection<I>(io: TokioIo<I>, serving: Serving, mut shutdown: watch::Receiver<bool>)
+where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = tower::service_fn(move |mut request: Request<hyper::body::Incoming>| {
+    let Serving {
+        app,
+        peer,
+        faults,
+        shared,
+        role,
+    } = serving;
+    let limits = shared.limits;
+    let activity = Arc::new(Activity::new());
+    let requests = activity.clone();
+    let service = tower::service_fn(move |request: Request<hyper::body::Incoming>| {
+        let in_flight = requests.begin();
+        let fired = Arc::new(AtomicBool::new(false));
+        let mut request = request.map(|inner| TimedBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(limits.body)),
+            fired: fired.clone(),
+        });
         request.extensions_mut().insert(peer.clone());
         request.extensions_mut().insert(faults.clone());
         let app = app.clone();
         async move {
-            let response = match app.oneshot(request).await {
+            let _in_flight = in_flight;
+            let mut response = match app.oneshot(request).await {
                 Ok(r) => r,
                 Err(never) => match never {},
             };
@@ -258,19 +387,84 @@ async fn serve_connection<I>(
             {
                 return Err(AnswerLost);
             }
+            // A body that timed out leaves the connection in an unknown
+            // state: close it after this answer (HTTP/1.1).
+            if fired.load(Ordering::Relaxed) {
+                response.headers_mut().insert(
+                    axum::http::header::CONNECTION,
+                    axum::http::HeaderValue::from_static("close"),
+                );
+            }
             Ok(response)
         }
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .max_buf_size(HEAD_LIMIT);
     let conn = builder.serve_connection(io, TowerToHyperService::new(service));
     tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = shutdown.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(DRAIN_TIMEOUT, conn).await;
+    let result = loop {
+        let idle_deadline = activity
+            .idle_since()
+            .map_or_else(|| Instant::now() + limits.idle, |since| since + limits.idle);
+        tokio::select! {
+            result = conn.as_mut() => break Some(result),
+            _ = shutdown.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(DRAIN_TIMEOUT, conn.as_mut()).await;
+                break None;
+            }
+            _ = tokio::time::sleep_until(idle_deadline) => {
+                if activity.idle_since().is_some_and(|since| since.elapsed() >= limits.idle) {
+                    // h1: closes now (or after a head in progress, which
+                    // the header timeout bounds); h2: GOAWAY.
+                    conn.as_mut().graceful_shutdown();
+                    break tokio::time::timeout(DRAIN_TIMEOUT, conn.as_mut()).await.ok();
+                }
+            }
         }
+    };
+    if let Some(Err(e)) = result {
+        record_connection_error(&shared, role, &*e);
     }
+}
+
+/// Journals what hyper refused before any request reached the router: a
+/// request head it could not parse (it answered `400`), one over
+/// [`HEAD_LIMIT`] (`431`), one that did not arrive within the header
+/// timeout (closed without an answer). Other connection errors (the peer
+/// went away, an HTTP/2 protocol error ending in GOAWAY) are not journaled:
+/// docs/protocol.md 6 lists them.
+fn record_connection_error(shared: &Shared, role: Role, e: &(dyn std::error::Error + 'static)) {
+    let Some(e) = e.downcast_ref::<hyper::Error>() else {
+        return;
+    };
+    let (status, cause) = if e.is_parse_too_large() {
+        (Some(431), Cause::HeadTooLarge)
+    } else if e.is_parse() {
+        (Some(400), Cause::MalformedRequest)
+    } else if e.is_timeout() {
+        (None, Cause::HeaderTimeout)
+    } else {
+        return;
+    };
+    shared.journal.record(Record {
+        time: shared.now(),
+        role,
+        method: String::new(),
+        path: String::new(),
+        certificate: None,
+        status,
+        outcome: Outcome {
+            class: Some(crate::journal::Class::BadRequest),
+            cause,
+            account: None,
+        },
+        fault: None,
+    });
 }
 
 /// Why a handshake failed, as the journal says it.

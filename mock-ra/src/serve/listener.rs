@@ -7,13 +7,15 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::{TcpListener, TcpSocket};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::faults::FaultHost;
-use crate::journal::Role;
-use crate::serve::connection::{Conn, DRAIN_TIMEOUT, Handshake, connection};
+use crate::journal::{Cause, Role};
+use crate::serve::connection::{
+    Conn, DRAIN_TIMEOUT, Handshake, connection, record_handshake_failure, reset,
+};
 use crate::state::Shared;
 use crate::vhost::TlsSite;
 
@@ -111,6 +113,8 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
     let mut changes = shared.faults.subscribe();
     let mut socket = l.socket;
     let mut connections = JoinSet::new();
+    // Connections open at once on this listener (Limits::connections).
+    let permits = Arc::new(Semaphore::new(shared.limits.connections.max(1)));
     loop {
         let refused = !l.hosts.is_empty() && l.hosts.iter().all(|h| shared.faults.refused(*h));
         socket = toggle(socket, refused, l.addr);
@@ -127,48 +131,55 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
         tokio::select! {
             accepted = accept => match accepted {
                 Some(Ok((tcp, _))) => {
+                    // Over the connection limit: closed at once, journaled.
+                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        record_handshake_failure(&shared, l.role, Cause::ConnectionLimit, None);
+                        reset(tcp);
+                        continue;
+                    };
                     let shutdown = shutdown.clone();
                     let shared = shared.clone();
-                    match &l.serves {
-                        Serves::Http { tls, app } => {
-                            let handshake = match tls {
-                                Some(acceptor) => Handshake::Fresh(acceptor.clone()),
-                                None => Handshake::Plain,
-                            };
-                            connections.spawn(connection(
-                                Conn::new(tcp, handshake),
-                                app.clone(),
-                                shared,
-                                l.role,
-                                shutdown,
-                            ));
-                        }
-                        Serves::VhostTls { sites } => {
-                            connections.spawn(crate::vhost::https_connection(
+                    let served: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> =
+                        match &l.serves {
+                            Serves::Http { tls, app } => {
+                                let handshake = match tls {
+                                    Some(acceptor) => Handshake::Fresh(acceptor.clone()),
+                                    None => Handshake::Plain,
+                                };
+                                Box::pin(connection(
+                                    Conn::new(tcp, handshake),
+                                    app.clone(),
+                                    shared,
+                                    l.role,
+                                    shutdown,
+                                ))
+                            }
+                            Serves::VhostTls { sites } => Box::pin(crate::vhost::https_connection(
                                 tcp,
                                 sites.clone(),
                                 shared,
                                 shutdown,
-                            ));
-                        }
-                        Serves::VhostHttp { hosts, app } => {
-                            connections.spawn(crate::vhost::http_connection(
-                                tcp,
-                                hosts.clone(),
-                                app.clone(),
-                                shared,
-                                shutdown,
-                            ));
-                        }
-                        Serves::Proxy { targets } => {
-                            connections.spawn(crate::proxy::connection(
+                            )),
+                            Serves::VhostHttp { hosts, app } => {
+                                Box::pin(crate::vhost::http_connection(
+                                    tcp,
+                                    hosts.clone(),
+                                    app.clone(),
+                                    shared,
+                                    shutdown,
+                                ))
+                            }
+                            Serves::Proxy { targets } => Box::pin(crate::proxy::connection(
                                 tcp,
                                 targets.clone(),
                                 shared,
                                 shutdown,
-                            ));
-                        }
-                    }
+                            )),
+                        };
+                    connections.spawn(async move {
+                        let _permit = permit;
+                        served.await;
+                    });
                 }
                 // Out of file descriptors and the like: back off a little.
                 Some(Err(_)) => tokio::time::sleep(Duration::from_millis(20)).await,

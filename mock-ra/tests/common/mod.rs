@@ -407,3 +407,83 @@ pub fn serve<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Served 
     let line: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
     Served { child, line, text }
 }
+
+/// A CSR (base64 DER) for a new RSA key of `bits` bits and public exponent
+/// `exponent`, made and signed by openssl (aws-lc makes neither a small
+/// exponent nor every size), with the subject `subject_der`. openssl reads
+/// it back and verifies its signature, so only the key can be refused.
+pub fn openssl_rsa_csr(subject_der: &[u8], bits: u32, exponent: u32) -> String {
+    use certs_gen::der_tlv as der;
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.pem");
+    let key_s = key.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        &format!("rsa_keygen_bits:{bits}"),
+        "-pkeyopt",
+        &format!("rsa_keygen_pubexp:{exponent}"),
+        "-out",
+        key_s,
+    ]);
+    let spki = run(&["pkey", "-in", key_s, "-pubout", "-outform", "DER"]);
+    let info = der(
+        0x30,
+        &[
+            der(0x02, &[0]),
+            subject_der.to_vec(),
+            spki,
+            vec![0xa0, 0x00],
+        ]
+        .concat(),
+    );
+    let tbs = dir.path().join("info.der");
+    std::fs::write(&tbs, &info).unwrap();
+    let signature = run(&["dgst", "-sha256", "-sign", key_s, tbs.to_str().unwrap()]);
+    // sha256WithRSAEncryption, NULL parameters.
+    let algorithm = der(
+        0x30,
+        &[
+            der(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+            ),
+            vec![0x05, 0x00],
+        ]
+        .concat(),
+    );
+    let bit_string = der(0x03, &[&[0u8][..], &signature].concat());
+    let csr = der(0x30, &[info, algorithm, bit_string].concat());
+    let file = dir.path().join("csr.der");
+    std::fs::write(&file, &csr).unwrap();
+    let text = run(&[
+        "req",
+        "-inform",
+        "DER",
+        "-in",
+        file.to_str().unwrap(),
+        "-verify",
+        "-noout",
+        "-text",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&text).contains(&format!("({bits} bit)")),
+        "{}",
+        String::from_utf8_lossy(&text)
+    );
+    STANDARD.encode(csr)
+}
