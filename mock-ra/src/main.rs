@@ -192,7 +192,7 @@ fn check(file: &Path) -> anyhow::Result<()> {
     println!(
         "{}: valid ({} accounts, {} identities outside accounts, {} faults)",
         file.display(),
-        world.accounts.len(),
+        world.account_count(),
         world.identities.len(),
         world.faults.len()
     );
