@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod expect;
 pub mod hosts;
 pub mod journal;
+pub mod load;
 pub mod matrix;
 pub mod placeholders;
 pub mod process;

@@ -82,6 +82,9 @@ enum Cmd {
         #[arg(long, value_name = "N", default_value_t = 20)]
         runs: usize,
     },
+    /// Renewal season: virtual customers, each with its own expired
+    /// identity, through full renewals in-process (docs/load.md)
+    Load(Box<harness::load::LoadArgs>),
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -125,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", harness::bench::run(runs)?);
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Load(args) => harness::load::main(*args),
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
             print!("{}", cat.listing());
