@@ -151,6 +151,68 @@ pub struct ExactlyOnce {
     pub problems: Vec<String>,
 }
 
+/// What `openssl speed ecdsap256` says this machine can do, and the
+/// renewals per second that allows when client and server share its cores.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CryptoBound {
+    /// P-256 signatures per second, one core.
+    pub sign_per_s: f64,
+    /// P-256 verifications per second, one core.
+    pub verify_per_s: f64,
+    /// Cores shared by both sides.
+    pub cores: usize,
+    /// Signatures (and key generations, which cost about one) per renewal.
+    pub signs: u32,
+    /// Verifications per renewal.
+    pub verifies: u32,
+    /// `cores / (signs / sign_per_s + verifies / verify_per_s)`.
+    pub renewals_per_s: f64,
+}
+
+/// P-256 operations of one renewal, both sides. Server: the handshake's
+/// CertificateVerify (sign), the client's CertificateVerify and its chain
+/// of two (3 verifies), the CSR's self-signature (verify), the new
+/// certificate (sign); with the chain, the two CRLs signed per request.
+/// Client: its CertificateVerify (sign), the server's CertificateVerify and
+/// certificate (2 verifies), the new key (a key generation, about one
+/// signature), the CSR (sign); with the chain, the new certificate, the
+/// issuing CA and the two CRLs (4 verifies).
+pub fn operations(chain: bool) -> (u32, u32) {
+    if chain { (7, 10) } else { (5, 6) }
+}
+
+/// Runs `openssl speed ecdsap256` (2 s per operation) and works out the
+/// bound.
+pub fn crypto_bound(chain: bool) -> anyhow::Result<CryptoBound> {
+    let out = std::process::Command::new("openssl")
+        .args(["speed", "-seconds", "2", "ecdsap256"])
+        .output()
+        .context("cannot run `openssl speed` (is openssl installed?)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("ecdsa (nistp256)"))
+        .with_context(|| format!("`openssl speed ecdsap256` printed no nistp256 line: {text}"))?;
+    let numbers: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|w| w.parse::<f64>().ok())
+        .collect();
+    let [.., sign, verify] = numbers[..] else {
+        bail!("`openssl speed ecdsap256`: cannot read `{line}`");
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (signs, verifies) = operations(chain);
+    let per = f64::from(signs) / sign + f64::from(verifies) / verify;
+    Ok(CryptoBound {
+        sign_per_s: sign,
+        verify_per_s: verify,
+        cores,
+        signs,
+        verifies,
+        renewals_per_s: cores as f64 / per,
+    })
+}
+
 /// The report: printed, written as JSON, compared with a baseline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoadReport {
@@ -186,6 +248,9 @@ pub struct LoadReport {
     pub hdr: BTreeMap<String, String>,
     /// The orders and ledger checked after the run.
     pub exactly_once: ExactlyOnce,
+    /// The machine's P-256 bound, when asked for (`--crypto-bound`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crypto_bound: Option<CryptoBound>,
     /// Latency over time: `[seconds since start, latency ms, ok]`, at most
     /// 4,000 points (evenly thinned).
     pub timeline: Vec<(f64, f64, bool)>,
@@ -900,6 +965,7 @@ fn report(
         phases_ms,
         hdr,
         exactly_once,
+        crypto_bound: None,
         timeline,
     })
 }
@@ -959,6 +1025,19 @@ pub fn summary(r: &LoadReport) -> String {
     ));
     for p in &e.problems {
         out.push_str(&format!("    {p}\n"));
+    }
+    if let Some(b) = &r.crypto_bound {
+        out.push_str(&format!(
+            "  crypto bound: {:.0} renewals/s ({} cores; {} signs + {} verifies per renewal at \
+             {:.0} signs/s, {:.0} verifies/s per core, openssl speed ecdsap256): this run {:.0}% of it\n",
+            b.renewals_per_s,
+            b.cores,
+            b.signs,
+            b.verifies,
+            b.sign_per_s,
+            b.verify_per_s,
+            r.renewals_per_s / b.renewals_per_s * 100.0
+        ));
     }
     out
 }
@@ -1256,6 +1335,10 @@ pub struct LoadArgs {
     /// Print the deltas against an earlier --json report
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Also measure the machine's P-256 bound (`openssl speed ecdsap256`,
+    /// after the run) and set the run against it
+    #[arg(long)]
+    pub crypto_bound: bool,
     /// Exit 1 when any holds: `p99>200ms,errors>0,rate<1000`
     /// (p50 p90 p99 p999 max in ms or s, errors, rate per second)
     #[arg(long, value_name = "CONDITIONS")]
@@ -1317,7 +1400,10 @@ pub fn main(args: LoadArgs) -> anyhow::Result<std::process::ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let report = runtime.block_on(run(&opts))?;
+    let mut report = runtime.block_on(run(&opts))?;
+    if args.crypto_bound {
+        report.crypto_bound = Some(crypto_bound(!args.no_chain)?);
+    }
     print!("{}", summary(&report));
     if let Some(base) = &baseline {
         print!("{}", deltas(&report, base));
