@@ -1028,15 +1028,15 @@ pub fn summary(r: &LoadReport) -> String {
     }
     if let Some(b) = &r.crypto_bound {
         out.push_str(&format!(
-            "  crypto bound: {:.0} renewals/s ({} cores; {} signs + {} verifies per renewal at \
-             {:.0} signs/s, {:.0} verifies/s per core, openssl speed ecdsap256): this run {:.0}% of it\n",
+            "  crypto bound: {:.0} renewals/s, this run {:.0}% of it\n    ({} cores; {} signs + {} verifies \
+             per renewal at {:.0} signs/s, {:.0} verifies/s per core, openssl speed ecdsap256)\n",
             b.renewals_per_s,
+            r.renewals_per_s / b.renewals_per_s * 100.0,
             b.cores,
             b.signs,
             b.verifies,
             b.sign_per_s,
             b.verify_per_s,
-            r.renewals_per_s / b.renewals_per_s * 100.0
         ));
     }
     out
@@ -1259,7 +1259,7 @@ pub fn html(r: &LoadReport) -> String {
         ));
     }
     hist.push_str(&format!(
-        "<text x='{}' y='{}' font-size='12' text-anchor='middle'>renewal latency (successful renewals in the plotted sample)</text></svg>",
+        "<text x='{}' y='{}' font-size='12' text-anchor='middle'>renewal latency, successful renewals of the plotted sample (the last bar holds everything above)</text></svg>",
         left + pw / 2.0,
         h - 4.0
     ));
@@ -1270,7 +1270,7 @@ pub fn html(r: &LoadReport) -> String {
     };
     format!(
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>harness load</title>\
-         <style>body{{font-family:sans-serif;margin:20px}}pre{{background:#f4f4f4;padding:10px}}</style></head>\
+         <style>body{{font-family:sans-serif;margin:20px}}pre{{background:#f4f4f4;padding:10px;white-space:pre-wrap}}</style></head>\
          <body><h1>harness load</h1><pre>{}</pre><h2>Latency over time</h2>{over_time}\
          <h2>Latency histogram</h2>{hist}</body></html>\n",
         escape(&summary(r))
