@@ -103,6 +103,7 @@ Examples:
   harness list
   harness matrix                                # every fault kind x every host
   harness matrix --only @repo1 --html matrix.html
+  harness load --customers 2000 --concurrency 16 --json out.json   # a renewal season
   CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
 
 fn main() -> ExitCode {
