@@ -195,7 +195,10 @@ fn bracket_scalars(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
                         })
                         .map_or(range.end, |n| i + n)
                 };
-                let end = end.min(range.end).max(start + 1);
+                // At least the whole character at `start` (a bare token may
+                // begin with a multi-byte one in a damaged file).
+                let width = text[start..].chars().next().map_or(1, char::len_utf8);
+                let end = end.min(range.end).max(start + width);
                 let is_key = stack.last().is_some_and(|l| l.table && !l.after_eq);
                 if is_key {
                     if let Some(l) = stack.last_mut() {
@@ -223,7 +226,9 @@ fn closing(text: &str, from: usize, delimiter: &str, escapes: bool) -> Option<us
             i += 2;
             continue;
         }
-        if text[i..].starts_with(delimiter) {
+        // Bytes, not `text[i..]`: `i` may sit inside a multi-byte
+        // character (the case files are Japanese).
+        if bytes[i..].starts_with(delimiter.as_bytes()) {
             // `""""` closes a multi-line string with a quote inside it.
             let mut end = i + delimiter.len();
             if delimiter.len() == 3 {
@@ -437,6 +442,31 @@ mod tests {
         assert_eq!(mask_range(text, line, &spans), "message = \"550:...\"");
         for key in ["name", "message", "exit", "id", "expires", "compass_x"] {
             assert_eq!(is_secret_key(key), key.contains("pass"), "{key}");
+        }
+    }
+
+    #[test]
+    fn damaged_japanese_text_never_panics_and_masks_on_character_boundaries() {
+        let text = "[[account]]\nid = \"acme\"\npassword = \"Acme-2026-pass\"\n\
+                    [[step]]\npassword = \"acme-2026-pass\"\n[step.expect]\n\
+                    message = \"550:証明書ファイルは取得できませんでした。認証に失敗しました。\"\n\
+                    output = [\"電子証明書有効期限 28 日前時点のログインパスワード\"]\n\
+                    pass = { old = \"旧パスワード\", new = '''新\nパスワード''' }\n";
+        let bounds: Vec<usize> = text
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([text.len()])
+            .collect();
+        for (a, &i) in bounds.iter().enumerate() {
+            for &j in bounds.iter().skip(a + 1).take(48) {
+                let damaged = format!("{}{}", &text[..i], &text[j..]);
+                let spans = secret_spans(&damaged);
+                for s in &spans {
+                    assert!(damaged.is_char_boundary(s.start) && damaged.is_char_boundary(s.end));
+                }
+                let _ = mask_range(&damaged, 0..damaged.len(), &spans);
+                let _ = secret_forms(&damaged, &spans);
+            }
         }
     }
 }

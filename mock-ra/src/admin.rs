@@ -38,6 +38,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .route("/accounts", get(list_accounts).post(create_account))
         .route("/accounts/{id}", get(get_account).patch(patch_account))
         .route("/accounts/{id}/reissue", post(reissue))
+        .route("/orders", get(list_orders))
         .route("/clock", get(get_clock).post(set_clock))
         .route("/journal", get(journal))
         .route("/journal/stats", get(journal_stats))
@@ -119,6 +120,12 @@ fn quiet(e: &serde_json::Error) -> String {
 
 async fn list_accounts(State(shared): State<Arc<Shared>>) -> Response {
     ok(StatusCode::OK, &shared.accounts(), None)
+}
+
+/// `GET /orders`: every account's order and renewal count (what a load
+/// run checks afterwards), without making generated customers' certificates.
+async fn list_orders(State(shared): State<Arc<Shared>>) -> Response {
+    ok(StatusCode::OK, &shared.orders(), None)
 }
 
 async fn create_account(
@@ -351,11 +358,9 @@ async fn identity(
     Path(name): Path<String>,
 ) -> Result<Response, AdminError> {
     let identity = shared
-        .lock()
-        .identities
-        .get(&name)
-        .cloned()
-        .ok_or_else(|| AdminError::NotFound(format!("no identity `{name}`")))?;
+        .identity(&name)
+        .ok_or_else(|| AdminError::NotFound(format!("no identity `{name}`")))?
+        .map_err(AdminError::Internal)?;
     let files = IdentityFiles {
         name,
         key_type: identity.key_type.as_str(),

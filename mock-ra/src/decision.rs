@@ -4,7 +4,7 @@
 //! clock, a reissue, a lock, a revocation, the order). Step 1 (no client
 //! certificate) and the ticket (step 10) belong to the callers.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
@@ -39,7 +39,7 @@ pub(crate) enum Proof<'a> {
 /// stands for, or the refusal (class and journal cause) of the first step
 /// that fails.
 pub(crate) fn standing<'a>(
-    accounts: &'a mut BTreeMap<String, Account>,
+    accounts: &'a mut HashMap<String, Account>,
     presented: Presented<'_>,
     proof: Proof<'_>,
     policy: &Policy,

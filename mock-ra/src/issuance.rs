@@ -238,7 +238,7 @@ pub(crate) fn issue(
     // The login's decision, again, in the login's order (protocol 2.6).
     let presented = Presented {
         serial: &ticket.serial,
-        not_after: entry.info.not_after,
+        not_after: entry.not_after,
         owner: Some(&ticket.account),
         revoked: entry.revoked_at(now),
     };
@@ -270,15 +270,14 @@ pub(crate) fn issue(
     });
     account.order = Some(OrderState::Fetched);
     let account_id = account.id.clone();
-    ledger.add(LedgerEntry {
-        serial: info.serial.clone(),
-        der: der.clone(),
-        info: info.clone(),
-        account: Some(account_id.clone()),
-        identity: None,
-        origin: Origin::Renewal,
-        revoked: None,
-    });
+    ledger.add(LedgerEntry::made(
+        der.clone(),
+        info.clone(),
+        Some(account_id.clone()),
+        None,
+        Origin::Renewal,
+        None,
+    ));
     Ok(Issued {
         account: account_id,
         der,

@@ -26,6 +26,7 @@ pub mod console;
 mod decision;
 mod error;
 pub mod faults;
+mod identities;
 pub mod issuance;
 pub mod journal;
 mod ledger;
@@ -64,7 +65,7 @@ pub use journal::{Cause, Class, JournalEntry, JournalStats, PresentedCertificate
 pub use limits::Limits;
 pub use protocol::{Host, UnknownHost, rfc3339};
 pub use serve::PeerCertificate;
-pub use state::AccountPatch;
+pub use state::{AccountPatch, OrderSummary};
 pub use world::{AccountSpec, CertificateSpec, Policy, World, WorldError};
 
 /// The base URL of every role. With virtual hosting webra2 and webra1
@@ -416,14 +417,49 @@ impl MockRa {
     }
 
     /// An identity (key, certificate, chain) by name: every world
-    /// certificate of an account, every `[[identity]]`, every reissue.
+    /// certificate of an account, every `[[identity]]`, every reissue, and
+    /// every generated customer's (`[[customers]]`, made now on first use).
+    /// `None` also when a generated customer's identity cannot be made.
     pub fn identity(&self, name: &str) -> Option<Identity> {
-        self.shared.lock().identities.get(name).cloned()
+        self.shared.identity(name).and_then(Result::ok)
     }
 
-    /// Every identity by name.
+    /// Every identity by name, except the generated customers' (made on
+    /// first use through [`Self::identity`]; a season's worth would take
+    /// minutes to make and write).
     pub fn identities(&self) -> BTreeMap<String, Identity> {
         self.shared.lock().identities.clone()
+    }
+
+    /// How many generated customers (`[[customers]]`) the world has.
+    pub fn generated_customers(&self) -> usize {
+        self.shared.lock().customers.len()
+    }
+
+    /// Every account's renewal order and how many renewals the RA signed
+    /// for it, by id; no certificate is made for this.
+    pub fn orders(&self) -> Vec<OrderSummary> {
+        self.shared.orders()
+    }
+
+    /// The account a certificate serial (lowercase hex) stands for: the
+    /// lookups a login makes (the ledger by serial, the account by id),
+    /// without a login.
+    pub fn owner_of(&self, serial: &str) -> Option<String> {
+        let state = self.shared.lock();
+        let owner = state.ledger.get(serial)?.account.as_deref()?;
+        state.accounts.get(owner).map(|a| a.id.clone())
+    }
+
+    /// The serial of an account's current certificate (nothing is made).
+    pub fn current_serial(&self, id: &str) -> Option<String> {
+        let state = self.shared.lock();
+        state.accounts.get(id)?.current_serial().map(str::to_owned)
+    }
+
+    /// How many certificates the issuing CA's ledger holds.
+    pub fn ledger_len(&self) -> usize {
+        self.shared.lock().ledger.len()
     }
 
     /// Every request so far with its cause.

@@ -221,7 +221,7 @@ fn check(file: &Path) -> anyhow::Result<()> {
     emit(&format!(
         "{}: valid ({} accounts, {} identities outside accounts, {} faults)\n",
         file.display(),
-        world.accounts.len(),
+        world.account_count(),
         world.identities.len(),
         world.faults.len()
     ))

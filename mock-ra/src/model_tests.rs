@@ -223,7 +223,14 @@ fn harness() -> Harness {
         .iter()
         .map(|id| {
             let serial = state.accounts[*id].current_serial().unwrap().to_owned();
-            state.ledger.get(&serial).unwrap().der.to_vec()
+            state
+                .ledger
+                .get(&serial)
+                .unwrap()
+                .certificate()
+                .unwrap()
+                .0
+                .to_vec()
         })
         .collect();
     // Each CSR built from the certificate's subject bytes, as a client
@@ -441,7 +448,9 @@ fn run(h: &Harness, ops: &[Op]) -> Result<(), String> {
                     .ledger
                     .get(&view.serial)
                     .unwrap()
-                    .der
+                    .certificate()
+                    .unwrap()
+                    .0
                     .to_vec();
                 let a = &mut model.accounts[*acct];
                 for c in &mut a.certs {

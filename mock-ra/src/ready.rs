@@ -163,6 +163,11 @@ pub struct ReadyLine {
     pub state_dir: String,
     /// Identity name -> its directory.
     pub identities: BTreeMap<String, String>,
+    /// How many generated customers (`[[customers]]`) the world has; their
+    /// identities are not in the state directory but made on first use
+    /// (admin `GET /identities/{id}`). Absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub customers: usize,
     /// The demo login (demo world only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demo: Option<DemoInfo>,
@@ -207,6 +212,7 @@ impl ReadyLine {
                 .iter()
                 .map(|(n, d)| (n.clone(), d.display().to_string()))
                 .collect(),
+            customers: mock.generated_customers(),
             demo,
             clock: crate::protocol::rfc3339(mock.now()),
             startup_ms,
@@ -220,6 +226,10 @@ impl ReadyLine {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Quotes an argument for a POSIX shell when it needs it.

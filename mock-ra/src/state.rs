@@ -1,9 +1,9 @@
 //! The state one mock shares between its roles, and the operations on it
 //! that the library API and the admin API both call.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use certs_gen::spec::Issuer;
 use certs_gen::{CertInfo, ClientSpec, Identity, Pki, PkiNames, RevocationReason};
@@ -17,8 +17,9 @@ use crate::accounts::{
 use crate::clock::{Clock, ClockSetting};
 use crate::error::MockError;
 use crate::faults::Faults;
+use crate::identities::LazyIdentity;
 use crate::journal::Journal;
-use crate::ledger::{Ledger, LedgerEntry, Origin};
+use crate::ledger::{Ledger, LedgerCert, LedgerEntry, Origin};
 use crate::tickets::Tickets;
 use crate::tls::FaultTls;
 use crate::world::{AccountSpec, Policy, World};
@@ -26,16 +27,40 @@ use crate::world::{AccountSpec, Policy, World};
 /// Accounts, ledger, tickets and identities: everything a reset restores.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct State {
-    pub accounts: BTreeMap<String, Account>,
+    /// By id: every login finds its account in O(1), however many.
+    pub accounts: HashMap<String, Account>,
     pub ledger: Ledger,
     pub tickets: Tickets,
+    /// Identities made at start-up or by a reissue, by name.
     pub identities: BTreeMap<String, Identity>,
+    /// Generated customers' identities (`[[customers]]`), by name, made on
+    /// first use; never listed with the others.
+    pub customers: HashMap<String, Arc<LazyIdentity>>,
+}
+
+impl State {
+    /// Whether an identity of either kind is called `name`.
+    pub fn has_identity(&self, name: &str) -> bool {
+        self.identities.contains_key(name) || self.customers.contains_key(name)
+    }
+}
+
+/// An account's renewal order and how many renewals the RA signed for it:
+/// what the load run checks afterwards (exactly one per fetched order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrderSummary {
+    /// The account id.
+    pub account: String,
+    /// The order at the virtual now.
+    pub order: OrderState,
+    /// Renewal certificates in the ledger for it.
+    pub renewals: u32,
 }
 
 /// What every role of one mock shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub pki: Pki,
+    pub pki: Arc<Pki>,
     pub policy: Policy,
     pub clock: Clock,
     pub journal: Journal,
@@ -98,11 +123,12 @@ impl Shared {
             None => Clock::real(),
         };
         let now = certs_gen::truncate_to_seconds(clock.now());
-        let pki = Pki::generate(world.pki.key_type, now)?;
+        let pki = Arc::new(Pki::generate(world.pki.key_type, now)?);
         let mut state = State::default();
         for spec in &world.accounts {
             add_account(&mut state, &pki, &world.policy, spec, now)?;
         }
+        add_customers(&mut state, &pki, world, now)?;
         let foreign = if world.identities.iter().any(|c| c.ca == Issuer::Foreign) {
             Some(Pki::generate_named(
                 PkiNames::foreign(),
@@ -121,17 +147,16 @@ impl Shared {
             let identity = issuer.issue_client(&spec)?;
             if entry.ca == Issuer::Test {
                 let info = identity.info()?;
-                state.ledger.add(LedgerEntry {
-                    serial: info.serial.clone(),
-                    der: identity.cert.clone(),
+                state.ledger.add(LedgerEntry::made(
+                    identity.cert.clone(),
                     info,
-                    account: None,
-                    identity: Some(entry.name.clone()),
-                    origin: Origin::World,
-                    revoked: entry
+                    None,
+                    Some(entry.name.clone()),
+                    Origin::World,
+                    entry
                         .revoked
                         .then_some((now, RevocationReason::KeyCompromise)),
-                });
+                ));
             }
             state.identities.insert(entry.name.clone(), identity);
         }
@@ -189,15 +214,45 @@ impl Shared {
         state.accounts.get(id).map(|a| view(&state, a, now))
     }
 
-    /// Views of every account.
+    /// Views of every account, by id. A generated customer's view makes
+    /// its certificate (it shows the PEM): slow for a whole season.
     pub fn accounts(&self) -> Vec<AccountView> {
         let now = self.now();
         let state = self.lock();
-        state
+        let mut accounts: Vec<&Account> = state.accounts.values().collect();
+        accounts.sort_by(|a, b| a.id.cmp(&b.id));
+        accounts.into_iter().map(|a| view(&state, a, now)).collect()
+    }
+
+    /// Every account's order and renewal count, by id (no certificate is
+    /// made for it).
+    pub fn orders(&self) -> Vec<OrderSummary> {
+        let now = self.now();
+        let state = self.lock();
+        let mut orders: Vec<OrderSummary> = state
             .accounts
             .values()
-            .map(|a| view(&state, a, now))
-            .collect()
+            .map(|a| OrderSummary {
+                account: a.id.clone(),
+                order: a.order_at(now),
+                renewals: state.ledger.renewals_of(&a.id),
+            })
+            .collect();
+        orders.sort_by(|a, b| a.account.cmp(&b.account));
+        orders
+    }
+
+    /// An identity by name; a generated customer's is made now if it was
+    /// not yet, outside the state lock.
+    pub fn identity(&self, name: &str) -> Option<Result<Identity, String>> {
+        let lazy = {
+            let state = self.lock();
+            if let Some(identity) = state.identities.get(name) {
+                return Some(Ok(identity.clone()));
+            }
+            state.customers.get(name)?.clone()
+        };
+        Some(lazy.get().map(|m| m.identity.clone()))
     }
 
     /// A certificate the issuing CA knows, by serial (lowercase hex).
@@ -207,7 +262,7 @@ impl Shared {
         state
             .ledger
             .get(&serial.to_ascii_lowercase())
-            .map(|e| certificate_view(&state, e, now))
+            .and_then(|e| certificate_view(&state, e, now))
     }
 
     /// Adds an account, its certificates made relative to the virtual now.
@@ -224,11 +279,7 @@ impl Shared {
         if state.accounts.contains_key(&spec.id) {
             return Err(MockError::AccountExists(spec.id.clone()));
         }
-        if let Some(name) = scratch
-            .identities
-            .keys()
-            .find(|n| state.identities.contains_key(*n))
-        {
+        if let Some(name) = scratch.identities.keys().find(|n| state.has_identity(n)) {
             return Err(MockError::Invalid(format!(
                 "identity name `{name}` is used already"
             )));
@@ -237,7 +288,7 @@ impl Shared {
             state.ledger.add(e.clone());
         }
         state.identities.append(&mut scratch.identities);
-        state.accounts.append(&mut scratch.accounts);
+        state.accounts.extend(scratch.accounts);
         let account = state
             .accounts
             .get(&spec.id)
@@ -303,7 +354,9 @@ impl Shared {
         let mut n = account.certificates.len() + 1;
         let name = loop {
             let candidate = format!("{id}-{n}");
-            if !state.identities.contains_key(&candidate) {
+            if !state.identities.contains_key(&candidate)
+                && !state.customers.contains_key(&candidate)
+            {
                 break candidate;
             }
             n += 1;
@@ -327,21 +380,21 @@ impl Shared {
         // it expires (not_created until then). A login with the old one
         // gets E550A `reissued` anyway.
         account.order = None;
-        state.ledger.add(LedgerEntry {
-            serial: info.serial.clone(),
-            der: identity.cert.clone(),
-            info: info.clone(),
-            account: Some(id.to_owned()),
-            identity: Some(name.clone()),
-            origin: Origin::Reissue,
-            revoked: None,
-        });
+        state.ledger.add(LedgerEntry::made(
+            identity.cert.clone(),
+            info.clone(),
+            Some(id.to_owned()),
+            Some(name.clone()),
+            Origin::Reissue,
+            None,
+        ));
         state.identities.insert(name, identity);
         let entry = state
             .ledger
             .get(&info.serial)
             .ok_or_else(|| MockError::Invalid("the reissued certificate vanished".into()))?;
-        Ok(certificate_view(state, entry, now))
+        certificate_view(state, entry, now)
+            .ok_or_else(|| MockError::Invalid("the reissued certificate does not read".into()))
     }
 
     /// The issuing CA's CRL at the virtual now, with a CRL number that
@@ -405,15 +458,14 @@ fn add_account(
             identity: Some(name.clone()),
             not_after: info.not_after,
         });
-        state.ledger.add(LedgerEntry {
-            serial: info.serial.clone(),
-            der: identity.cert.clone(),
+        state.ledger.add(LedgerEntry::made(
+            identity.cert.clone(),
             info,
-            account: Some(spec.id.clone()),
-            identity: Some(name.clone()),
-            origin: Origin::World,
+            Some(spec.id.clone()),
+            Some(name.clone()),
+            Origin::World,
             revoked,
-        });
+        ));
         state.identities.insert(name, identity);
     }
     let mut passwords = PasswordHistory::new(spec.password.clone());
@@ -437,6 +489,72 @@ fn add_account(
             certificates,
         },
     );
+    Ok(())
+}
+
+/// The world's generated customers (`[[customers]]`): each an account
+/// with one current certificate whose serial and validity are fixed now
+/// and whose key and certificate are made on first use. Nothing here
+/// generates a key or signs.
+fn add_customers(
+    state: &mut State,
+    pki: &Arc<Pki>,
+    world: &World,
+    now: OffsetDateTime,
+) -> Result<(), MockError> {
+    let policy = &world.policy;
+    let extra = world.account_count() - world.accounts.len();
+    state.accounts.reserve(extra);
+    state.customers.reserve(extra);
+    state.ledger.reserve(extra);
+    for (spec, n) in world.generated_customers() {
+        let c = spec.customer(n).map_err(MockError::Invalid)?;
+        let key_type = spec.key_type.unwrap_or(pki.key_type);
+        let not_after = now + c.expires;
+        let lazy = Arc::new(LazyIdentity::new(
+            pki.clone(),
+            ClientSpec {
+                common_name: c.cn.clone(),
+                organization: None,
+                not_before: not_after - certs_gen::DEFAULT_CLIENT_LIFETIME,
+                not_after,
+                key_type: Some(key_type),
+                serial: None,
+            },
+        ));
+        let serial = lazy.serial().to_owned();
+        state.ledger.add(LedgerEntry {
+            serial: serial.clone(),
+            not_after,
+            cert: LedgerCert::OnFirstUse(lazy.clone()),
+            account: Some(c.id.clone()),
+            identity: Some(c.id.clone()),
+            origin: Origin::World,
+            revoked: None,
+        });
+        state.customers.insert(c.id.clone(), lazy);
+        state.accounts.insert(
+            c.id.clone(),
+            Account {
+                id: c.id.clone(),
+                cn: c.cn,
+                passwords: PasswordHistory::new(c.password),
+                failures: 0,
+                lock_threshold: policy.lock_threshold,
+                locked: false,
+                password_expires: None,
+                order: spec.order,
+                order_opens_before: policy.password_reference.duration(),
+                key_type,
+                certificates: vec![AccountCertificate {
+                    serial,
+                    status: CertStatus::Current,
+                    identity: Some(c.id),
+                    not_after,
+                }],
+            },
+        );
+    }
     Ok(())
 }
 
@@ -468,30 +586,37 @@ fn view(state: &State, a: &Account, now: OffsetDateTime) -> AccountView {
             .certificates
             .iter()
             .filter_map(|c| state.ledger.get(&c.serial))
-            .map(|e| certificate_view(state, e, now))
+            .filter_map(|e| certificate_view(state, e, now))
             .collect(),
     }
 }
 
-fn certificate_view(state: &State, e: &LedgerEntry, now: OffsetDateTime) -> CertificateView {
+/// A ledger entry as the API shows it; `None` only when a generated
+/// customer's certificate cannot be made.
+fn certificate_view(
+    state: &State,
+    e: &LedgerEntry,
+    now: OffsetDateTime,
+) -> Option<CertificateView> {
+    let (der, info) = e.certificate().ok()?;
     let status = e
         .account
         .as_ref()
         .and_then(|id| state.accounts.get(id))
         .and_then(|a| a.status_of(&e.serial));
-    CertificateView {
+    Some(CertificateView {
         serial: e.serial.clone(),
-        subject: e.info.subject.clone(),
-        not_before: e.info.not_before,
-        not_after: e.info.not_after,
+        subject: info.subject.clone(),
+        not_before: info.not_before,
+        not_after: info.not_after,
         account: e.account.clone(),
         status,
         identity: e.identity.clone(),
         origin: e.origin.as_str(),
         revoked: e.revoked_at(now),
         revoked_at: e.revoked.map(|(at, _)| at),
-        pem: certs_gen::pem::certificate(&e.der),
-    }
+        pem: certs_gen::pem::certificate(der),
+    })
 }
 
 /// What the journal shows of a presented certificate.

@@ -224,7 +224,7 @@ fn decide_login(
         tickets,
         ..
     } = &mut *guard;
-    let entry = ledger.get(&info.serial).filter(|e| e.der == *der);
+    let entry = ledger.get(&info.serial).filter(|e| e.is_certificate(der));
     // 2.-9.
     let presented = Presented {
         serial: &info.serial,

@@ -32,6 +32,13 @@
 //! [[account.certificate]]              # oldest first; the last is current
 //! expires = "-10d"
 //!
+//! [[customers]]                        # N generated customers in one table
+//! count = 100000                       # (see `world::customers`)
+//! id = "cust{n:06}"
+//! password = "pw-{n}"
+//! expires_from = "-80d"
+//! expires_to = "-1d"
+//!
 //! [[identity]]                         # a certificate no account owns
 //! name = "stranger"
 //! expires = "+100d"
@@ -51,7 +58,7 @@
 //! and `[[step]]`; exactly those three are ignored here (they belong to the
 //! harness), every other unknown key is an error naming `file:line:column`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use certs_gen::spec::{ClientEntry, Seg};
 use certs_gen::{KeyType, Offset};
@@ -61,6 +68,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::accounts::{CertStatus, OrderState, Password};
 use crate::faults::{FaultSettings, FaultSpec};
+
+pub mod customers;
+pub use customers::{Customer, CustomersSpec};
 
 /// A world file that does not describe a world.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,6 +103,9 @@ pub struct World {
     /// The customers' accounts.
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountSpec>,
+    /// Generated customers, many per table (`world::customers`).
+    #[serde(default)]
+    pub customers: Vec<CustomersSpec>,
     /// Client identities that belong to no account.
     #[serde(default, rename = "identity")]
     pub identities: Vec<ClientEntry>,
@@ -552,6 +565,7 @@ impl World {
                 }
             }
         }
+        let generated = self.check_customers(&ids, &names)?;
         for (i, c) in self.identities.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("identity"), Seg::Index(i), Seg::key(k)];
             if !crate::protocol::valid_name(&c.name) {
@@ -563,7 +577,7 @@ impl World {
                     ),
                 ));
             }
-            if !names.insert(c.name.clone()) {
+            if generated.contains(&c.name) || !names.insert(c.name.clone()) {
                 return Err((
                     at("name"),
                     format!("identity name `{}` is used twice", c.name),
@@ -583,6 +597,65 @@ impl World {
             }
         }
         Ok(())
+    }
+}
+
+impl World {
+    /// How many accounts the world has: its `[[account]]`s and its
+    /// generated customers.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+            + self
+                .customers
+                .iter()
+                .map(|c| c.count as usize)
+                .sum::<usize>()
+    }
+
+    /// Every generated customer, table by table, in order.
+    pub fn generated_customers(&self) -> impl Iterator<Item = (&CustomersSpec, u32)> + '_ {
+        self.customers
+            .iter()
+            .flat_map(|spec| (1..=spec.count).map(move |n| (spec, n)))
+    }
+
+    /// `[[customers]]`: each table's own checks, then every generated id
+    /// against every other id and identity name.
+    fn check_customers(
+        &self,
+        ids: &BTreeSet<&str>,
+        names: &BTreeSet<String>,
+    ) -> Result<HashSet<String>, (Vec<Seg>, String)> {
+        let total = self.account_count() - self.accounts.len();
+        if total > customers::MAX_CUSTOMERS as usize {
+            return Err((
+                vec![Seg::key("customers")],
+                format!(
+                    "{total} generated customers in all: expected at most {}",
+                    customers::MAX_CUSTOMERS
+                ),
+            ));
+        }
+        let mut seen: HashSet<String> = HashSet::with_capacity(total);
+        for (i, spec) in self.customers.iter().enumerate() {
+            let at = |k: &str| vec![Seg::key("customers"), Seg::Index(i), Seg::key(k)];
+            spec.check().map_err(|(mut rest, m)| {
+                let mut path = vec![Seg::key("customers"), Seg::Index(i)];
+                path.append(&mut rest);
+                (path, m)
+            })?;
+            for n in 1..=spec.count {
+                let id = customers::expand(&spec.id, n).map_err(|e| (at("id"), e))?;
+                if ids.contains(id.as_str()) || names.contains(&id) || seen.contains(&id) {
+                    return Err((
+                        at("id"),
+                        format!("customers.id makes `{id}` (customer {n}), which is used already"),
+                    ));
+                }
+                seen.insert(id);
+            }
+        }
+        Ok(seen)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod drift;
 pub mod expect;
 pub mod hosts;
 pub mod journal;
+pub mod load;
 pub mod matrix;
 pub mod placeholders;
 pub mod process;

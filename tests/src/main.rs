@@ -157,6 +157,9 @@ enum Cmd {
         #[arg(long, conflicts_with = "script")]
         print: bool,
     },
+    /// Renewal season: virtual customers, each with its own expired
+    /// identity, through full renewals in-process (docs/load.md)
+    Load(Box<harness::load::LoadArgs>),
     /// Show the catalogue: every case with the ids it reproduces, and every
     /// documented behaviour with the cases that cover it
     List {
@@ -184,6 +187,7 @@ Examples:
   harness repro e550a-password-locked --script repro.sh && bash repro.sh
   harness matrix                                # every fault kind x every host
   harness matrix --only @repo1 --html matrix.html
+  harness load --customers 2000 --concurrency 16 --json out.json   # a renewal season
   CERTRENEW_BIN=target/release/certrenew harness run   # test another build";
 
 fn main() -> ExitCode {
@@ -279,6 +283,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Cmd::Load(args) => harness::load::main(*args),
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
             let mut text = cat.listing();

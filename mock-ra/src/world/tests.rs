@@ -254,3 +254,63 @@ fn the_readme_example_parses() {
 fn the_demo_world_is_valid() {
     World::demo().validate().unwrap();
 }
+
+const SEASON: &str = r#"
+[[account]]
+id = "alice"
+password = "pw1"
+[[account.certificate]]
+expires = "-10d"
+
+[[customers]]
+count = 1000
+id = "cust{n:04}"
+password = "pw-{n}"
+expires_from = "-80d"
+expires_to = "-1d"
+"#;
+
+#[test]
+fn generated_customers_are_one_table_with_patterns() {
+    let w = World::from_toml("s.toml", SEASON).unwrap();
+    assert_eq!(w.account_count(), 1001);
+    let spec = &w.customers[0];
+    let last = spec.customer(1000).unwrap();
+    assert_eq!(last.id, "cust1000");
+    assert_eq!(last.cn, "cust1000");
+    assert!(last.password.matches("pw-1000"));
+    assert_eq!(spec.customer(1).unwrap().expires, Duration::days(-80));
+    assert_eq!(last.expires, Duration::days(-1));
+}
+
+#[test]
+fn generated_customers_errors_name_file_line_and_column() {
+    let unknown = SEASON.replace("count = 1000", "count = 1000\ncolour = \"red\"");
+    let err = World::from_toml("s.toml", &unknown)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("s.toml:10:"), "{err}");
+    assert!(err.contains("unknown field `colour`"), "{err}");
+    let zero = SEASON.replace("count = 1000", "count = 0");
+    let err = World::from_toml("s.toml", &zero).unwrap_err().to_string();
+    assert!(err.starts_with("s.toml:9:"), "{err}");
+    assert!(err.contains("customers.count = 0"), "{err}");
+    let shared = SEASON.replace("cust{n:04}", "cust");
+    let err = World::from_toml("s.toml", &shared).unwrap_err().to_string();
+    assert!(err.contains("has no {n}"), "{err}");
+    let clash = SEASON
+        .replace("cust{n:04}", "alic{n}")
+        .replace("count = 1000", "count = 1");
+    let clash = clash
+        .replace("alic{n}", "alice{n}")
+        .replace("id = \"alice\"", "id = \"alice1\"");
+    let err = World::from_toml("s.toml", &clash).unwrap_err().to_string();
+    assert!(
+        err.contains("`alice1` (customer 1), which is used already"),
+        "{err}"
+    );
+    let bad = SEASON.replace("pw-{n}", "pw-{m}");
+    let err = World::from_toml("s.toml", &bad).unwrap_err().to_string();
+    assert!(err.contains("bad placeholder"), "{err}");
+    assert!(!err.contains("pw-{m}"), "the password is not quoted: {err}");
+}
