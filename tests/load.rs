@@ -146,3 +146,75 @@ fn faults_of_the_world_apply_under_load() {
         text(&bad.stderr)
     );
 }
+
+/// A target profile with provider states (a served mock here) takes the
+/// season through its state-change endpoint; the load runs against that
+/// state and checks exactly-once there, and the state is torn down after.
+#[test]
+fn a_season_runs_against_a_target_profile_with_states() {
+    use std::io::BufRead;
+    let bin = harness::process::locate_binary("mock-ra", "mock-ra", "MOCK_RA_BIN")
+        .expect("mock-ra is built");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let profile = dir.path().join("target.toml");
+    let mut child = std::process::Command::new(bin)
+        .arg("serve")
+        .arg("--state-dir")
+        .arg(dir.path().join("ra"))
+        .arg("--write-target")
+        .arg(&profile)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mock-ra serve starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the ready line");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !std::fs::read_to_string(&profile).is_ok_and(|t| t.contains("[admin]")) {
+        assert!(std::time::Instant::now() < deadline, "no profile written");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out_json = dir.path().join("load.json");
+    let out = harness(&[
+        "load",
+        "--target",
+        profile.to_str().expect("UTF-8"),
+        "--customers",
+        "40",
+        "--concurrency",
+        "4",
+        "--json",
+        out_json.to_str().expect("UTF-8"),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let r = json(&out_json);
+    assert_eq!(r["renewals"], 40, "{stdout}");
+    assert_eq!(r["exactly_once"]["ok"], true, "{stdout}");
+    assert_eq!(r["exactly_once"]["ledger_renewals"], 40);
+    assert!(!stderr.contains("not torn down"), "{stderr}");
+
+    // A profile without states is refused with what to do.
+    let bare = dir.path().join("bare.toml");
+    std::fs::write(
+        &bare,
+        std::fs::read_to_string(&profile)
+            .expect("the profile")
+            .replace("states = true", "states = false"),
+    )
+    .expect("bare.toml");
+    let out = harness(&[
+        "load",
+        "--target",
+        bare.to_str().expect("UTF-8"),
+        "--customers",
+        "5",
+    ]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("offers no provider states"), "{stderr}");
+}

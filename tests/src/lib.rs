@@ -10,6 +10,7 @@ pub mod expect;
 pub mod hosts;
 pub mod journal;
 pub mod load;
+pub mod load_target;
 pub mod matrix;
 pub mod placeholders;
 pub mod process;

@@ -267,17 +267,7 @@ impl LoadReport {
 pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
     let world = match &opts.world {
         Some(path) => World::from_file(path)?,
-        None => season(match opts.stop {
-            Stop::Customers(n) => n,
-            Stop::Duration(d) => {
-                // Enough for the duration at a generous pace.
-                let secs = d.as_secs_f64().ceil() as usize;
-                match opts.model {
-                    Model::Open { rate } => (rate * d.as_secs_f64()).ceil() as usize + 16,
-                    Model::Closed { .. } => (secs * 3_000).max(1_000),
-                }
-            }
-        })?,
+        None => season(season_size(opts.model, opts.stop))?,
     };
     let listed = customers_of(&world)?;
     let wanted = match opts.stop {
@@ -423,12 +413,31 @@ pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
 /// The default world: `n` customers whose certificates expired 1 to 60
 /// days ago, orders ready.
 pub fn season(n: usize) -> anyhow::Result<World> {
-    let text = format!(
+    Ok(World::from_toml("(generated season)", &season_text(n))?)
+}
+
+/// The default world's text: `n` generated customers.
+pub fn season_text(n: usize) -> String {
+    format!(
         "[[customers]]\ncount = {}\nid = \"load{{n:06}}\"\npassword = \"load-pw-{{n}}\"\n\
          expires_from = \"-60d\"\nexpires_to = \"-1d\"\n",
         n.max(1)
-    );
-    Ok(World::from_toml("(generated season)", &text)?)
+    )
+}
+
+/// How many customers the default world has for a run: the number asked
+/// for, or enough for the duration at a generous pace.
+pub fn season_size(model: Model, stop: Stop) -> usize {
+    match stop {
+        Stop::Customers(n) => n,
+        Stop::Duration(d) => {
+            let secs = d.as_secs_f64().ceil() as usize;
+            match model {
+                Model::Open { rate } => (rate * d.as_secs_f64()).ceil() as usize + 16,
+                Model::Closed { .. } => (secs * 3_000).max(1_000),
+            }
+        }
+    }
 }
 
 /// Every generated customer's id and password, in order.
@@ -1321,8 +1330,18 @@ pub struct LoadArgs {
     pub world: Option<PathBuf>,
     /// Against a served mock: its ready line (JSON, first line of the
     /// file); give the --world it was started with
-    #[arg(long, value_name = "FILE", requires = "world")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "world",
+        conflicts_with = "target"
+    )]
     pub ready: Option<PathBuf>,
+    /// Against a target profile (docs/targets.md) with the `states`
+    /// capability: the world (--world, or the generated season) is handed to
+    /// it through its state-change endpoint, and torn down afterwards
+    #[arg(long, value_name = "FILE")]
+    pub target: Option<PathBuf>,
     /// Skip the chain and CRL fetches after the issuance
     #[arg(long)]
     pub no_chain: bool,
@@ -1388,11 +1407,29 @@ pub fn main(args: LoadArgs) -> anyhow::Result<std::process::ExitCode> {
         },
     };
     let baseline = args.baseline.as_deref().map(read_report).transpose()?;
+    // A target takes the world through its state-change endpoint; the load
+    // then runs against it as against a served mock.
+    let state = match &args.target {
+        Some(profile) => Some(crate::load_target::TargetState::set_up(
+            profile,
+            args.world.as_deref(),
+            &season_text(season_size(model, stop)),
+        )?),
+        None => None,
+    };
     let opts = LoadOptions {
         model,
         stop,
-        world: args.world.clone(),
-        served: args.ready.clone().map(|ready| Served { ready }),
+        world: state
+            .as_ref()
+            .map(|s| s.world.clone())
+            .or_else(|| args.world.clone()),
+        served: state
+            .as_ref()
+            .map(|s| Served {
+                ready: s.ready.clone(),
+            })
+            .or_else(|| args.ready.clone().map(|ready| Served { ready })),
         no_chain: args.no_chain,
         progress: stderr_is_terminal(),
     };

@@ -240,6 +240,130 @@ pub enum SetUpError {
     Failed(String),
 }
 
+/// `POST {admin}/states` with `body`; the answer, or what went wrong.
+async fn post_state(
+    http: &reqwest::Client,
+    states_url: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> Result<StateAnswer, String> {
+    let url = format!("{states_url}/states");
+    let resp = http
+        .post(&url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| format!("POST {url}: {e}"))?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| format!("POST {url}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!("POST {url}: {status}: {text}"));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("POST {url}: the answer: {e}"))
+}
+
+/// A provider state set up for a whole run rather than one case (`harness
+/// load`): where its hosts and admin API are.
+#[derive(Debug)]
+pub struct WorldState {
+    /// The state's id, for [`Profile::delete_state`].
+    pub id: String,
+    /// Where each host of the state is.
+    pub hosts: BTreeMap<Host, String>,
+    /// The state's admin API and its token.
+    pub admin: String,
+    /// Its bearer token. Never printed.
+    pub admin_token: String,
+    /// The web root, PEM.
+    pub web_root_pem: String,
+    /// The client-CA root's SHA-1.
+    pub client_root_sha1: String,
+    /// The state's virtual time, when not the real one.
+    pub now: Option<String>,
+}
+
+impl Profile {
+    fn http(&self) -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(Duration::from_millis(self.timeouts.connect_ms))
+            .timeout(Duration::from_millis(self.timeouts.request_ms))
+            .build()
+            .map_err(|e| e.to_string())
+    }
+
+    fn states_url(&self) -> Result<String, String> {
+        match (&self.admin, self.capabilities.states) {
+            (Some(a), true) => Ok(a.url.trim_end_matches('/').to_owned()),
+            _ => Err(format!(
+                "{}: the target offers no provider states (capabilities.states)",
+                self.path.display()
+            )),
+        }
+    }
+
+    /// Sets `world` (a world file's tables as JSON) up on the target, for a
+    /// run labelled `label`. Blocking; not from inside an async runtime.
+    pub fn post_state(&self, label: &str, world: serde_json::Value) -> Result<WorldState, String> {
+        let url = self.states_url()?;
+        let token = self.token()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let http = {
+            let _entered = rt.enter();
+            self.http()?
+        };
+        let body = serde_json::json!({ "case": label, "world": world });
+        let answer = rt.block_on(post_state(&http, &url, &token, &body))?;
+        let hosts = hosts::ALL
+            .into_iter()
+            .map(|h| {
+                let name = hosts::short_name(h);
+                let to = answer.hosts.get(name).or_else(|| self.hosts.get(name));
+                (h, to.cloned().unwrap_or_default())
+            })
+            .collect();
+        Ok(WorldState {
+            id: answer.id,
+            hosts,
+            admin: answer
+                .admin
+                .map(|a| a.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| url.clone()),
+            admin_token: answer.admin_token.unwrap_or(token),
+            web_root_pem: answer.pki.web_root_pem,
+            client_root_sha1: answer.pki.client_root_sha1_hex,
+            now: answer.now,
+        })
+    }
+
+    /// Tears the state `id` down. Blocking.
+    pub fn delete_state(&self, id: &str) -> Result<(), String> {
+        let url = format!("{}/states/{id}", self.states_url()?);
+        let token = self.token()?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let http = {
+            let _entered = rt.enter();
+            self.http()?
+        };
+        let status = rt
+            .block_on(async { http.delete(&url).bearer_auth(&token).send().await })
+            .map_err(|e| format!("DELETE {url}: {e}"))?
+            .status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("DELETE {url}: {status}"))
+        }
+    }
+}
+
 /// The state-change endpoint's answer (docs/protocol.md).
 #[derive(Debug, Deserialize)]
 struct StateAnswer {
@@ -257,6 +381,8 @@ struct StateAnswer {
     fault_seed: u64,
     #[serde(default)]
     faults: Vec<String>,
+    #[serde(default)]
+    now: Option<String>,
     pki: PkiAnswer,
     identities: BTreeMap<String, IdentityAnswer>,
 }
@@ -356,33 +482,13 @@ impl Remote {
             .map(|a| a.url.trim_end_matches('/').to_owned())
             .unwrap_or_default();
         let _entered = rt.enter();
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .connect_timeout(Duration::from_millis(profile.timeouts.connect_ms))
-            .timeout(Duration::from_millis(profile.timeouts.request_ms))
-            .build()
-            .map_err(|e| SetUpError::Failed(e.to_string()))?;
+        let http = profile.http().map_err(SetUpError::Failed)?;
         let body = serde_json::json!({
             "case": case.name(),
             "world": world_json(case).map_err(SetUpError::Failed)?,
         });
-        let url = format!("{states_url}/states");
-        let answer: StateAnswer = rt
-            .block_on(async {
-                let resp = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&body)
-                    .send()
-                    .await
-                    .map_err(|e| format!("POST {url}: {e}"))?;
-                let status = resp.status();
-                let text = resp.text().await.map_err(|e| format!("POST {url}: {e}"))?;
-                if !status.is_success() {
-                    return Err(format!("POST {url}: {status}: {text}"));
-                }
-                serde_json::from_str(&text).map_err(|e| format!("POST {url}: the answer: {e}"))
-            })
+        let answer = rt
+            .block_on(post_state(&http, &states_url, &token, &body))
             .map_err(SetUpError::Failed)?;
         let mut hosts_map = BTreeMap::new();
         for host in hosts::ALL {
@@ -474,12 +580,7 @@ impl Remote {
             .map(|a| a.url.trim_end_matches('/').to_owned())
             .unwrap_or_default();
         let _entered = rt.enter();
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .connect_timeout(Duration::from_millis(profile.timeouts.connect_ms))
-            .timeout(Duration::from_millis(profile.timeouts.request_ms))
-            .build()
-            .map_err(|e| SetUpError::Failed(e.to_string()))?;
+        let http = profile.http().map_err(SetUpError::Failed)?;
         let hosts_map = hosts::ALL
             .into_iter()
             .map(|h| {
