@@ -33,6 +33,8 @@ fn text(bytes: &[u8]) -> String {
 struct Served {
     child: Child,
     profile: PathBuf,
+    /// The ready line (JSON).
+    ready: Value,
     _dir: tempfile::TempDir,
 }
 
@@ -72,6 +74,7 @@ fn serve(extra: &[&str], world: Option<&str>) -> Served {
         .read_line(&mut line)
         .expect("the ready line is read");
     assert!(line.contains("\"admin\""), "not a ready line: {line}");
+    let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !std::fs::read_to_string(&profile).is_ok_and(|t| t.contains("[admin]")) {
         assert!(Instant::now() < deadline, "no target profile written");
@@ -80,6 +83,7 @@ fn serve(extra: &[&str], world: Option<&str>) -> Served {
     Served {
         child,
         profile,
+        ready,
         _dir: dir,
     }
 }
@@ -500,4 +504,40 @@ fn the_matrix_runs_against_a_target_with_faults_and_skips_where_it_has_none() {
         stderr.contains("no cell could be checked against this target"),
         "{stderr}"
     );
+}
+
+/// QA's far-clock worlds: with the ready line's own arguments, the real
+/// client reaches a mock whose clock is years away from the real one, in
+/// either direction (the HTTPS hosts' certificates cover both times).
+#[test]
+fn the_ready_line_s_arguments_reach_a_mock_with_a_far_clock() {
+    let certrenew = harness::runner::Runner::locate()
+        .expect("certrenew is built")
+        .certrenew;
+    for now in ["2031-06-01T00:00:00Z", "2021-06-01T00:00:00Z"] {
+        let served = serve(&["--now", now, "--frozen"], None);
+        let args: Vec<String> = served.ready["certrenew_args"]
+            .as_array()
+            .expect("certrenew_args")
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect();
+        assert!(args.iter().any(|a| a == now), "{args:?}");
+        let store = tempfile::tempdir().expect("a store directory");
+        let out = Command::new(&certrenew)
+            .args(&args)
+            .arg("--store")
+            .arg(store.path())
+            .arg("check")
+            .env("NO_PROXY", "*")
+            .output()
+            .expect("certrenew runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{now}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
 }
