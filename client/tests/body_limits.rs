@@ -6,6 +6,9 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/no_proxy.rs"]
+mod no_proxy;
+use no_proxy::NoProxy;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
@@ -83,10 +86,7 @@ fn a_huge_answer_is_e115_and_is_not_read_whole() {
                 &format!("repository.secomtrust.net:80:127.0.0.1:{port}"),
                 "check",
             ])
-            .env_remove("HTTPS_PROXY")
-            .env_remove("HTTP_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("http_proxy")
+            .no_proxy()
             .stdin(Stdio::null())
             .output()
             .unwrap();

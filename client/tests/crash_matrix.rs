@@ -159,10 +159,7 @@ fn traced(args: &[String], stdin: &str, trace: &Path, inject: Option<&Step>) -> 
     }
     cmd.arg(env!("CARGO_BIN_EXE_certrenew"))
         .args(args)
-        .env_remove("HTTPS_PROXY")
-        .env_remove("HTTP_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("http_proxy")
+        .no_proxy()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

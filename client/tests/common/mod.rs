@@ -8,6 +8,9 @@
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod no_proxy;
+pub use no_proxy::NoProxy;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -535,10 +538,7 @@ pub async fn certrenew(args: &[String], stdin: &str) -> Output {
     tokio::task::spawn_blocking(move || {
         let mut child = Command::new(env!("CARGO_BIN_EXE_certrenew"))
             .args(&args)
-            .env_remove("HTTPS_PROXY")
-            .env_remove("HTTP_PROXY")
-            .env_remove("https_proxy")
-            .env_remove("http_proxy")
+            .no_proxy()
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
