@@ -14,6 +14,14 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::CertificateDer;
 
+mod classify;
+mod connect_to;
+mod limits;
+
+pub use classify::{classify, error_chain, find_rustls_error};
+pub use connect_to::ConnectTo;
+pub use limits::{BodyError, Limit, read_body};
+
 /// The RA (D3).
 pub const WEBRA2_HOST: &str = "webra2.secomtrust.net";
 /// The confirmation page (D3.3).
@@ -33,84 +41,6 @@ pub struct NetError {
     pub url: String,
     /// What happened.
     pub kind: NetErrorKind,
-}
-
-/// The most the client reads of each kind of answer: a body longer than
-/// this is E115 (`details.failure` = `body`), read no further, so a
-/// misbehaving or hostile server cannot make the client hold more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// The login's and the issuance's JSON (2.3, 2.4) and problem bodies:
-    /// 64 KiB.
-    Json,
-    /// A CA certificate from a repository (DER or PEM): 64 KiB.
-    Certificate,
-    /// A CRL from a repository: 8 MiB (a large CA's CRL is a few MiB).
-    Crl,
-    /// The confirmation page (D5.1): 1 MiB.
-    ConfirmationPage,
-    /// A host's page in the access check (D3.1; the download page): 1 MiB.
-    Page,
-}
-
-impl Limit {
-    /// The limit in bytes.
-    pub fn bytes(self) -> u64 {
-        match self {
-            Limit::Json | Limit::Certificate => 64 * 1024,
-            Limit::Crl => 8 * 1024 * 1024,
-            Limit::ConfirmationPage | Limit::Page => 1024 * 1024,
-        }
-    }
-
-    /// The kind of answer, for messages.
-    pub fn what(self) -> &'static str {
-        match self {
-            Limit::Json => "JSON answer",
-            Limit::Certificate => "CA certificate",
-            Limit::Crl => "CRL",
-            Limit::ConfirmationPage => "confirmation page",
-            Limit::Page => "page",
-        }
-    }
-}
-
-/// Reads a whole body, at most `limit` bytes: a `Content-Length` above the
-/// limit fails before reading, a body that grows past it fails as soon as
-/// it does.
-pub async fn read_body(resp: reqwest::Response, limit: Limit) -> Result<Vec<u8>, BodyError> {
-    let max = limit.bytes();
-    if resp.content_length().is_some_and(|n| n > max) {
-        return Err(BodyError::TooLarge(limit));
-    }
-    let mut resp = resp;
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(BodyError::Read)? {
-        if body.len() as u64 + chunk.len() as u64 > max {
-            return Err(BodyError::TooLarge(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// Why [`read_body`] failed.
-#[derive(Debug)]
-pub enum BodyError {
-    /// The transport failed while reading.
-    Read(reqwest::Error),
-    /// Longer than the limit.
-    TooLarge(Limit),
-}
-
-impl BodyError {
-    /// What failed, as a request failure.
-    pub fn kind(&self) -> NetErrorKind {
-        match self {
-            BodyError::Read(e) => classify(e),
-            BodyError::TooLarge(l) => NetErrorKind::TooLarge(*l),
-        }
-    }
 }
 
 /// How a request failed.
@@ -155,75 +85,6 @@ pub enum NetErrorKind {
     /// A request that could not even be built (bad URL, bad proxy).
     #[error("cannot send the request: {0}")]
     Setup(String),
-}
-
-/// One `--connect-to HOST:PORT:ADDR:PORT` mapping (curl's syntax; an empty
-/// HOST or PORT matches any, an empty target PORT keeps the original).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectTo {
-    /// Host the URL names (`None`: any).
-    pub host: Option<String>,
-    /// Port the URL names (`None`: any).
-    pub port: Option<u16>,
-    /// Where to connect instead (IP address or name; a name is resolved
-    /// when connecting, not when the flag is read).
-    pub to_host: String,
-    /// Port to connect to (`None`: the URL's).
-    pub to_port: Option<u16>,
-}
-
-impl std::str::FromStr for ConnectTo {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let fields =
-            split_connect_to(s).ok_or_else(|| format!("{s:?}: expected HOST:PORT:ADDR:PORT"))?;
-        let port = |p: &str| -> Result<Option<u16>, String> {
-            if p.is_empty() {
-                Ok(None)
-            } else {
-                p.parse::<u16>()
-                    .map(Some)
-                    .map_err(|_| format!("{s:?}: {p:?} is not a port number"))
-            }
-        };
-        let to_host = fields[2].trim_start_matches('[').trim_end_matches(']');
-        if to_host.is_empty() {
-            return Err(format!("{s:?}: the address to connect to is empty"));
-        }
-        Ok(Self {
-            host: (!fields[0].is_empty()).then(|| fields[0].to_ascii_lowercase()),
-            port: port(fields[1])?,
-            to_host: to_host.to_owned(),
-            to_port: port(fields[3])?,
-        })
-    }
-}
-
-/// Splits on `:` outside `[...]` (IPv6 literals); exactly four fields.
-fn split_connect_to(s: &str) -> Option<[&str; 4]> {
-    let mut out = Vec::with_capacity(4);
-    let mut depth = 0;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            ':' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out.try_into().ok()
-}
-
-impl ConnectTo {
-    fn matches(&self, host: &str, port: u16) -> bool {
-        self.host.as_deref().is_none_or(|h| h == host) && self.port.is_none_or(|p| p == port)
-    }
 }
 
 /// Proxy settings: `--proxy`, or the environment's.
@@ -660,79 +521,6 @@ impl ResolvesClientCert for FixedClientCert {
     }
 }
 
-/// The error and all its sources, `: `-separated.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(src) = cur {
-        let t = src.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = src.source();
-    }
-    s
-}
-
-/// The rustls error somewhere in `e`'s sources, if any. An `io::Error`
-/// (tokio-rustls wraps rustls' error in one) is looked into: its
-/// `source()` skips the error it wraps, `get_ref()` does not.
-pub fn find_rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(r) = err.downcast_ref::<rustls::Error>() {
-            return Some(r.clone());
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = find_rustls_error(inner)
-        {
-            return Some(r);
-        }
-        cur = err.source();
-    }
-    None
-}
-
-/// The resolver's error somewhere in `e`'s sources, if any.
-fn find_resolve_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ResolveError> {
-    let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(r) = err.downcast_ref::<ResolveError>() {
-            return Some(r);
-        }
-        cur = err.source();
-    }
-    None
-}
-
-/// What kind of failure a reqwest error is.
-pub fn classify(e: &reqwest::Error) -> NetErrorKind {
-    let text = error_chain(e);
-    if let Some(r) = find_resolve_error(e) {
-        NetErrorKind::Unresolved {
-            name: r.name.clone(),
-            detail: text,
-        }
-    } else if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
-        NetErrorKind::Timeout(text)
-    } else if let Some(error) = find_rustls_error(e).map(Box::new) {
-        NetErrorKind::Tls {
-            error,
-            detail: text,
-        }
-    } else if e.is_connect() {
-        NetErrorKind::Connect(text)
-    } else if e.is_body() || e.is_decode() {
-        NetErrorKind::Body(text)
-    } else if e.is_request() {
-        NetErrorKind::Dropped(text)
-    } else {
-        NetErrorKind::Connect(text)
-    }
-}
-
 /// Parses a URL the protocol or a certificate gave.
 pub fn parse_url(s: &str) -> Result<Url, NetError> {
     Url::parse(s).map_err(|e| NetError {
@@ -743,86 +531,4 @@ pub fn parse_url(s: &str) -> Result<Url, NetError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn test_root() -> CertificateDer<'static> {
-        let pki =
-            certs_gen::Pki::generate(certs_gen::KeyType::P256, time::OffsetDateTime::now_utc())
-                .unwrap();
-        pki.web_root.der().clone()
-    }
-
-    #[test]
-    fn parses_curl_style_mappings() {
-        let m: ConnectTo = "webra2.secomtrust.net:443:127.0.0.1:40123".parse().unwrap();
-        assert_eq!(
-            m,
-            ConnectTo {
-                host: Some("webra2.secomtrust.net".into()),
-                port: Some(443),
-                to_host: "127.0.0.1".into(),
-                to_port: Some(40123),
-            }
-        );
-        let v6: ConnectTo = "repo1.secomtrust.net:80:[::1]:8080".parse().unwrap();
-        assert_eq!(v6.to_host, "::1");
-        let any: ConnectTo = "::127.0.0.1:".parse().unwrap();
-        assert!(any.host.is_none() && any.port.is_none() && any.to_port.is_none());
-        assert!(any.matches("x", 1));
-        assert!(m.matches("webra2.secomtrust.net", 443));
-        assert!(!m.matches("webra2.secomtrust.net", 80));
-        assert!(!m.matches("webra1.secomtrust.net", 443));
-        assert!("a:1:b".parse::<ConnectTo>().is_err());
-        assert!("a:x:b:1".parse::<ConnectTo>().is_err());
-        assert!("a:1::1".parse::<ConnectTo>().is_err());
-    }
-
-    #[test]
-    fn mappings_name_their_target_without_resolving_it() {
-        let net = Net::new(NetConfig {
-            mappings: vec![
-                "repo1.secomtrust.net:80:127.0.0.1:9".parse().unwrap(),
-                "repository.secomtrust.net:80:repository.example.invalid:"
-                    .parse()
-                    .unwrap(),
-            ],
-            server_roots: Some(vec![test_root()]),
-            ..Default::default()
-        })
-        .unwrap();
-        assert_eq!(
-            net.target("repo1.secomtrust.net", 80),
-            Some(("127.0.0.1".into(), 9))
-        );
-        assert_eq!(net.target("repo1.secomtrust.net", 443), None);
-        // A name target is taken as given; the port defaults to the URL's.
-        assert_eq!(
-            net.target("repository.secomtrust.net", 80),
-            Some(("repository.example.invalid".into(), 80))
-        );
-    }
-
-    #[tokio::test]
-    async fn invalid_names_fail_at_once_and_addresses_need_no_lookup() {
-        let t = Duration::from_secs(5);
-        let started = std::time::Instant::now();
-        let err = resolve("repo1.unresolvable.invalid", 80, t)
-            .await
-            .unwrap_err();
-        assert!(err.why.contains("RFC 6761"), "{err}");
-        assert_eq!(err.name, "repo1.unresolvable.invalid");
-        assert!(resolve("INVALID.", 80, t).await.is_err());
-        assert!(started.elapsed() < Duration::from_millis(100));
-        assert_eq!(
-            resolve("127.0.0.1", 8080, t).await.unwrap(),
-            vec!["127.0.0.1:8080".parse().unwrap()]
-        );
-        assert_eq!(
-            resolve("[::1]", 80, t).await.unwrap(),
-            vec!["[::1]:80".parse().unwrap()]
-        );
-        let local = resolve("localhost", 80, t).await.unwrap();
-        assert!(local.iter().all(|a| a.ip().is_loopback()), "{local:?}");
-    }
-}
+mod tests;
