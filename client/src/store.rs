@@ -358,17 +358,7 @@ impl Store {
         key: &PrivatePkcs8KeyDer<'_>,
         meta: &Meta,
     ) -> Result<StoredIdentity, StoreError> {
-        let facts = CertFacts::parse(cert).map_err(|source| StoreError::Unreadable {
-            path: PathBuf::from("(certificate)"),
-            source,
-        })?;
-        let spki = cert::key_spki(key).map_err(|source| StoreError::Unreadable {
-            path: PathBuf::from("(private key)"),
-            source,
-        })?;
-        if spki != facts.spki_der {
-            return Err(StoreError::KeyMismatch(facts.serial));
-        }
+        let facts = matched_pair(cert, key)?;
         let id = identity_id(&facts);
         let parent = self.root.join(IDENTITIES);
         let dir = parent.join(&id);
@@ -465,18 +455,14 @@ impl Store {
         cert: &CertificateDer<'_>,
         key: &PrivatePkcs8KeyDer<'_>,
     ) -> Result<StoredIdentity, StoreError> {
-        let facts = CertFacts::parse(cert).map_err(|source| StoreError::Unreadable {
-            path: PathBuf::from("(certificate)"),
-            source,
-        })?;
-        let spki = cert::key_spki(key).map_err(|source| StoreError::Unreadable {
-            path: PathBuf::from("(private key)"),
-            source,
-        })?;
-        if spki != facts.spki_der {
-            self.abandon_renewal(pending);
-            return Err(StoreError::KeyMismatch(facts.serial));
-        }
+        let facts = match matched_pair(cert, key) {
+            Ok(facts) => facts,
+            Err(e @ StoreError::KeyMismatch(_)) => {
+                self.abandon_renewal(pending);
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let tmp = &pending.dir;
         if let Err(e) = write_new(
             &tmp.join("cert.pem"),
@@ -520,6 +506,26 @@ impl Store {
         write_new(&id.dir.join("chain.pem"), pem.as_bytes(), false)?;
         read_identity(&id.dir)
     }
+}
+
+/// The certificate's facts when `key` is its private key; `KeyMismatch`
+/// otherwise.
+fn matched_pair(
+    cert: &CertificateDer<'_>,
+    key: &PrivatePkcs8KeyDer<'_>,
+) -> Result<CertFacts, StoreError> {
+    let facts = CertFacts::parse(cert).map_err(|source| StoreError::Unreadable {
+        path: PathBuf::from("(certificate)"),
+        source,
+    })?;
+    let spki = cert::key_spki(key).map_err(|source| StoreError::Unreadable {
+        path: PathBuf::from("(private key)"),
+        source,
+    })?;
+    if spki != facts.spki_der {
+        return Err(StoreError::KeyMismatch(facts.serial));
+    }
+    Ok(facts)
 }
 
 fn read_identity(dir: &Path) -> Result<StoredIdentity, StoreError> {

@@ -638,7 +638,11 @@ async fn bad_input_is_a_clear_4xx_and_changes_nothing() {
         got.1
     );
     // A weak key: RSA-1024 (made and signed by openssl: aws-lc will not).
-    let got = post(CERTIFICATE, issue_body(&ticket, &rsa1024_csr(&subject_der))).await;
+    let got = post(
+        CERTIFICATE,
+        issue_body(&ticket, &openssl_rsa_csr(&subject_der, 1024, 65537)),
+    )
+    .await;
     expect(got.clone(), 400, "bad_request");
     assert!(
         got.1["detail"]
@@ -824,79 +828,4 @@ async fn the_certificate_request_names_the_client_root_over_tls13_and_tls12() {
         let hints = resolver.hints.lock().unwrap().clone();
         assert_eq!(hints, vec![vec![root_subject.clone()]], "{version:?}");
     }
-}
-
-/// A PKCS#10 request for `subject_der` with an RSA-1024 key, built and
-/// signed with the openssl CLI (a second implementation; aws-lc refuses to
-/// sign with so small a key).
-fn rsa1024_csr(subject_der: &[u8]) -> String {
-    use certs_gen::der_tlv as der;
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key.pem");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
-    let key_s = key.to_str().unwrap();
-    run(&[
-        "genpkey",
-        "-algorithm",
-        "RSA",
-        "-pkeyopt",
-        "rsa_keygen_bits:1024",
-        "-out",
-        key_s,
-    ]);
-    let spki = run(&["pkey", "-in", key_s, "-pubout", "-outform", "DER"]);
-    let info = der(
-        0x30,
-        &[
-            der(0x02, &[0]),
-            subject_der.to_vec(),
-            spki,
-            vec![0xa0, 0x00],
-        ]
-        .concat(),
-    );
-    let tbs = dir.path().join("info.der");
-    std::fs::write(&tbs, &info).unwrap();
-    let signature = run(&["dgst", "-sha256", "-sign", key_s, tbs.to_str().unwrap()]);
-    // sha256WithRSAEncryption, NULL parameters.
-    let algorithm = der(
-        0x30,
-        &[
-            der(
-                0x06,
-                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
-            ),
-            vec![0x05, 0x00],
-        ]
-        .concat(),
-    );
-    let bits = der(0x03, &[&[0u8][..], &signature].concat());
-    let csr = der(0x30, &[info, algorithm, bits].concat());
-    // openssl reads back what was built: a well-formed request, correctly
-    // signed, so only the key size can be what the RA refuses.
-    let file = dir.path().join("csr.der");
-    std::fs::write(&file, &csr).unwrap();
-    let text = run(&[
-        "req",
-        "-inform",
-        "DER",
-        "-in",
-        file.to_str().unwrap(),
-        "-verify",
-        "-noout",
-        "-text",
-    ]);
-    assert!(String::from_utf8_lossy(&text).contains("(1024 bit)"));
-    STANDARD.encode(csr)
 }

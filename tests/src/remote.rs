@@ -303,11 +303,9 @@ impl Profile {
         }
     }
 
-    /// Sets `world` (a world file's tables as JSON) up on the target, for a
-    /// run labelled `label`. Blocking; not from inside an async runtime.
-    pub fn post_state(&self, label: &str, world: serde_json::Value) -> Result<WorldState, String> {
-        let url = self.states_url()?;
-        let token = self.token()?;
+    /// A runtime of its own and an HTTP client on it, for the blocking
+    /// state calls.
+    fn blocking_http(&self) -> Result<(tokio::runtime::Runtime, reqwest::Client), String> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -316,6 +314,15 @@ impl Profile {
             let _entered = rt.enter();
             self.http()?
         };
+        Ok((rt, http))
+    }
+
+    /// Sets `world` (a world file's tables as JSON) up on the target, for a
+    /// run labelled `label`. Blocking; not from inside an async runtime.
+    pub fn post_state(&self, label: &str, world: serde_json::Value) -> Result<WorldState, String> {
+        let url = self.states_url()?;
+        let token = self.token()?;
+        let (rt, http) = self.blocking_http()?;
         let body = serde_json::json!({ "case": label, "world": world });
         let answer = rt.block_on(post_state(&http, &url, &token, &body))?;
         let hosts = hosts::ALL
@@ -344,14 +351,7 @@ impl Profile {
     pub fn delete_state(&self, id: &str) -> Result<(), String> {
         let url = format!("{}/states/{id}", self.states_url()?);
         let token = self.token()?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
-        let http = {
-            let _entered = rt.enter();
-            self.http()?
-        };
+        let (rt, http) = self.blocking_http()?;
         let status = rt
             .block_on(async { http.delete(&url).bearer_auth(&token).send().await })
             .map_err(|e| format!("DELETE {url}: {e}"))?
