@@ -1,12 +1,15 @@
-//! The confirmation page within one process (D6.11): a `Browser` reuses
-//! one TLS configuration, so a second visit resumes the first visit's TLS
-//! session and the server decides on the certificate that session was
-//! authenticated with, even after a newer identity exists.
+//! The confirmation page within one process (D6.11), through certrenew's
+//! library against the real mock's webra1: a `Browser` reuses one TLS
+//! configuration, so a second visit resumes the first visit's TLS session
+//! and the server decides on the certificate that session was
+//! authenticated with, even after a newer identity exists. (Across runs
+//! the same is case `confirm-stale-ssl-state`.)
 
 // Test code: a panic in a helper is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+#[path = "support/h3a.rs"]
+mod support;
 
 use std::time::Duration;
 
@@ -14,11 +17,12 @@ use certrenew::clock::Clock;
 use certrenew::confirm::{Browser, NotConfirmed, Presentable};
 use certrenew::net::{self, Net, NetConfig};
 use certrenew::store::{Access, Meta, Store};
-use common::MiniRa;
+use mock_ra::Role;
+use support::Ra;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_visit_resumes_the_session_of_the_first() {
-    let ra = MiniRa::start(10).await;
+    let ra = Ra::start(10).await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Access::Write).unwrap();
     let meta = Meta {
@@ -30,13 +34,14 @@ async fn a_second_visit_resumes_the_session_of_the_first() {
         .add_identity(&ra.old.cert, &ra.old.key, &meta)
         .unwrap();
     store.add_chain(&stored, &ra.old.chain).unwrap();
+    let webra1 = ra.mock.addr(Role::Webra1);
     let net = Net::new(NetConfig {
         mappings: vec![
-            format!("webra1.secomtrust.net:443:127.0.0.1:{}", ra.webra1.port())
+            format!("webra1.secomtrust.net:443:127.0.0.1:{}", webra1.port())
                 .parse()
                 .unwrap(),
         ],
-        server_roots: Some(vec![ra.pki.web_root.der().clone()]),
+        server_roots: Some(vec![ra.mock.pki().web_root.der().clone()]),
         connect_timeout: Duration::from_secs(5),
         ..Default::default()
     })
@@ -61,16 +66,18 @@ async fn a_second_visit_resumes_the_session_of_the_first() {
         first.presented.as_ref().map(|p| p.cert.serial.clone()),
         Some(ra.old.info().unwrap().serial)
     );
-    assert!(matches!(
-        first.result,
-        Err(NotConfirmed::Page { status: 403, .. })
-    ));
+    assert!(
+        matches!(first.result, Err(NotConfirmed::Page { status: 403, .. })),
+        "{:?}",
+        first.result
+    );
 
     // Second visit: resumed, no certificate asked for, same verdict.
     let second = browser.visit(&net).await;
     assert!(second.presented.is_none(), "the session was not resumed");
-    assert!(matches!(
-        second.result,
-        Err(NotConfirmed::Page { status: 403, .. })
-    ));
+    assert!(
+        matches!(second.result, Err(NotConfirmed::Page { status: 403, .. })),
+        "{:?}",
+        second.result
+    );
 }

@@ -1,0 +1,229 @@
+//! What the client end-to-end tests of `client_renewal.rs`,
+//! `client_texts.rs` and `client_confirm_session.rs` share: the real mock
+//! in-process with one account whose certificate expired some days ago, its
+//! files (web root, client root, the old identity as PKCS#12), the real
+//! `certrenew` binary run with the mock's ready-line arguments, and what the
+//! server side did, read from the mock's journal and ledger.
+
+// Test support: a panic here is a failed test, which is what an unwrap means.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use certs_gen::{Identity, Offset};
+use harness::process::{Run, clean_env, locate_binary, run_with_timeout};
+use mock_ra::protocol::{CERTIFICATE_PATH, LOGIN_PATH};
+use mock_ra::{AccountSpec, FaultSpec, MockRa, OrderState, Role, World};
+
+/// The account's password (the one in force at notAfter - 28 days).
+pub const PASSWORD: &str = "pass-as-of-28-days-before";
+/// The passphrase of `old.p12`.
+pub const P12_PASS: &str = "p12-secret";
+/// The one account of the world.
+pub const ACCOUNT: &str = "user01";
+/// A pin that is not the test root's: the manual's thumbprint.
+pub const MANUAL_PIN: &str = "40A6C237 3D05322D 64087065 04F141D0 0775CD57";
+
+/// The real mock with one account, and the files a customer would have.
+pub struct Ra {
+    pub mock: MockRa,
+    /// The account's (old) identity.
+    pub old: Identity,
+    dir: tempfile::TempDir,
+}
+
+impl Ra {
+    /// A mock on the real clock whose one account's certificate expired
+    /// `expired_days` ago.
+    pub async fn start(expired_days: i64) -> Ra {
+        let expires = Offset::parse(&format!("-{expired_days}d")).unwrap();
+        let world = World::default().with_account(AccountSpec::new(ACCOUNT, PASSWORD, expires));
+        let mock = MockRa::start(world).await.unwrap();
+        let old = mock.identity(ACCOUNT).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let pki = mock.pki();
+        std::fs::write(dir.path().join("web-root.pem"), pki.web_root.pem()).unwrap();
+        std::fs::write(dir.path().join("client-root.pem"), pki.client_root.pem()).unwrap();
+        std::fs::write(
+            dir.path().join("old.p12"),
+            old.to_pkcs12(P12_PASS, ACCOUNT).unwrap(),
+        )
+        .unwrap();
+        Ra { mock, old, dir }
+    }
+
+    /// A file of the customer's (beside the mock's public files).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The ready-line arguments: server CA, host mappings, pinned root.
+    pub fn args(&self) -> Vec<String> {
+        self.mock.certrenew_args(&self.path("web-root.pem"))
+    }
+
+    /// The account's renewal order now.
+    pub fn order(&self) -> OrderState {
+        self.mock.account(ACCOUNT).unwrap().order
+    }
+
+    /// Logins webra2 received (any outcome).
+    pub fn logins(&self) -> usize {
+        self.webra2_posts(LOGIN_PATH)
+    }
+
+    /// Issuance requests webra2 received (any outcome).
+    pub fn issuance_requests(&self) -> usize {
+        self.webra2_posts(CERTIFICATE_PATH)
+    }
+
+    fn webra2_posts(&self, path: &str) -> usize {
+        self.mock
+            .journal()
+            .iter()
+            .filter(|e| e.role == Role::Webra2 && e.method == "POST" && e.path == path)
+            .count()
+    }
+
+    /// Renewal certificates the RA signed for the account.
+    pub fn issued(&self) -> u32 {
+        self.mock
+            .orders()
+            .iter()
+            .find(|o| o.account == ACCOUNT)
+            .map_or(0, |o| o.renewals)
+    }
+
+    /// The renewal certificates the RA signed, PEM, oldest first.
+    pub fn issued_pems(&self) -> Vec<String> {
+        self.mock
+            .account(ACCOUNT)
+            .unwrap()
+            .certificates
+            .into_iter()
+            .filter(|c| c.origin == "renewal")
+            .map(|c| c.pem)
+            .collect()
+    }
+
+    /// Requests to `path` on the role (with their faults, if any).
+    pub fn requests(&self, role: Role, path: &str) -> usize {
+        self.mock
+            .journal()
+            .iter()
+            .filter(|e| e.role == role && e.path == path)
+            .count()
+    }
+
+    /// Puts a fault in force, written as in a case file.
+    pub fn fault(&self, toml_text: &str) {
+        let spec: FaultSpec = toml::from_str(toml_text).unwrap();
+        self.mock.add_fault(spec).unwrap();
+    }
+}
+
+/// The built `certrenew` (rebuilt when the client's sources are newer).
+pub fn certrenew_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| locate_binary("certrenew", "client", "CERTRENEW_BIN").unwrap())
+}
+
+/// Runs `certrenew` with `args`, writing `stdin` to it.
+pub async fn certrenew(args: &[String], stdin: &str) -> Run {
+    let args = args.to_vec();
+    let stdin = stdin.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(certrenew_bin());
+        cmd.args(&args);
+        clean_env(&mut cmd);
+        let run = run_with_timeout(cmd, Some(&stdin), Duration::from_secs(120));
+        assert!(!run.timed_out, "certrenew did not finish: {args:?}");
+        run
+    })
+    .await
+    .unwrap()
+}
+
+/// `--store`, the RA's arguments, then the command and its flags.
+pub fn cmd(ra: &Ra, store: &Path, rest: &[&str]) -> Vec<String> {
+    let mut a = vec!["--store".to_owned(), store.display().to_string()];
+    a.extend(ra.args());
+    a.extend(rest.iter().map(|s| (*s).to_owned()));
+    a
+}
+
+/// `args` with the value of `flag` replaced.
+pub fn with_flag(mut args: Vec<String>, flag: &str, value: &str) -> Vec<String> {
+    let i = args.iter().position(|a| a == flag).unwrap();
+    args[i + 1] = value.to_owned();
+    args
+}
+
+/// `args` with the mapping of `host` pointed at a port nothing listens on.
+pub fn unreachable(mut args: Vec<String>, host: &str) -> Vec<String> {
+    let i = args
+        .iter()
+        .position(|a| a.starts_with(&format!("{host}:")))
+        .unwrap();
+    let port = if host.starts_with("webra") { 443 } else { 80 };
+    args[i] = format!("{host}:{port}:127.0.0.1:{}", dead_port());
+    args
+}
+
+/// A port nothing listens on.
+pub fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Imports the account's old identity from `old.p12`.
+pub async fn import_old(ra: &Ra, store: &Path) {
+    let p12 = ra.path("old.p12").display().to_string();
+    let out = certrenew(
+        &cmd(ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]),
+        &format!("{P12_PASS}\n"),
+    )
+    .await;
+    assert_eq!(out.exit, Some(0), "import: {}", out.stderr);
+}
+
+/// Standard output parsed as JSON.
+pub fn json(o: &Run) -> serde_json::Value {
+    serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", o.stdout))
+}
+
+/// Whether `line` is one of D4.4's progress lines (stderr, text mode).
+pub fn is_progress(line: &str) -> bool {
+    line.starts_with("処理中: ") || line.starts_with("working: ")
+}
+
+/// Whether `line` is `renew`'s line naming the certificate it presents.
+pub fn is_presenting(line: &str) -> bool {
+    line.starts_with("使用する証明書: ") || line.starts_with("certificate presented: ")
+}
+
+/// The class message of a failure: the first stderr line that is neither
+/// a progress line nor the presented certificate.
+pub fn failure_message(o: &Run) -> Option<String> {
+    o.stderr
+        .lines()
+        .find(|l| !is_progress(l) && !is_presenting(l))
+        .map(str::to_owned)
+}
+
+/// The identity directories of a store.
+pub fn identity_dirs(store: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(store.join("identities"))
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
