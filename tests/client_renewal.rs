@@ -246,6 +246,43 @@ async fn a_wrong_password_in_json_is_e550a() {
     assert_eq!(identity_dirs(&store).len(), 1);
 }
 
+/// A repo1 that answers 503 to everything: the idempotent GET of the
+/// access check is tried three times, then E115 with the manual's host
+/// table, before any login, so the order is still there (with refused
+/// connections instead, case `e115-repo1`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_repository_is_asked_a_bounded_number_of_times_before_the_login() {
+    let ra = Ra::start(10).await;
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(&ra, &store).await;
+    ra.fault("host = \"repo1\"\nkind = \"status\"\nstatus = 503\n");
+    let out = certrenew(
+        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert_eq!(out.exit, Some(3), "{}", out.stderr);
+    assert_eq!(
+        failure_message(&out).as_deref(),
+        Some("115:データの問合せに失敗しました。")
+    );
+    assert!(
+        out.stderr.contains("repo1.secomtrust.net"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("61.114.186.157"),
+        "the D6.1 host table: {}",
+        out.stderr
+    );
+    assert_eq!(ra.logins(), 0, "no login before the preflight passed");
+    assert_eq!(ra.order(), OrderState::Ready);
+    assert_eq!(ra.requests(mock_ra::Role::Repo1, "/"), 3);
+    assert_eq!(ra.requests(mock_ra::Role::Repository, "/"), 1);
+}
+
 /// Refused before the login (case `root-not-asked-without-terminal`), the
 /// JSON does not claim anything was issued; refused after an issuance that
 /// was stored without its chain, it says the certificate is issued and

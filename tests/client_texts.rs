@@ -211,12 +211,19 @@ async fn english_and_json_keep_the_technical_detail() {
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
+    let out = certrenew(&cmd(&ra, &store, &["--lang", "en", "check"]), "").await;
+    assert_eq!(out.exit, Some(0), "{}", out.stderr);
+    assert_eq!(out.stdout.lines().next(), Some("all three hosts answered"));
     let args = unreachable(
         cmd(&ra, &store, &["--retries", "0", "--lang", "en", "check"]),
         "repository.secomtrust.net",
     );
     let out = certrenew(&args, "").await;
     assert_eq!(out.exit, Some(3));
+    assert_eq!(
+        failure_message(&out).as_deref(),
+        Some("115: the data query failed")
+    );
     assert!(
         stderr(&out).contains("no answer: could not connect"),
         "{}",
