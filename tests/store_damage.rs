@@ -2,16 +2,17 @@
 //! of a stored identity (certificate, key, chain, meta.json) and the trust
 //! list, damaged in small seeded ways, and `list`, `roots` and `renew` must
 //! still end with one of the documented exit codes, and the other files
-//! must be as they were.
+//! must be as they were. The renewals go to the real mock, in-process.
 
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+#[path = "support/h3b.rs"]
+mod support;
 
 use std::path::{Path, PathBuf};
 
-use common::*;
+use support::*;
 
 /// SplitMix64, for a fixed sequence of damage.
 struct Draw(u64);
@@ -83,21 +84,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_store_gives_a_documented_exit_never_a_panic() {
-    let ra = MiniRa::start(10).await;
+    let ra = Ra::start("").await;
     let work = tempfile::tempdir().unwrap();
     let pristine = work.path().join("pristine");
-    let p12 = ra.path("old.p12").display().to_string();
-    let out = certrenew(
-        &cmd(
-            &ra,
-            &pristine,
-            &["import", "--p12", &p12, "--passphrase-stdin"],
-        ),
-        &format!("{P12_PASS}\n"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let root = ra.pki.client_root.pem();
+    import_old(&ra, &pristine).await;
+    let root = ra.mock.pki().client_root.pem();
     let root_file = work.path().join("root.pem");
     std::fs::write(&root_file, &root).unwrap();
     let out = certrenew(
@@ -109,7 +100,7 @@ async fn a_damaged_store_gives_a_documented_exit_never_a_panic() {
         "",
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.exit, Some(0), "{}", out.stderr);
     let files: Vec<PathBuf> = snapshot(&pristine).into_iter().map(|(p, _)| p).collect();
     assert!(files.len() >= 4, "{files:?}");
 
@@ -130,8 +121,8 @@ async fn a_damaged_store_gives_a_documented_exit_never_a_panic() {
             vec!["renew", "--password-stdin", "--yes"],
         ] {
             let out = certrenew(&cmd(&ra, &store, &args), &format!("{PASSWORD}\n")).await;
-            let code = out.status.code();
-            let text = format!("{}{}", stdout(&out), stderr(&out));
+            let code = out.exit;
+            let text = format!("{}{}", out.stdout, out.stderr);
             assert!(
                 code.is_some_and(|c| documented.contains(&c)),
                 "round {round}, {} damaged, {args:?}: exit {code:?}\n{text}",

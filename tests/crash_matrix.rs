@@ -11,19 +11,24 @@
 //! line saying the answer was not stored and a reissue is needed; when
 //! nothing was issued the next renewal succeeds.
 //!
+//! The RA is the real mock, in-process.
+//!
 //! Needs `strace` on the PATH (CI installs it) and permission to trace.
 
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+#[path = "support/h3b.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::*;
+use harness::process::clean_env;
+use mock_ra::{FaultHost, FaultKind, FaultSpec};
+use support::*;
 
 /// The syscalls that change the store (and the one that syncs it).
 const STEPS: &str = "mkdir,mkdirat,openat,write,fsync,fdatasync,link,linkat,rename,renameat,renameat2,unlink,unlinkat,rmdir,chmod,fchmod,fchmodat";
@@ -149,7 +154,8 @@ fn steps(trace: &str, store: &Path) -> Vec<Step> {
 /// `certrenew ARGS` under strace, bounded in time.
 fn traced(args: &[String], stdin: &str, trace: &Path, inject: Option<&Step>) -> Output {
     let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-y", "-s", "0", "-e"])
+    clean_env(&mut cmd)
+        .args(["-f", "-qq", "-y", "-s", "0", "-e"])
         .arg(format!("trace={STEPS}"))
         .arg("-o")
         .arg(trace);
@@ -157,9 +163,8 @@ fn traced(args: &[String], stdin: &str, trace: &Path, inject: Option<&Step>) -> 
         cmd.arg("-e")
             .arg(format!("inject={}:signal=KILL:when={}", s.name, s.nth));
     }
-    cmd.arg(env!("CARGO_BIN_EXE_certrenew"))
+    cmd.arg(certrenew_bin())
         .args(args)
-        .no_proxy()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -245,25 +250,19 @@ fn x509_der_from_pem(text: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// A fresh RA and a store holding the old identity.
-async fn world() -> (MiniRa, tempfile::TempDir, PathBuf) {
-    let ra = MiniRa::start(10).await;
+async fn world() -> (Ra, tempfile::TempDir, PathBuf) {
+    let ra = Ra::start("").await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
-    let p12 = ra.path("old.p12").display().to_string();
-    let out = certrenew(
-        &cmd(
-            &ra,
-            &store,
-            &["import", "--p12", &p12, "--passphrase-stdin"],
-        ),
-        &format!("{P12_PASS}\n"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    import_old(&ra, &store).await;
     (ra, work, store)
 }
 
-fn renew_args(ra: &MiniRa, store: &Path) -> Vec<String> {
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn renew_args(ra: &Ra, store: &Path) -> Vec<String> {
     cmd(ra, store, &["renew", "--password-stdin", "--yes"])
 }
 
@@ -303,7 +302,7 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
     let mut lost_in_window = Vec::new();
     for (i, step) in all.iter().enumerate() {
         let (ra, work, store) = world().await;
-        let old_serial = ra.old.info().unwrap().serial;
+        let old_serial = ra.old_serial();
         let old_dir = identity_dirs(&store).pop().unwrap();
         let old_files = snapshot(&old_dir);
         let trace = work.path().join("trace");
@@ -341,12 +340,7 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
 
         // Any command that opens the store puts it right.
         let list = certrenew(&cmd(&ra, &store, &["list", "--offline", "--all"]), "").await;
-        assert_eq!(
-            list.status.code(),
-            Some(0),
-            "{ctx}: list: {}",
-            stderr(&list)
-        );
+        assert_eq!(list.exit, Some(0), "{ctx}: list: {}", list.stderr);
         assert_eq!(
             temporaries(&store),
             Vec::<PathBuf>::new(),
@@ -354,14 +348,7 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
         );
         assert_eq!(snapshot(&old_dir), old_files, "{ctx}: old identity changed");
 
-        let issued: Vec<Vec<u8>> = ra
-            .state
-            .lock()
-            .unwrap()
-            .issued
-            .iter()
-            .map(|c| c.to_vec())
-            .collect();
+        let issued = ra.issued();
         let stored_new = || {
             identity_dirs(&store)
                 .into_iter()
@@ -375,9 +362,9 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
             // Killed before the certificate's bytes reached the disk.
             lost_in_window.push(step.line.clone());
             assert!(
-                stdout(&list).contains(ANSWER_NOT_STORED),
+                list.stdout.contains(ANSWER_NOT_STORED),
                 "{ctx}: no line saying the answer was not stored: {}",
-                stdout(&list)
+                list.stdout
             );
         } else if issued.len() == 1 {
             let dirs = stored_new();
@@ -418,29 +405,24 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
             "{ctx}: after renew"
         );
         assert_eq!(snapshot(&old_dir), old_files, "{ctx}: old identity changed");
-        let issued_now = ra.state.lock().unwrap().issued.len();
+        let issued_now = ra.issued().len();
         if issued.len() == 1 && lost_in_window.last() == Some(&step.line) {
-            assert_eq!(next.status.code(), Some(6), "{ctx}: {}", stderr(&next));
+            assert_eq!(next.exit, Some(6), "{ctx}: {}", next.stderr);
             assert_eq!(failure_message(&next).as_deref(), Some(E550F_JA), "{ctx}");
             assert_eq!(issued_now, 1, "{ctx}: issued twice");
         } else {
-            assert_eq!(
-                next.status.code(),
-                Some(0),
-                "{ctx}: next renew: {}",
-                stderr(&next)
-            );
+            assert_eq!(next.exit, Some(0), "{ctx}: next renew: {}", next.stderr);
             assert_eq!(issued_now, 1, "{ctx}: issued {issued_now} times");
             let dirs = stored_new();
             assert_eq!(dirs.len(), 1, "{ctx}: {dirs:?}");
             assert!(dirs[0].join("chain.pem").is_file(), "{ctx}: no chain");
             assert_eq!(
                 cert_der_in(&dirs[0]).as_deref(),
-                Some(ra.state.lock().unwrap().issued[0].as_ref()),
+                ra.issued().first().map(Vec::as_slice),
                 "{ctx}"
             );
             if !issued.is_empty() {
-                let text = stdout(&next);
+                let text = &next.stdout;
                 assert!(
                     text.contains(COMPLETED_EARLIER) || text.contains(ADOPTED),
                     "{ctx}: {text}"
@@ -468,9 +450,14 @@ const INTERRUPTED: &str = "中断の指示を受けたため、新しい証明�
 async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
     for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
         let (ra, _work, store) = world().await;
-        let old_serial = ra.old.info().unwrap().serial;
-        ra.state.lock().unwrap().issuance_delay = Some(Duration::from_millis(1500));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_certrenew"))
+        let old_serial = ra.old_serial();
+        // Every answer of webra2 waits 1.5 s: the issuance's too, after it
+        // is decided and in the ledger.
+        let mut delay = FaultSpec::new(FaultHost::Webra2, FaultKind::Latency);
+        delay.ms = Some(1500);
+        ra.mock.add_fault(delay).unwrap();
+        let mut cmd = Command::new(certrenew_bin());
+        let mut child = clean_env(&mut cmd)
             .args(renew_args(&ra, &store))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -484,7 +471,7 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
         }
         // The RA has issued (it is in the ledger) and holds the answer back.
         let start = std::time::Instant::now();
-        while ra.state.lock().unwrap().issuances == 0 {
+        while ra.issued().is_empty() {
             assert!(start.elapsed() < Duration::from_secs(60), "no issuance");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -509,7 +496,7 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
             stderr(&out)
         );
         // Stored, durable, not yet completed; nothing temporary left.
-        let issued = ra.state.lock().unwrap().issued[0].to_vec();
+        let issued = ra.issued().remove(0);
         let new: Vec<PathBuf> = identity_dirs(&store)
             .into_iter()
             .filter(|d| !d.display().to_string().ends_with(&old_serial))
@@ -518,19 +505,11 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
         assert_eq!(cert_der_in(&new[0]), Some(issued.clone()), "SIG{signal}");
         assert_eq!(temporaries(&store), Vec::<PathBuf>::new(), "SIG{signal}");
         // The next renewal completes it without a new issuance.
+        ra.mock.clear_faults();
         let next = certrenew(&renew_args(&ra, &store), &format!("{PASSWORD}\n")).await;
-        assert_eq!(
-            next.status.code(),
-            Some(0),
-            "SIG{signal}: {}",
-            stderr(&next)
-        );
-        assert!(
-            stdout(&next).contains(COMPLETED_EARLIER),
-            "{}",
-            stdout(&next)
-        );
-        assert_eq!(ra.state.lock().unwrap().issuances, 1);
+        assert_eq!(next.exit, Some(0), "SIG{signal}: {}", next.stderr);
+        assert!(next.stdout.contains(COMPLETED_EARLIER), "{}", next.stdout);
+        assert_eq!(ra.issued().len(), 1);
         assert!(new[0].join("chain.pem").is_file());
     }
 }
@@ -541,8 +520,8 @@ async fn a_kill_at_any_store_step_of_an_import_leaves_no_half_identity() {
         strace_available(),
         "the crash matrix needs strace on the PATH (apt-get install strace)"
     );
-    let ra = MiniRa::start(10).await;
-    let p12 = ra.path("old.p12").display().to_string();
+    let ra = Ra::start("").await;
+    let p12 = ra.old_p12().display().to_string();
     let import = |store: &Path| cmd(&ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]);
     let pass = format!("{P12_PASS}\n");
     // The store exists (an earlier import of nothing would not make one).
@@ -581,9 +560,9 @@ async fn a_kill_at_any_store_step_of_an_import_leaves_no_half_identity() {
         // and no identity without its certificate and key.
         let list = certrenew(&cmd(&ra, &store, &["list", "--offline", "--all"]), "").await;
         assert!(
-            matches!(list.status.code(), Some(0 | 4)),
+            matches!(list.exit, Some(0 | 4)),
             "{ctx}: list: {}",
-            stderr(&list)
+            list.stderr
         );
         assert_eq!(temporaries(&store), Vec::<PathBuf>::new(), "{ctx}");
         for d in identity_dirs(&store) {
@@ -594,7 +573,7 @@ async fn a_kill_at_any_store_step_of_an_import_leaves_no_half_identity() {
         }
         // Importing again completes the store.
         let again = certrenew(&import(&store), &pass).await;
-        assert_eq!(again.status.code(), Some(0), "{ctx}: {}", stderr(&again));
+        assert_eq!(again.exit, Some(0), "{ctx}: {}", again.stderr);
         let dirs = identity_dirs(&store);
         assert_eq!(dirs.len(), 1, "{ctx}: {dirs:?}");
         assert!(dirs[0].join("chain.pem").is_file(), "{ctx}: no chain");

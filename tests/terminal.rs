@@ -1,21 +1,25 @@
-//! The interactive paths through a real pseudo-terminal: the password typed
-//! without echo (D4.1), the その他 list answered by number (D4.2) and the
-//! root question answered y (D4.5). python3's `pty` module runs the built
-//! binary as the session leader of a new terminal, waits for each prompt
-//! and types the answer; everything the binary writes comes back through
-//! the terminal. A run that stops answering is killed at a deadline, so a
-//! prompt that never returns fails the test instead of hanging it.
+//! The interactive paths through a real pseudo-terminal, against the real
+//! mock: the password typed without echo (D4.1), the その他 list answered
+//! by number (D4.2) and the root question answered y (D4.5). python3's
+//! `pty` module runs the built binary as the session leader of a new
+//! terminal, waits for each prompt and types the answer; everything the
+//! binary writes comes back through the terminal. A run that stops
+//! answering is killed at a deadline, so a prompt that never returns fails
+//! the test instead of hanging it.
 
-// Test support: a panic here is a failed test, which is what an unwrap means.
+// Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+#[path = "support/h3b.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use harness::process::clean_env;
+use mock_ra::OrderState;
+use support::*;
 
 /// Runs `argv` on a new pseudo-terminal; for each `(prompt, answer)` in
 /// order, waits until `prompt` has been written and then types `answer`.
@@ -74,7 +78,7 @@ struct PtyRun {
 }
 
 async fn on_a_terminal(args: Vec<String>, steps: &[(&str, &str)], limit: Duration) -> PtyRun {
-    let mut argv = vec![env!("CARGO_BIN_EXE_certrenew").to_owned()];
+    let mut argv = vec![certrenew_bin().display().to_string()];
     argv.extend(args);
     let cfg = serde_json::json!({
         "argv": argv,
@@ -84,11 +88,11 @@ async fn on_a_terminal(args: Vec<String>, steps: &[(&str, &str)], limit: Duratio
     })
     .to_string();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
+        let mut cmd = Command::new("python3");
+        clean_env(&mut cmd)
             .arg("-c")
             .arg(PTY_DRIVER)
             .arg(cfg)
-            .no_proxy()
             .stdin(Stdio::null())
             .output()
             .expect("python3 runs")
@@ -111,22 +115,21 @@ async fn on_a_terminal(args: Vec<String>, steps: &[(&str, &str)], limit: Duratio
 
 /// A second identity of the same PKI that expired 5 days ago: the newer
 /// notBefore, so the dialog's default; it belongs to no account.
-async fn import_newer(ra: &MiniRa, store: &Path) -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let other = ra
-        .pki
-        .issue_client(&certs_gen::ClientSpec::ending(
-            "user02",
-            now,
-            -time::Duration::days(5),
-        ))
-        .unwrap();
+const COLLEAGUE: &str = r#"
+[[identity]]
+name = "colleague"
+expires = "-5d"
+"#;
+
+/// Imports the world's `colleague` identity; returns its serial.
+async fn import_colleague(ra: &Ra, store: &Path) -> String {
+    let other = ra.mock.identity("colleague").unwrap();
     let (cert, key, chain) = (
-        ra.path("user02-cert.pem"),
-        ra.path("user02-key.pem"),
-        ra.path("user02-chain.pem"),
+        ra.path("colleague-cert.pem"),
+        ra.path("colleague-key.pem"),
+        ra.path("colleague-chain.pem"),
     );
-    std::fs::write(&cert, certs_gen::pem::certificate(&other.cert)).unwrap();
+    std::fs::write(&cert, other.cert_pem()).unwrap();
     std::fs::write(&key, other.key_pem()).unwrap();
     std::fs::write(&chain, other.chain_pem()).unwrap();
     let out = certrenew(
@@ -146,28 +149,23 @@ async fn import_newer(ra: &MiniRa, store: &Path) -> String {
         "",
     )
     .await;
-    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    assert_eq!(out.exit, Some(0), "import: {}", out.stderr);
     other.info().unwrap().serial
+}
+
+/// How many logins reached webra2.
+fn logins(ra: &Ra) -> usize {
+    ra.requests_to(mock_ra::protocol::LOGIN_PATH)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
-    let ra = MiniRa::start(10).await;
+    let ra = Ra::start(COLLEAGUE).await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
-    let p12 = ra.path("old.p12").display().to_string();
-    let out = certrenew(
-        &cmd(
-            &ra,
-            &store,
-            &["import", "--p12", &p12, "--passphrase-stdin"],
-        ),
-        &format!("{P12_PASS}\n"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
-    let newer = import_newer(&ra, &store).await;
-    let old = ra.old.info().unwrap().serial;
+    import_old(&ra, &store).await;
+    let newer = import_colleague(&ra, &store).await;
+    let old = ra.old_serial();
 
     // No --password-stdin, no --yes, no --select: every question is asked.
     let password_line = format!("{PASSWORD}\n");
@@ -196,9 +194,10 @@ async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
     let second = run.output.find(&format!("[2] シリアル番号 {old}"));
     assert!(first.is_some() && second.is_some(), "{}", run.output);
     // The thumbprint was shown in the manual's groups.
-    let grouped =
-        certrenew::cert::group_thumbprint(&certs_gen::info::sha1_hex(ra.pki.client_root.der()))
-            .unwrap();
+    let grouped = certrenew::cert::group_thumbprint(&certs_gen::info::sha1_hex(
+        ra.mock.pki().client_root.der(),
+    ))
+    .unwrap();
     assert!(
         run.output.contains(&format!("拇印 (sha1): {grouped}")),
         "{}",
@@ -213,31 +212,18 @@ async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
     // Typed without echo: the password never shows on the terminal.
     assert!(!run.output.contains(PASSWORD), "{}", run.output);
     // The one chosen (number 2, the account's) logged in and was renewed.
-    {
-        let s = ra.state.lock().unwrap();
-        assert_eq!((s.logins, s.issuances), (1, 1));
-        assert_eq!(s.order, Order::Fetched);
-    }
+    assert_eq!((logins(&ra), ra.issued().len()), (1, 1));
+    assert_eq!(ra.order(), OrderState::Fetched);
     assert_eq!(identity_dirs(&store).len(), 3);
     assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_no_on_a_terminal_trusts_nothing() {
-    let ra = MiniRa::start(10).await;
+    let ra = Ra::start("").await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
-    let p12 = ra.path("old.p12").display().to_string();
-    let out = certrenew(
-        &cmd(
-            &ra,
-            &store,
-            &["import", "--p12", &p12, "--passphrase-stdin"],
-        ),
-        &format!("{P12_PASS}\n"),
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "import: {}", stderr(&out));
+    import_old(&ra, &store).await;
     let password_line = format!("{PASSWORD}\n");
     let run = on_a_terminal(
         cmd(&ra, &store, &["renew"]),
@@ -261,7 +247,6 @@ async fn answering_no_on_a_terminal_trusts_nothing() {
     );
     assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 0);
     // Asked before the login: declining leaves the order unused.
-    let s = ra.state.lock().unwrap();
-    assert_eq!((s.logins, s.issuances), (0, 0));
-    assert_eq!(s.order, Order::Ready);
+    assert_eq!((logins(&ra), ra.issued().len()), (0, 0));
+    assert_eq!(ra.order(), OrderState::Ready);
 }

@@ -2,19 +2,22 @@
 //! repository answering 400 MiB makes `check` stop reading at the page
 //! limit with E115, whether the length is announced or not, instead of
 //! holding the whole answer in memory.
+//!
+//! The 400 MiB answer comes from a bare socket of this test: mock-ra has
+//! no fault that makes an answer larger than it is (its faults cut, delay
+//! or replace answers), and the client's limit is what is under test.
 
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/no_proxy.rs"]
-mod no_proxy;
-use no_proxy::NoProxy;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use harness::process::{clean_env, locate_binary};
 
 const HUGE: u64 = 400 * 1024 * 1024;
 
@@ -70,7 +73,9 @@ fn a_huge_answer_is_e115_and_is_not_read_whole() {
         let (port, sent) = huge_server(announce);
         let dead = closed_port();
         let start = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_certrenew"))
+        let certrenew = locate_binary("certrenew", "client", "CERTRENEW_BIN").unwrap();
+        let mut cmd = Command::new(certrenew);
+        let out = clean_env(&mut cmd)
             .args([
                 "--output",
                 "json",
@@ -86,7 +91,6 @@ fn a_huge_answer_is_e115_and_is_not_read_whole() {
                 &format!("repository.secomtrust.net:80:127.0.0.1:{port}"),
                 "check",
             ])
-            .no_proxy()
             .stdin(Stdio::null())
             .output()
             .unwrap();
