@@ -8,7 +8,7 @@
 // Test code: a panic in a helper is a failed test.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3a.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use std::time::Duration;
@@ -22,7 +22,7 @@ use support::Ra;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_visit_resumes_the_session_of_the_first() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Access::Write).unwrap();
     let meta = Meta {
@@ -64,7 +64,7 @@ async fn a_second_visit_resumes_the_session_of_the_first() {
     let first = browser.visit(&net).await;
     assert_eq!(
         first.presented.as_ref().map(|p| p.cert.serial.clone()),
-        Some(ra.old.info().unwrap().serial)
+        Some(ra.old_serial())
     );
     assert!(
         matches!(first.result, Err(NotConfirmed::Page { status: 403, .. })),

@@ -8,7 +8,7 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3a.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -40,11 +40,11 @@ fn openssl(args: &[&str]) -> std::process::Output {
 /// makes it the default; a second renewal of the old one is E550F.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewed_identity_is_what_openssl_accepts_and_exports() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
-    let old_serial = ra.old.info().unwrap().serial;
+    let old_serial = ra.old_serial();
 
     let out = certrenew(
         &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
@@ -222,7 +222,7 @@ async fn a_renewed_identity_is_what_openssl_accepts_and_exports() {
 /// password typed (the text form is case `e550a-wrong-password`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_in_json_is_e550a() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -252,7 +252,7 @@ async fn a_wrong_password_in_json_is_e550a() {
 /// connections instead, case `e115-repo1`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_repository_is_asked_a_bounded_number_of_times_before_the_login() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -289,7 +289,7 @@ async fn a_failing_repository_is_asked_a_bounded_number_of_times_before_the_logi
 /// stored, in text and in JSON.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_root_refusal_says_whether_the_certificate_is_issued_and_stored() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -360,11 +360,11 @@ async fn a_root_refusal_says_whether_the_certificate_is_issued_and_stored() {
 /// renewal completes the identity without a login or a second issuance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
-    let old_serial = ra.old.info().unwrap().serial;
+    let old_serial = ra.old_serial();
     let out = certrenew(
         &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
         &format!("{PASSWORD}\n"),
@@ -440,7 +440,7 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
         eprintln!("skipped: needs strace on the PATH and permission to trace");
         return;
     }
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;

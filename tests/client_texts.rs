@@ -10,7 +10,7 @@
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3a.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use harness::process::Run;
@@ -73,7 +73,7 @@ fn assert_all_japanese(what: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_line_a_japanese_customer_sees_is_japanese() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -147,7 +147,7 @@ async fn every_line_a_japanese_customer_sees_is_japanese() {
                 &[
                     "export",
                     "--select",
-                    &ra.old.info().unwrap().serial,
+                    &ra.old_serial(),
                     "--out",
                     &ra.path("old.p12").display().to_string(),
                     "--passphrase-stdin",
@@ -207,7 +207,7 @@ async fn every_line_a_japanese_customer_sees_is_japanese() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_and_json_keep_the_technical_detail() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -252,7 +252,7 @@ async fn english_and_json_keep_the_technical_detail() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_lines_in_text_mode_and_none_in_json() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -298,7 +298,7 @@ async fn progress_lines_in_text_mode_and_none_in_json() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_classes_and_the_remedy_command_that_runs() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     let ssl = work.path().join("ssl state");
@@ -356,7 +356,7 @@ fn write_pem_without_chain(ra: &Ra) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_without_chain_fetches_it_and_the_identity_can_be_selected() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     let (cert, key) = write_pem_without_chain(&ra);
@@ -378,12 +378,12 @@ async fn an_import_without_chain_fetches_it_and_the_identity_can_be_selected() {
     // webra2 names the root: the identity is offered.
     let out = certrenew(&cmd(&ra, &store, &["list"]), "").await;
     assert_eq!(out.exit, Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains(&ra.old.info().unwrap().serial));
+    assert!(stdout(&out).contains(&ra.old_serial()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_whose_chain_stays_unknown_says_so_and_how_to_fix_it() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     let (cert, key) = write_pem_without_chain(&ra);
@@ -411,7 +411,7 @@ async fn an_import_whose_chain_stays_unknown_says_so_and_how_to_fix_it() {
     let out = certrenew(&cmd(&ra, &store, &["list", "--all", "--excluded"]), "").await;
     assert_eq!(out.exit, Some(4), "{}", stderr(&out));
     let err = stderr(&out);
-    let serial = ra.old.info().unwrap().serial;
+    let serial = ra.old_serial();
     assert!(
         err.contains(&format!("(対象外) シリアル番号 {serial}")),
         "{err}"
@@ -449,7 +449,7 @@ async fn an_import_whose_chain_stays_unknown_says_so_and_how_to_fix_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_block_that_is_not_a_certificate_is_named() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     let (cert, key) = write_pem_without_chain(&ra);
@@ -483,7 +483,7 @@ async fn a_block_that_is_not_a_certificate_is_named() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roots_add_takes_only_a_ca() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     // Self-issued, but an end-entity certificate.
@@ -511,7 +511,7 @@ async fn roots_add_takes_only_a_ca() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_refuses_an_empty_passphrase() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -523,7 +523,7 @@ async fn export_refuses_an_empty_passphrase() {
             &[
                 "export",
                 "--select",
-                &ra.old.info().unwrap().serial,
+                &ra.old_serial(),
                 "--out",
                 &out_file.display().to_string(),
                 "--passphrase-stdin",
@@ -546,7 +546,7 @@ async fn export_refuses_an_empty_passphrase() {
 /// is to import it again, and importing it again works.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_identity_is_named_and_importing_it_again_repairs_it() {
-    let ra = Ra::start(10).await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;

@@ -18,7 +18,7 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3b.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use std::collections::BTreeMap;
@@ -251,7 +251,7 @@ fn x509_der_from_pem(text: &[u8]) -> Option<Vec<u8>> {
 
 /// A fresh RA and a store holding the old identity.
 async fn world() -> (Ra, tempfile::TempDir, PathBuf) {
-    let ra = Ra::start("").await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -348,7 +348,7 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
         );
         assert_eq!(snapshot(&old_dir), old_files, "{ctx}: old identity changed");
 
-        let issued = ra.issued();
+        let issued = ra.issued_ders();
         let stored_new = || {
             identity_dirs(&store)
                 .into_iter()
@@ -405,7 +405,7 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
             "{ctx}: after renew"
         );
         assert_eq!(snapshot(&old_dir), old_files, "{ctx}: old identity changed");
-        let issued_now = ra.issued().len();
+        let issued_now = ra.issued_ders().len();
         if issued.len() == 1 && lost_in_window.last() == Some(&step.line) {
             assert_eq!(next.exit, Some(6), "{ctx}: {}", next.stderr);
             assert_eq!(failure_message(&next).as_deref(), Some(E550F_JA), "{ctx}");
@@ -418,7 +418,7 @@ async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
             assert!(dirs[0].join("chain.pem").is_file(), "{ctx}: no chain");
             assert_eq!(
                 cert_der_in(&dirs[0]).as_deref(),
-                ra.issued().first().map(Vec::as_slice),
+                ra.issued_ders().first().map(Vec::as_slice),
                 "{ctx}"
             );
             if !issued.is_empty() {
@@ -471,7 +471,7 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
         }
         // The RA has issued (it is in the ledger) and holds the answer back.
         let start = std::time::Instant::now();
-        while ra.issued().is_empty() {
+        while ra.issued_ders().is_empty() {
             assert!(start.elapsed() < Duration::from_secs(60), "no issuance");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -496,7 +496,7 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
             stderr(&out)
         );
         // Stored, durable, not yet completed; nothing temporary left.
-        let issued = ra.issued().remove(0);
+        let issued = ra.issued_ders().remove(0);
         let new: Vec<PathBuf> = identity_dirs(&store)
             .into_iter()
             .filter(|d| !d.display().to_string().ends_with(&old_serial))
@@ -509,7 +509,7 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
         let next = certrenew(&renew_args(&ra, &store), &format!("{PASSWORD}\n")).await;
         assert_eq!(next.exit, Some(0), "SIG{signal}: {}", next.stderr);
         assert!(next.stdout.contains(COMPLETED_EARLIER), "{}", next.stdout);
-        assert_eq!(ra.issued().len(), 1);
+        assert_eq!(ra.issued_ders().len(), 1);
         assert!(new[0].join("chain.pem").is_file());
     }
 }
@@ -520,7 +520,7 @@ async fn a_kill_at_any_store_step_of_an_import_leaves_no_half_identity() {
         strace_available(),
         "the crash matrix needs strace on the PATH (apt-get install strace)"
     );
-    let ra = Ra::start("").await;
+    let ra = Ra::start().await;
     let p12 = ra.old_p12().display().to_string();
     let import = |store: &Path| cmd(&ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]);
     let pass = format!("{P12_PASS}\n");

@@ -10,7 +10,7 @@
 // Test code: a panic in a helper is a failed test.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3b.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let ra = Ra::start(CURRENT).await;
+    let ra = Ra::with_world(CURRENT).await;
     let leaf = CertFacts::parse(&ra.mock.identity("current").unwrap().cert).unwrap();
     World { ra, leaf }
 }

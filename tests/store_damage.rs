@@ -7,7 +7,7 @@
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3b.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -84,7 +84,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_store_gives_a_documented_exit_never_a_panic() {
-    let ra = Ra::start("").await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let pristine = work.path().join("pristine");
     import_old(&ra, &pristine).await;

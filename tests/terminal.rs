@@ -10,7 +10,7 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/h3b.rs"]
+#[path = "support/client.rs"]
 mod support;
 
 use std::path::Path;
@@ -160,7 +160,7 @@ fn logins(ra: &Ra) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
-    let ra = Ra::start(COLLEAGUE).await;
+    let ra = Ra::with_world(COLLEAGUE).await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -212,7 +212,7 @@ async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
     // Typed without echo: the password never shows on the terminal.
     assert!(!run.output.contains(PASSWORD), "{}", run.output);
     // The one chosen (number 2, the account's) logged in and was renewed.
-    assert_eq!((logins(&ra), ra.issued().len()), (1, 1));
+    assert_eq!((logins(&ra), ra.issued_ders().len()), (1, 1));
     assert_eq!(ra.order(), OrderState::Fetched);
     assert_eq!(identity_dirs(&store).len(), 3);
     assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 1);
@@ -220,7 +220,7 @@ async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_no_on_a_terminal_trusts_nothing() {
-    let ra = Ra::start("").await;
+    let ra = Ra::start().await;
     let work = tempfile::tempdir().unwrap();
     let store = work.path().join("store");
     import_old(&ra, &store).await;
@@ -247,6 +247,6 @@ async fn answering_no_on_a_terminal_trusts_nothing() {
     );
     assert_eq!(std::fs::read_dir(store.join("trust")).unwrap().count(), 0);
     // Asked before the login: declining leaves the order unused.
-    assert_eq!((logins(&ra), ra.issued().len()), (0, 0));
+    assert_eq!((logins(&ra), ra.issued_ders().len()), (0, 0));
     assert_eq!(ra.order(), OrderState::Ready);
 }

@@ -1,9 +1,11 @@
-//! What the client end-to-end tests of `client_renewal.rs`,
-//! `client_texts.rs` and `client_confirm_session.rs` share: the real mock
-//! in-process with one account whose certificate expired some days ago, its
-//! files (web root, client root, the old identity as PKCS#12), the real
-//! `certrenew` binary run with the mock's ready-line arguments, and what the
-//! server side did, read from the mock's journal and ledger.
+//! What the harness's client end-to-end tests share (`client_renewal`,
+//! `client_texts`, `client_confirm_session`, `crash_matrix`, `terminal`,
+//! `store_damage`, `repositories`): the real mock in-process with one
+//! account whose certificate expired ten days ago (plus whatever world
+//! tables a test adds), the files a customer would have (web root, client
+//! root, the old identity as PKCS#12), the real `certrenew` binary run with
+//! the mock's ready-line arguments, and what the server side did, read from
+//! the mock's journal and ledger. Each test file includes it with `#[path]`.
 
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(dead_code, clippy::unwrap_used)]
@@ -13,10 +15,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use certs_gen::{Identity, Offset};
+use certs_gen::Identity;
 use harness::process::{Run, clean_env, locate_binary, run_with_timeout};
 use mock_ra::protocol::{CERTIFICATE_PATH, LOGIN_PATH};
-use mock_ra::{AccountSpec, FaultSpec, MockRa, OrderState, Role, World};
+use mock_ra::{FaultSpec, MockRa, OrderState, Role, World};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
 
 /// The account's password (the one in force at notAfter - 28 days).
 pub const PASSWORD: &str = "pass-as-of-28-days-before";
@@ -35,12 +39,27 @@ pub struct Ra {
     dir: tempfile::TempDir,
 }
 
+/// The world every test starts from: one account, its certificate expired
+/// ten days ago (renewable now).
+pub const WORLD: &str = r#"
+[[account]]
+id = "user01"
+password = "pass-as-of-28-days-before"
+
+[[account.certificate]]
+expires = "-10d"
+"#;
+
 impl Ra {
-    /// A mock on the real clock whose one account's certificate expired
-    /// `expired_days` ago.
-    pub async fn start(expired_days: i64) -> Ra {
-        let expires = Offset::parse(&format!("-{expired_days}d")).unwrap();
-        let world = World::default().with_account(AccountSpec::new(ACCOUNT, PASSWORD, expires));
+    /// A mock on the real clock with [`WORLD`].
+    pub async fn start() -> Ra {
+        Ra::with_world("").await
+    }
+
+    /// A mock on the real clock with [`WORLD`] plus `extra` (more world
+    /// tables: identities, accounts).
+    pub async fn with_world(extra: &str) -> Ra {
+        let world = World::from_toml("test world", &format!("{WORLD}{extra}")).unwrap();
         let mock = MockRa::start(world).await.unwrap();
         let old = mock.identity(ACCOUNT).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -58,6 +77,16 @@ impl Ra {
     /// A file of the customer's (beside the mock's public files).
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+
+    /// The old identity as a PKCS#12 file (passphrase [`P12_PASS`]).
+    pub fn old_p12(&self) -> PathBuf {
+        self.path("old.p12")
+    }
+
+    /// The old certificate's serial, as `list` shows it.
+    pub fn old_serial(&self) -> String {
+        self.old.info().unwrap().serial
     }
 
     /// The ready-line arguments: server CA, host mappings, pinned root.
@@ -107,6 +136,27 @@ impl Ra {
             .filter(|c| c.origin == "renewal")
             .map(|c| c.pem)
             .collect()
+    }
+
+    /// The renewal certificates the RA signed, DER, oldest first.
+    pub fn issued_ders(&self) -> Vec<Vec<u8>> {
+        self.issued_pems()
+            .iter()
+            .map(|pem| {
+                CertificateDer::from_pem_slice(pem.as_bytes())
+                    .unwrap()
+                    .to_vec()
+            })
+            .collect()
+    }
+
+    /// How many requests reached `path` (on any host).
+    pub fn requests_to(&self, path: &str) -> usize {
+        self.mock
+            .journal()
+            .iter()
+            .filter(|e| e.path == path)
+            .count()
     }
 
     /// Requests to `path` on the role (with their faults, if any).
@@ -181,7 +231,7 @@ pub fn dead_port() -> u16 {
 
 /// Imports the account's old identity from `old.p12`.
 pub async fn import_old(ra: &Ra, store: &Path) {
-    let p12 = ra.path("old.p12").display().to_string();
+    let p12 = ra.old_p12().display().to_string();
     let out = certrenew(
         &cmd(ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]),
         &format!("{P12_PASS}\n"),
