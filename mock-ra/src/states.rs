@@ -21,9 +21,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::MockRa;
 use crate::admin_reply::AdminError;
 use crate::journal::Role;
+use crate::mock::MockRa;
 use crate::protocol::rfc3339;
 use crate::world::{Policy, World};
 
@@ -248,9 +248,9 @@ pub fn write_target(
     mock: &MockRa,
     files: &crate::ready::StateFiles,
     path: &std::path::Path,
-) -> Result<(), crate::MockError> {
+) -> Result<(), crate::error::MockError> {
     let io = |p: &std::path::Path, e: std::io::Error| {
-        crate::MockError::Invalid(format!("{}: {e}", p.display()))
+        crate::error::MockError::Invalid(format!("{}: {e}", p.display()))
     };
     let dir = path
         .parent()
