@@ -474,7 +474,7 @@ impl World {
         let mut fault_names = BTreeSet::new();
         for (i, f) in self.faults.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("fault"), Seg::Index(i), Seg::key(k)];
-            f.check().map_err(|(key, m)| (at(key), m))?;
+            f.check().map_err(|e| (at(e.field.as_str()), e.why))?;
             if let Some(n) = &f.name
                 && !fault_names.insert(n.clone())
             {
