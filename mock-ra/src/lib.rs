@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod admin;
 mod admin_hooks;
 mod admin_reply;
+mod body;
 mod builder;
 pub mod clock;
 pub mod console;
