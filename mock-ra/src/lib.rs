@@ -28,6 +28,7 @@ pub mod console;
 mod decision;
 mod error;
 pub mod faults;
+mod head;
 mod identities;
 pub mod issuance;
 pub mod journal;
