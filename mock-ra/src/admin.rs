@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::body::{Shape, read_json};
 use crate::clock::Clock;
 use crate::faults::FaultSpec;
 use crate::journal::{Cause, Class, Outcome, Role};
@@ -100,22 +101,9 @@ async fn require_token(
     }
 }
 
+/// An admin body: `body: ` and what was wrong, never the offending value.
 fn parse<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, AdminError> {
-    let bytes = body.map_err(|r| AdminError::BadRequest(format!("body: {}", r.body_text())))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AdminError::BadRequest(format!("body: {}", quiet(&e))))
-}
-
-/// serde_json's message without the offending value (it could be a
-/// password of the wrong type): field names and expectations only.
-fn quiet(e: &serde_json::Error) -> String {
-    let message = e.to_string();
-    match (message.split_once(':'), message.find(", expected")) {
-        (Some((kind, _)), Some(at)) if kind.starts_with("invalid") => {
-            format!("{kind}{}", &message[at..])
-        }
-        _ => message,
-    }
+    read_json(body, Shape::Any).map_err(|e| AdminError::BadRequest(format!("body: {e}")))
 }
 
 async fn list_accounts(State(shared): State<Arc<Shared>>) -> Response {

@@ -21,7 +21,7 @@ use axum::routing::get;
 use serde::Serialize;
 
 use crate::admin_reply::AdminError;
-use crate::faults::{FaultHost, FaultKind, FaultSpec};
+use crate::faults::{FaultHost, FaultKind, FaultSpec, SpecError, SpecField};
 use crate::journal::{Cause, Outcome};
 use crate::ready::{ReadyLine, shell_quote};
 use crate::state::Shared;
@@ -234,13 +234,27 @@ fn kinds() -> Vec<KindView> {
             // itself: the one place that decides it.
             let hosts = FaultHost::ALL
                 .iter()
-                .filter(|&&h| !matches!(FaultSpec::new(h, kind).check(), Err(("host", _))))
+                .filter(|&&h| {
+                    !matches!(
+                        FaultSpec::new(h, kind).check(),
+                        Err(SpecError {
+                            field: SpecField::Host,
+                            ..
+                        })
+                    )
+                })
                 .map(|h| h.as_str())
                 .collect();
             let path = FaultHost::ALL.iter().any(|&h| {
                 let mut spec = FaultSpec::new(h, kind);
                 spec.path = Some(crate::webra2::CERTIFICATE_PATH.to_owned());
-                !matches!(spec.check(), Err(("path" | "host", _)))
+                !matches!(
+                    spec.check(),
+                    Err(SpecError {
+                        field: SpecField::Path | SpecField::Host,
+                        ..
+                    })
+                )
             });
             KindView {
                 kind: kind.as_str(),

@@ -10,11 +10,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::faults::{FaultHost, FaultKind};
+use crate::head::{self, Ending, Head};
 use crate::journal::{Cause, Class, Outcome, Record, Role};
 use crate::state::Shared;
 
@@ -27,13 +28,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The realm of the 407 answer.
 pub const REALM: &str = "corporate-proxy";
 
-/// A parsed request head and the bytes that came after it.
+/// A request head and the bytes that came after it.
 #[derive(Debug)]
-struct Head {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
+struct Request {
+    head: Head,
     rest: Vec<u8>,
+}
+
+impl std::ops::Deref for Request {
+    type Target = Head;
+    fn deref(&self) -> &Head {
+        &self.head
+    }
 }
 
 /// Serves one client connection.
@@ -45,14 +51,27 @@ pub(crate) async fn connection(
 ) {
     let _ = client.set_nodelay(true);
     let head = tokio::select! {
-        head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut client)) => head,
+        head = tokio::time::timeout(HEAD_TIMEOUT, head::read(&mut client, HEAD_LIMIT)) => head,
         _ = shutdown.changed() => return,
     };
-    let head = match head {
-        Ok(Ok(Ok(Some(head)))) => head,
-        // The client went away before asking anything, or never finished.
-        Ok(Ok(Ok(None)) | Err(_)) | Err(_) => return,
-        Ok(Ok(Err(why))) => {
+    let Ok(Ok(read)) = head else {
+        // The client went away, or never finished.
+        return;
+    };
+    let why = match read.ending {
+        Ending::Complete { head, len } => Ok(Request {
+            head,
+            rest: read.bytes[len..].to_vec(),
+        }),
+        // Nothing asked at all.
+        Ending::Eof if read.bytes.is_empty() => return,
+        Ending::Eof => Err("incomplete request head"),
+        Ending::TooLong => Err("request head too long"),
+        Ending::Malformed => Err("malformed request line"),
+    };
+    let head = match why {
+        Ok(head) => head,
+        Err(why) => {
             reject(&shared, &mut client, "-", "-", 400, why).await;
             return;
         }
@@ -161,53 +180,6 @@ pub(crate) async fn connection(
         _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
         _ = shutdown.changed() => {}
     }
-}
-
-/// Reads up to the blank line; `None` when the client closed first.
-async fn read_head(client: &mut TcpStream) -> std::io::Result<Result<Option<Head>, &'static str>> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
-    let end = loop {
-        if let Some(at) = find(&buf, b"\r\n\r\n") {
-            break at;
-        }
-        if buf.len() > HEAD_LIMIT {
-            return Ok(Err("request head too long"));
-        }
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(if buf.is_empty() {
-                Ok(None)
-            } else {
-                Err("incomplete request head")
-            });
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let text = String::from_utf8_lossy(&buf[..end]).into_owned();
-    let mut lines = text.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split(' ');
-    let (Some(method), Some(target), Some(version)) = (first.next(), first.next(), first.next())
-    else {
-        return Ok(Err("malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") || method.is_empty() || target.is_empty() {
-        return Ok(Err("malformed request line"));
-    }
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Ok(Ok(Some(Head {
-        method: method.to_owned(),
-        target: target.to_owned(),
-        headers,
-        rest: buf[end + 4..].to_vec(),
-    })))
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// `http://host[:port]/path?query` -> (`host[:port]`, `/path?query`).
@@ -378,7 +350,6 @@ mod tests {
                 ("Proxy-Authorization".into(), "Basic x".into()),
                 ("Accept".into(), "*/*".into()),
             ],
-            rest: Vec::new(),
         };
         let out = forwarded_head(&head, "repo1.secomtrust.net", "/x");
         assert_eq!(

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use certs_gen::spec::DEFAULT_P12_PASSPHRASE;
 use serde::Serialize;
 
-use crate::{MockError, MockRa};
+use crate::error::MockError;
+use crate::mock::MockRa;
 
 /// What [`write_state_dir`] wrote.
 #[derive(Debug, Clone)]

@@ -269,7 +269,7 @@ impl Shared {
 
     /// Adds an account, its certificates made relative to the virtual now.
     pub fn create_account(&self, spec: &AccountSpec) -> Result<AccountView, MockError> {
-        spec.check().map_err(|(_, m)| MockError::Invalid(m))?;
+        spec.check().map_err(|e| MockError::Invalid(e.why))?;
         if self.lock().accounts.contains_key(&spec.id) {
             return Err(MockError::AccountExists(spec.id.clone()));
         }

@@ -21,9 +21,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::MockRa;
 use crate::admin_reply::AdminError;
+use crate::body::{BodyError, Shape, read_json};
 use crate::journal::Role;
+use crate::mock::MockRa;
 use crate::protocol::rfc3339;
 use crate::world::{Policy, World};
 
@@ -137,9 +138,12 @@ fn states() -> Result<&'static States, AdminError> {
 /// `POST /states`: sets a world up and answers what the client needs.
 pub(crate) async fn set_up(body: Result<Bytes, BytesRejection>) -> Result<Response, AdminError> {
     let states = states()?;
-    let body = body.map_err(|e| AdminError::BadRequest(e.body_text()))?;
-    let request: StateRequest =
-        serde_json::from_slice(&body).map_err(|e| AdminError::BadRequest(format!("state: {e}")))?;
+    let request: StateRequest = read_json(body, Shape::Any).map_err(|e| {
+        AdminError::BadRequest(match e {
+            BodyError::Invalid(e) => format!("state: {e}"),
+            other => other.to_string(),
+        })
+    })?;
     let label = request.case.unwrap_or_else(|| "state".to_owned());
     let text = toml::to_string(&request.world)
         .map_err(|e| AdminError::BadRequest(format!("{label}: the world is not a table: {e}")))?;
@@ -248,9 +252,9 @@ pub fn write_target(
     mock: &MockRa,
     files: &crate::ready::StateFiles,
     path: &std::path::Path,
-) -> Result<(), crate::MockError> {
+) -> Result<(), crate::error::MockError> {
     let io = |p: &std::path::Path, e: std::io::Error| {
-        crate::MockError::Invalid(format!("{}: {e}", p.display()))
+        crate::error::MockError::Invalid(format!("{}: {e}", p.display()))
     };
     let dir = path
         .parent()

@@ -27,7 +27,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::Response;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -35,6 +35,7 @@ use tokio_rustls::{LazyConfigAcceptor, StartHandshake, TlsAcceptor};
 use tower::ServiceExt;
 
 use crate::faults::FaultHost;
+use crate::head;
 use crate::journal::{Cause, Class, Outcome, Role};
 use crate::problem::problem_response;
 use crate::serve::connection::{
@@ -175,12 +176,22 @@ pub(crate) async fn http_connection(
     shutdown: watch::Receiver<bool>,
 ) {
     let _ = tcp.set_nodelay(true);
-    let head = match tokio::time::timeout(HANDSHAKE_TIMEOUT, read_head(&mut tcp)).await {
-        Ok(Ok(head)) if !head.is_empty() => head,
+    let read = match tokio::time::timeout(HANDSHAKE_TIMEOUT, head::read(&mut tcp, HEAD_LIMIT)).await
+    {
+        Ok(Ok(read)) if !read.bytes.is_empty() => read,
         // Closed, failed or silent before a request: nothing to serve.
         _ => return,
     };
-    let host = host_of_head(&head).and_then(|name| site_named(&hosts, &name, |h| *h).copied());
+    // hyper answers whatever came (431 for a head too long, 400 for
+    // garbage); a head cut short still names its host by its whole lines.
+    let named = match &read.ending {
+        head::Ending::Complete { head, .. } => Some(head.clone()),
+        _ => head::whole_lines(&read.bytes),
+    };
+    let host = named
+        .as_ref()
+        .and_then(head::Head::host)
+        .and_then(|name| site_named(&hosts, name, |h| *h).copied());
     let role = host.map_or(Role::Http, FaultHost::role);
     if let Some(host) = host
         && let Some(name) = shared.faults.refusal(host)
@@ -190,42 +201,8 @@ pub(crate) async fn http_connection(
         return;
     }
     let mut conn = Conn::new(tcp, Handshake::Plain);
-    conn.replay = head;
+    conn.replay = read.bytes;
     connection(conn, app, shared, role, shutdown).await;
-}
-
-/// Reads until the end of the first request head (or `HEAD_LIMIT`, or the
-/// client's end of stream).
-async fn read_head(tcp: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
-    while head.len() < HEAD_LIMIT && !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tcp.read(&mut chunk).await?;
-        if n == 0 {
-            break;
-        }
-        head.extend_from_slice(&chunk[..n]);
-    }
-    Ok(head)
-}
-
-/// The host a request head names: the authority of an absolute-form
-/// target, else the `Host` header.
-fn host_of_head(head: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.split("\r\n");
-    let target = lines.next()?.split(' ').nth(1).unwrap_or("");
-    if let Some(rest) = target
-        .strip_prefix("http://")
-        .or_else(|| target.strip_prefix("https://"))
-    {
-        return Some(rest.split('/').next().unwrap_or("").to_owned());
-    }
-    lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("host"))
-        .map(|(_, v)| v.trim().to_owned())
 }
 
 /// The site whose real hostname is `name` (a `Host` value may carry a

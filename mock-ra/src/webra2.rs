@@ -22,6 +22,7 @@ use x509_parser::prelude::FromDer;
 pub use crate::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, LOGIN_PATH};
 
 use crate::accounts::Password;
+use crate::body::{BodyError, Shape, classify, read_json};
 use crate::decision::{Presented, Proof, standing};
 use crate::issuance::{self, KEY_TYPES, check_csr};
 use crate::journal::{Cause, Class, Outcome, Role};
@@ -113,16 +114,15 @@ struct IssueResponse {
     not_after: time::OffsetDateTime,
 }
 
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
-    body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge
-        } else if crate::serve::connection::body_timed_out(&r) {
-            ApiError::BodyTimeout
-        } else {
-            ApiError::BadRequest(format!("body: {}", r.body_text()))
-        }
-    })
+/// A body axum could not read: too large, timed out, or else.
+fn unread(r: BytesRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::TooLarge
+    } else if crate::serve::connection::body_timed_out(&r) {
+        ApiError::BodyTimeout
+    } else {
+        ApiError::BadRequest(format!("body: {}", r.body_text()))
+    }
 }
 
 /// The media type the API's request bodies must declare (protocol 2).
@@ -140,17 +140,15 @@ fn json_object<T: DeserializeOwned>(
     expected: &str,
 ) -> Result<T, ApiError> {
     check_content_type(headers)?;
-    let bytes = body_bytes(body)?;
-    if bytes.trim_ascii_start().first() != Some(&b'{') {
-        return Err(ApiError::BadRequest(format!(
+    read_json(body, Shape::Object).map_err(|e| match e {
+        BodyError::Unread(r) => unread(r),
+        BodyError::NotAnObject => ApiError::BadRequest(format!(
             "body: expected a JSON object {expected}, not another JSON value"
-        )));
-    }
-    serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::BadRequest(format!(
+        )),
+        BodyError::Invalid(e) => ApiError::BadRequest(format!(
             "body: expected a JSON object {expected} ({})",
-            e.classify_message()
-        ))
+            classify(&e)
+        )),
     })
 }
 
@@ -306,23 +304,6 @@ async fn certificate(
         .extensions_mut()
         .insert(Outcome::ok(Cause::Issued, Some(issued.account)));
     Ok(response)
-}
-
-/// A serde_json error described without quoting the input.
-trait Classify {
-    fn classify_message(&self) -> &'static str;
-}
-
-impl Classify for serde_json::Error {
-    fn classify_message(&self) -> &'static str {
-        use serde_json::error::Category;
-        match self.classify() {
-            Category::Io => "could not read it",
-            Category::Syntax => "not valid JSON",
-            Category::Data => "a field is missing or has the wrong type",
-            Category::Eof => "it ends too early",
-        }
-    }
 }
 
 #[cfg(test)]

@@ -71,7 +71,10 @@ use crate::faults::{FaultSettings, FaultSpec};
 
 mod account;
 pub mod customers;
+mod invalid;
+
 pub use customers::{Customer, CustomersSpec};
+pub(crate) use invalid::Invalid;
 
 /// A world file that does not describe a world.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -354,8 +357,8 @@ impl World {
     pub fn from_toml(path: &str, text: &str) -> Result<Self, WorldError> {
         let world: World = toml::from_str(text)
             .map_err(|e| WorldError::new(certs_gen::spec::toml_error(path, text, &e)))?;
-        world.check().map_err(|(at, message)| {
-            WorldError::new(certs_gen::spec::error_at_path(path, text, &at, &message))
+        world.check().map_err(|e| {
+            WorldError::new(certs_gen::spec::error_at_path(path, text, &e.at, &e.why))
         })?;
         Ok(world)
     }
@@ -401,10 +404,10 @@ impl World {
 
     /// Checks what serde cannot: names, duplicates, windows, policy values.
     pub fn validate(&self) -> Result<(), WorldError> {
-        self.check().map_err(|(_, m)| WorldError::new(m))
+        self.check().map_err(|e| WorldError::new(e.why))
     }
 
-    fn check(&self) -> Result<(), (Vec<Seg>, String)> {
+    fn check(&self) -> Result<(), Invalid> {
         let p = &self.policy;
         for (key, value, min) in [
             ("renewal_window", p.renewal_window, 1),
@@ -413,14 +416,14 @@ impl World {
             ("issued_lifetime", p.issued_lifetime, 1),
         ] {
             if value.duration().whole_seconds() < min {
-                return Err((
+                return Err(Invalid::new(
                     vec![Seg::key("policy"), Seg::key(key)],
                     format!("policy.{key} = `{value}`: expected a positive duration"),
                 ));
             }
         }
         if p.lock_threshold == 0 {
-            return Err((
+            return Err(Invalid::new(
                 vec![Seg::key("policy"), Seg::key("lock_threshold")],
                 "policy.lock_threshold = 0: expected 1 or more".to_owned(),
             ));
@@ -433,9 +436,9 @@ impl World {
                 path.append(&mut rest);
                 path
             };
-            a.check().map_err(|(rest, m)| (at(rest), m))?;
+            a.check().map_err(|e| e.under(at(Vec::new())))?;
             if !ids.insert(a.id.as_str()) {
-                return Err((
+                return Err(Invalid::new(
                     at(vec![Seg::key("id")]),
                     format!("account id `{}` is used twice", a.id),
                 ));
@@ -446,7 +449,10 @@ impl World {
                     if a.certificate[j].name.is_some() {
                         rest.push(Seg::key("name"));
                     }
-                    return Err((at(rest), format!("identity name `{n}` is used twice")));
+                    return Err(Invalid::new(
+                        at(rest),
+                        format!("identity name `{n}` is used twice"),
+                    ));
                 }
             }
         }
@@ -454,7 +460,7 @@ impl World {
         for (i, c) in self.identities.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("identity"), Seg::Index(i), Seg::key(k)];
             if !crate::protocol::valid_name(&c.name) {
-                return Err((
+                return Err(Invalid::new(
                     at("name"),
                     format!(
                         "identity name `{}`: use letters, digits, `-`, `_` and `.` only",
@@ -463,22 +469,26 @@ impl World {
                 ));
             }
             if generated.contains(&c.name) || !names.insert(c.name.clone()) {
-                return Err((
+                return Err(Invalid::new(
                     at("name"),
                     format!("identity name `{}` is used twice", c.name),
                 ));
             }
             c.to_client_spec(OffsetDateTime::UNIX_EPOCH + Duration::days(20_000))
-                .map_err(|e| (at("expires"), e.to_string()))?;
+                .map_err(|e| Invalid::new(at("expires"), e.to_string()))?;
         }
         let mut fault_names = BTreeSet::new();
         for (i, f) in self.faults.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("fault"), Seg::Index(i), Seg::key(k)];
-            f.check().map_err(|(key, m)| (at(key), m))?;
+            f.check()
+                .map_err(|e| Invalid::new(at(e.field.as_str()), e.why))?;
             if let Some(n) = &f.name
                 && !fault_names.insert(n.clone())
             {
-                return Err((at("name"), format!("fault name `{n}` is used twice")));
+                return Err(Invalid::new(
+                    at("name"),
+                    format!("fault name `{n}` is used twice"),
+                ));
             }
         }
         Ok(())
@@ -510,10 +520,10 @@ impl World {
         &self,
         ids: &BTreeSet<&str>,
         names: &BTreeSet<String>,
-    ) -> Result<HashSet<String>, (Vec<Seg>, String)> {
+    ) -> Result<HashSet<String>, Invalid> {
         let total = self.account_count() - self.accounts.len();
         if total > customers::MAX_CUSTOMERS as usize {
-            return Err((
+            return Err(Invalid::new(
                 vec![Seg::key("customers")],
                 format!(
                     "{total} generated customers in all: expected at most {}",
@@ -524,15 +534,12 @@ impl World {
         let mut seen: HashSet<String> = HashSet::with_capacity(total);
         for (i, spec) in self.customers.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("customers"), Seg::Index(i), Seg::key(k)];
-            spec.check().map_err(|(mut rest, m)| {
-                let mut path = vec![Seg::key("customers"), Seg::Index(i)];
-                path.append(&mut rest);
-                (path, m)
-            })?;
+            spec.check()
+                .map_err(|e| e.under(vec![Seg::key("customers"), Seg::Index(i)]))?;
             for n in 1..=spec.count {
-                let id = customers::expand(&spec.id, n).map_err(|e| (at("id"), e))?;
+                let id = customers::expand(&spec.id, n).map_err(|e| Invalid::new(at("id"), e))?;
                 if ids.contains(id.as_str()) || names.contains(&id) || seen.contains(&id) {
-                    return Err((
+                    return Err(Invalid::new(
                         at("id"),
                         format!("customers.id makes `{id}` (customer {n}), which is used already"),
                     ));

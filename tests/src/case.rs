@@ -12,6 +12,10 @@ use certs_gen::Offset;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod check;
+
+pub use check::check_placeholders;
+
 /// A case file that parsed and passed every check.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -494,72 +498,7 @@ impl Case {
             let where_ = at(spanned.span().start);
             let (line, _) = certs_gen::spec::line_column(&text, spanned.span().start);
             let step = spanned.into_inner();
-            let kinds = [
-                step.certrenew.is_some(),
-                step.clock.is_some(),
-                step.admin.is_some(),
-                step.request.is_some(),
-            ];
-            let n = kinds.iter().filter(|k| **k).count();
-            if n != 1 {
-                return Err(CaseError(format!(
-                    "{where_}: step {} must have exactly one of `certrenew`, `clock`, `admin`, `request` (it has {n})",
-                    i + 1
-                )));
-            }
-            if step.kind() != StepKind::Certrenew
-                && (step.password.is_some()
-                    || step.stdin.is_some()
-                    || !step.unreachable.is_empty()
-                    || step.disk_full)
-            {
-                return Err(CaseError(format!(
-                    "{where_}: step {}: `password`, `stdin`, `unreachable` and `disk_full` apply to certrenew steps only",
-                    i + 1
-                )));
-            }
-            if step.password.is_some() && step.stdin.is_some() {
-                return Err(CaseError(format!(
-                    "{where_}: step {}: give either `password` or `stdin`, not both",
-                    i + 1
-                )));
-            }
-            if let Some(Admin::AddFault { fault }) = &step.admin
-                && let Err((key, why)) = fault.check()
-            {
-                return Err(CaseError(format!(
-                    "{where_}: step {}: admin add_fault: {key}: {why}",
-                    i + 1
-                )));
-            }
-            let expect = &step.expect;
-            if let Some(within) = &expect.within
-                && within.get_ref().duration().whole_seconds() <= 0
-            {
-                return Err(CaseError(format!(
-                    "{}: step {}: within = `{}`: expected a positive time such as \"5s\"",
-                    at(within.span().start),
-                    i + 1,
-                    within.get_ref()
-                )));
-            }
-            if expect.within.is_some() && step.kind() != StepKind::Certrenew {
-                return Err(CaseError(format!(
-                    "{where_}: step {}: `within` applies to certrenew steps only",
-                    i + 1
-                )));
-            }
-            let texts = step
-                .certrenew
-                .iter()
-                .flatten()
-                .chain(expect.message.as_ref().map(|m| m.get_ref()))
-                .chain(expect.output.iter().map(|o| o.get_ref()))
-                .chain(expect.no_output.iter().map(|o| o.get_ref()));
-            for text in texts {
-                check_placeholders(text)
-                    .map_err(|e| CaseError(format!("{where_}: step {}: {e}", i + 1)))?;
-            }
+            check::step(&step, i + 1, &where_, &at)?;
             steps.push((line, step));
         }
         Ok(Self {
@@ -581,31 +520,4 @@ impl Case {
         let (line, _) = certs_gen::spec::line_column(&self.text, span.start);
         format!("{}:{line}", self.path.display())
     }
-}
-
-/// Placeholders that certrenew arguments and expected output may hold:
-/// `{serial:NAME}` (a world identity's serial, lowercase hex), `{pem:NAME}`
-/// (the path of its certificate PEM), `{client_root_pem}` (the path of the
-/// client-CA root PEM), `{client_root_sha1}` (its SHA-1 in the manual's
-/// 8-digit groups) and `{proxy}` (the mock's forward proxy URL).
-pub fn check_placeholders(arg: &str) -> Result<(), String> {
-    let mut rest = arg;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            return Err(format!("unclosed `{{` in `{arg}`"));
-        };
-        let inner = &rest[start + 1..start + len];
-        let ok = inner == "client_root_pem"
-            || inner == "client_root_sha1"
-            || inner == "proxy"
-            || inner.strip_prefix("serial:").is_some_and(|n| !n.is_empty())
-            || inner.strip_prefix("pem:").is_some_and(|n| !n.is_empty());
-        if !ok {
-            return Err(format!(
-                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}}, {{proxy}})"
-            ));
-        }
-        rest = &rest[start + len + 1..];
-    }
-    Ok(())
 }

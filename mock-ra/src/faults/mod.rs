@@ -37,7 +37,7 @@ pub(crate) use registry::{ConnectionPlan, Faults};
 pub use registry::{FaultView, FaultsView};
 pub use schedule::fires;
 pub(crate) use schedule::random_seed;
-pub use spec::{FaultSettings, FaultSpec, MAX_MS};
+pub use spec::{FaultSettings, FaultSpec, MAX_MS, SpecError, SpecField};
 
 #[cfg(test)]
 mod tests {
@@ -144,21 +144,21 @@ mod tests {
     #[test]
     fn kinds_take_only_their_parameters() {
         let mut s = spec(FaultKind::Latency);
-        assert_eq!(s.check().unwrap_err().0, "kind");
+        assert_eq!(s.check().unwrap_err().field, SpecField::Kind);
         s.ms = Some(10);
         s.check().unwrap();
         s.bytes = Some(3);
-        assert_eq!(s.check().unwrap_err().0, "bytes");
+        assert_eq!(s.check().unwrap_err().field, SpecField::Bytes);
         let tls = spec(FaultKind::TlsExpired);
-        assert_eq!(tls.check().unwrap_err().0, "host");
+        assert_eq!(tls.check().unwrap_err().field, SpecField::Host);
         let refuse = spec(FaultKind::Refuse).times(2);
-        assert_eq!(refuse.check().unwrap_err().0, "times");
+        assert_eq!(refuse.check().unwrap_err().field, SpecField::Times);
         let lose = spec(FaultKind::CommitThenLose);
-        assert_eq!(lose.check().unwrap_err().0, "host");
+        assert_eq!(lose.check().unwrap_err().field, SpecField::Host);
         let p = spec(FaultKind::Hang).probability(1.5);
-        assert_eq!(p.check().unwrap_err().0, "probability");
+        assert_eq!(p.check().unwrap_err().field, SpecField::Probability);
         let path = spec(FaultKind::Hang).on_path("/x");
-        assert_eq!(path.check().unwrap_err().0, "path");
+        assert_eq!(path.check().unwrap_err().field, SpecField::Path);
         // Delays are bounded, so `ms ± jitter_ms` cannot overflow.
         let mut slow = spec(FaultKind::Latency);
         slow.ms = Some(MAX_MS);
@@ -166,8 +166,8 @@ mod tests {
         slow.check().unwrap();
         slow.ms = Some(u64::MAX);
         slow.jitter_ms = Some(u64::MAX);
-        let (key, msg) = slow.check().unwrap_err();
-        assert_eq!(key, "ms", "{msg}");
+        let SpecError { field, why: msg } = slow.check().unwrap_err();
+        assert_eq!(field, SpecField::Ms, "{msg}");
         assert!(msg.contains("at most 86400000"), "{msg}");
     }
 

@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use super::kind::{FaultKind, Layer};
 use super::schedule::{draw, fires};
-use super::spec::FaultSpec;
+use super::spec::{FaultSpec, SpecField};
 use crate::protocol::Host as FaultHost;
 
 /// One fault in force, as the admin API and [`crate::MockRa::faults`] show it.
@@ -246,11 +246,11 @@ impl Faults {
 
 impl Registry {
     fn add(&mut self, spec: FaultSpec) -> Result<FaultView, String> {
-        spec.check().map_err(|(key, m)| {
-            if key == "kind" {
-                m
+        spec.check().map_err(|e| {
+            if e.field == SpecField::Kind {
+                e.why
             } else {
-                format!("{key}: {m}")
+                format!("{}: {}", e.field, e.why)
             }
         })?;
         let name = match &spec.name {

@@ -127,19 +127,19 @@ impl FaultSpec {
 
     /// Checks what serde cannot; the error names the offending key (or
     /// `kind` when the fault as a whole does not fit).
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> Result<(), SpecError> {
         let kind = self.kind;
         if let Some(n) = &self.name
             && !crate::protocol::valid_name(n)
         {
-            return Err((
-                "name",
+            return Err(SpecError::new(
+                SpecField::Name,
                 format!("fault name `{n}`: use letters, digits, `-`, `_` and `.` only"),
             ));
         }
         if kind.layer() == Layer::Tls && !self.host.is_https() {
-            return Err((
-                "host",
+            return Err(SpecError::new(
+                SpecField::Host,
                 format!(
                     "{kind} needs an HTTPS host (webra2 or webra1); {} speaks plain HTTP",
                     self.host
@@ -148,8 +148,8 @@ impl FaultSpec {
         }
         if kind == FaultKind::CommitThenLose {
             if self.host != FaultHost::Webra2 {
-                return Err((
-                    "host",
+                return Err(SpecError::new(
+                    SpecField::Host,
                     format!(
                         "commit_then_lose acts on webra2's issuance only, not on {}",
                         self.host
@@ -159,8 +159,8 @@ impl FaultSpec {
             if let Some(p) = &self.path
                 && p != crate::protocol::CERTIFICATE_PATH
             {
-                return Err((
-                    "path",
+                return Err(SpecError::new(
+                    SpecField::Path,
                     format!(
                         "commit_then_lose acts on `{}` only, not `{p}`",
                         crate::protocol::CERTIFICATE_PATH
@@ -175,26 +175,29 @@ impl FaultSpec {
                 } else {
                     "it acts below HTTP, where there are no paths"
                 };
-                return Err(("path", format!("{kind} takes no `path`: {why}")));
+                return Err(SpecError::new(
+                    SpecField::Path,
+                    format!("{kind} takes no `path`: {why}"),
+                ));
             }
             if !p.starts_with('/') {
-                return Err((
-                    "path",
+                return Err(SpecError::new(
+                    SpecField::Path,
                     format!("path `{p}`: expected one starting with `/`"),
                 ));
             }
         }
-        let given: [(&'static str, bool); 6] = [
-            ("status", self.status.is_some()),
-            ("retry_after", self.retry_after.is_some()),
-            ("bytes", self.bytes.is_some()),
-            ("ms", self.ms.is_some()),
-            ("jitter_ms", self.jitter_ms.is_some()),
-            ("bytes_per_sec", self.bytes_per_sec.is_some()),
+        let given = [
+            (SpecField::Status, self.status.is_some()),
+            (SpecField::RetryAfter, self.retry_after.is_some()),
+            (SpecField::Bytes, self.bytes.is_some()),
+            (SpecField::Ms, self.ms.is_some()),
+            (SpecField::JitterMs, self.jitter_ms.is_some()),
+            (SpecField::BytesPerSec, self.bytes_per_sec.is_some()),
         ];
         let takes = kind.params();
         for (key, present) in given {
-            if present && !takes.iter().any(|(k, _)| *k == key) {
+            if present && !takes.iter().any(|(k, _)| *k == key.as_str()) {
                 let expected = if takes.is_empty() {
                     "it takes no parameters".to_owned()
                 } else {
@@ -207,23 +210,32 @@ impl FaultSpec {
                             .join(", ")
                     )
                 };
-                return Err((key, format!("{kind} does not take `{key}`: {expected}")));
+                return Err(SpecError::new(
+                    key,
+                    format!("{kind} does not take `{key}`: {expected}"),
+                ));
             }
         }
         for (key, required) in takes {
-            let present = given.iter().any(|(k, p)| k == key && *p);
+            let present = given.iter().any(|(k, p)| k.as_str() == *key && *p);
             if *required && !present {
-                return Err(("kind", format!("{kind} needs `{key}`")));
+                return Err(SpecError::new(
+                    SpecField::Kind,
+                    format!("{kind} needs `{key}`"),
+                ));
             }
         }
         if let Some(s) = self.status
             && !(200..=599).contains(&s)
         {
-            return Err(("status", format!("status {s}: expected 200 to 599")));
+            return Err(SpecError::new(
+                SpecField::Status,
+                format!("status {s}: expected 200 to 599"),
+            ));
         }
         if self.bytes_per_sec == Some(0) {
-            return Err((
-                "bytes_per_sec",
+            return Err(SpecError::new(
+                SpecField::BytesPerSec,
                 "bytes_per_sec = 0: expected 1 or more".to_owned(),
             ));
         }
@@ -232,29 +244,29 @@ impl FaultSpec {
         if let Some(ms) = self.ms
             && ms > MAX_MS
         {
-            return Err((
-                "ms",
+            return Err(SpecError::new(
+                SpecField::Ms,
                 format!("ms = {ms}: expected at most {MAX_MS} (a day)"),
             ));
         }
         if kind == FaultKind::Latency && self.jitter_ms > self.ms {
-            return Err((
-                "jitter_ms",
+            return Err(SpecError::new(
+                SpecField::JitterMs,
                 "jitter_ms is larger than ms: a delay cannot be negative".to_owned(),
             ));
         }
         // The schedule.
         let scheduled = [
-            ("times", self.times.is_some()),
-            ("from", self.from.is_some()),
-            ("to", self.to.is_some()),
-            ("probability", self.probability.is_some()),
+            (SpecField::Times, self.times.is_some()),
+            (SpecField::From, self.from.is_some()),
+            (SpecField::To, self.to.is_some()),
+            (SpecField::Probability, self.probability.is_some()),
         ];
         if !kind.schedulable()
             && let Some((key, _)) = scheduled.iter().find(|(_, p)| *p)
         {
-            return Err((
-                key,
+            return Err(SpecError::new(
+                *key,
                 format!(
                     "{kind} takes no schedule: no request reaches the mock for it to count; \
                      it is in force until removed (admin `DELETE /faults/NAME`, a case's \
@@ -263,27 +275,41 @@ impl FaultSpec {
             ));
         }
         if self.times.is_some() && (self.from.is_some() || self.to.is_some()) {
-            let key = if self.from.is_some() { "from" } else { "to" };
-            return Err((
+            let key = if self.from.is_some() {
+                SpecField::From
+            } else {
+                SpecField::To
+            };
+            return Err(SpecError::new(
                 key,
                 "give either `times` or `from`/`to`, not both".to_owned(),
             ));
         }
-        for (key, v) in [("times", self.times), ("from", self.from), ("to", self.to)] {
+        for (key, v) in [
+            (SpecField::Times, self.times),
+            (SpecField::From, self.from),
+            (SpecField::To, self.to),
+        ] {
             if v == Some(0) {
-                return Err((key, format!("{key} = 0: events are numbered from 1")));
+                return Err(SpecError::new(
+                    key,
+                    format!("{key} = 0: events are numbered from 1"),
+                ));
             }
         }
         if let (Some(from), Some(to)) = (self.from, self.to)
             && to < from
         {
-            return Err(("to", format!("to = {to} is before from = {from}")));
+            return Err(SpecError::new(
+                SpecField::To,
+                format!("to = {to} is before from = {from}"),
+            ));
         }
         if let Some(p) = self.probability
             && !(p > 0.0 && p <= 1.0)
         {
-            return Err((
-                "probability",
+            return Err(SpecError::new(
+                SpecField::Probability,
                 format!("probability {p}: expected more than 0 and at most 1"),
             ));
         }
@@ -299,4 +325,87 @@ pub struct FaultSettings {
     /// printed in the ready line when absent.
     #[serde(default)]
     pub seed: Option<u64>,
+}
+
+/// A key of `[[fault]]`, as [`SpecError`] names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecField {
+    /// `name`
+    Name,
+    /// `host`
+    Host,
+    /// `path`
+    Path,
+    /// `kind`: also the fault as a whole, when it does not fit its kind.
+    Kind,
+    /// `status`
+    Status,
+    /// `retry_after`
+    RetryAfter,
+    /// `bytes`
+    Bytes,
+    /// `ms`
+    Ms,
+    /// `jitter_ms`
+    JitterMs,
+    /// `bytes_per_sec`
+    BytesPerSec,
+    /// `times`
+    Times,
+    /// `from`
+    From,
+    /// `to`
+    To,
+    /// `probability`
+    Probability,
+}
+
+impl SpecField {
+    /// The key as files and JSON write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Host => "host",
+            Self::Path => "path",
+            Self::Kind => "kind",
+            Self::Status => "status",
+            Self::RetryAfter => "retry_after",
+            Self::Bytes => "bytes",
+            Self::Ms => "ms",
+            Self::JitterMs => "jitter_ms",
+            Self::BytesPerSec => "bytes_per_sec",
+            Self::Times => "times",
+            Self::From => "from",
+            Self::To => "to",
+            Self::Probability => "probability",
+        }
+    }
+}
+
+impl std::fmt::Display for SpecField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What [`FaultSpec::check`] refuses: the key at fault and why. Its
+/// `Display` is the reason alone; callers place the key (a file's
+/// `line:column`, an admin answer's `key: `).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{why}")]
+pub struct SpecError {
+    /// The offending key ([`SpecField::Kind`] when the fault as a whole
+    /// does not fit its kind).
+    pub field: SpecField,
+    /// Why, without the key.
+    pub why: String,
+}
+
+impl SpecError {
+    fn new(field: SpecField, why: impl Into<String>) -> Self {
+        Self {
+            field,
+            why: why.into(),
+        }
+    }
 }

@@ -58,9 +58,9 @@ impl AccountSpec {
     }
 
     /// Checks what serde cannot; the error names the offending key.
-    pub(crate) fn check(&self) -> Result<(), (Vec<Seg>, String)> {
+    pub(crate) fn check(&self) -> Result<(), Invalid> {
         if !crate::protocol::valid_name(&self.id) {
-            return Err((
+            return Err(Invalid::new(
                 vec![Seg::key("id")],
                 format!(
                     "account id `{}`: use letters, digits, `-`, `_` and `.` only",
@@ -69,7 +69,7 @@ impl AccountSpec {
             ));
         }
         if self.certificate.is_empty() {
-            return Err((
+            return Err(Invalid::new(
                 vec![],
                 format!(
                     "account `{}` has no certificate: add an [[account.certificate]] with `expires`",
@@ -83,7 +83,7 @@ impl AccountSpec {
             .filter(|s| **s == CertStatus::Current)
             .count();
         if current != 1 {
-            return Err((
+            return Err(Invalid::new(
                 vec![Seg::key("certificate")],
                 format!(
                     "account `{}` has {current} current certificates: expected exactly one",
@@ -95,7 +95,7 @@ impl AccountSpec {
         for (i, c) in self.certificate.iter().enumerate() {
             let (nb, na) = c.window(now);
             if na <= nb {
-                return Err((
+                return Err(Invalid::new(
                     vec![Seg::key("certificate"), Seg::Index(i), Seg::key("expires")],
                     format!(
                         "certificate {} of account `{}`: validity ends ({}) before it starts ({})",
@@ -109,7 +109,7 @@ impl AccountSpec {
             if let Some(n) = &c.name
                 && !crate::protocol::valid_name(n)
             {
-                return Err((
+                return Err(Invalid::new(
                     vec![Seg::key("certificate"), Seg::Index(i), Seg::key("name")],
                     format!("identity name `{n}`: use letters, digits, `-`, `_` and `.` only"),
                 ));

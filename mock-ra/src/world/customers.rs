@@ -22,6 +22,7 @@ use certs_gen::{KeyType, Offset};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
+use super::invalid::Invalid;
 use crate::accounts::{OrderState, Password};
 
 /// The most customers one table may generate.
@@ -133,10 +134,10 @@ impl CustomersSpec {
     }
 
     /// Checks what serde cannot; the error names the offending key.
-    pub(crate) fn check(&self) -> Result<(), (Vec<Seg>, String)> {
+    pub(crate) fn check(&self) -> Result<(), Invalid> {
         let at = |k: &str| vec![Seg::key(k)];
         if self.count == 0 || self.count > MAX_CUSTOMERS {
-            return Err((
+            return Err(Invalid::new(
                 at("count"),
                 format!(
                     "customers.count = {}: expected 1 to {MAX_CUSTOMERS}",
@@ -145,7 +146,7 @@ impl CustomersSpec {
             ));
         }
         if self.count > 1 && !self.id.contains("{n") {
-            return Err((
+            return Err(Invalid::new(
                 at("id"),
                 format!(
                     "customers.id `{}` has no {{n}}: {} customers would share one id",
@@ -167,14 +168,14 @@ impl CustomersSpec {
                     } else {
                         format!("customers.{key} {e}")
                     };
-                    (at(key), e)
+                    Invalid::new(at(key), e)
                 })?;
             }
         }
         for n in [1, self.count] {
-            let id = expand(&self.id, n).map_err(|e| (at("id"), e))?;
+            let id = expand(&self.id, n).map_err(|e| Invalid::new(at("id"), e))?;
             if !crate::protocol::valid_name(&id) {
-                return Err((
+                return Err(Invalid::new(
                     at("id"),
                     format!(
                         "customers.id makes `{id}`: use letters, digits, `-`, `_` and `.` only"
@@ -190,7 +191,10 @@ impl CustomersSpec {
             if let Some(o) = offset {
                 let not_after = probe + o.duration();
                 if not_after - certs_gen::DEFAULT_CLIENT_LIFETIME >= not_after {
-                    return Err((at(key), format!("customers.{key} `{o}`: out of range")));
+                    return Err(Invalid::new(
+                        at(key),
+                        format!("customers.{key} `{o}`: out of range"),
+                    ));
                 }
             }
         }

@@ -1,0 +1,103 @@
+//! What serde cannot check about a case's steps: one kind per step, the
+//! options that belong to certrenew steps, faults added by admin steps,
+//! `within`, and the placeholders of arguments and expected output.
+
+use super::{Admin, CaseError, Step, StepKind};
+
+/// Checks step `number` (1-based), which starts at `where_`
+/// (`file:line:column`); `at` gives the position of a byte offset.
+pub(super) fn step(
+    step: &Step,
+    number: usize,
+    where_: &str,
+    at: &impl Fn(usize) -> String,
+) -> Result<(), CaseError> {
+    let kinds = [
+        step.certrenew.is_some(),
+        step.clock.is_some(),
+        step.admin.is_some(),
+        step.request.is_some(),
+    ];
+    let n = kinds.iter().filter(|k| **k).count();
+    if n != 1 {
+        return Err(CaseError(format!(
+            "{where_}: step {number} must have exactly one of `certrenew`, `clock`, `admin`, `request` (it has {n})"
+        )));
+    }
+    if step.kind() != StepKind::Certrenew
+        && (step.password.is_some()
+            || step.stdin.is_some()
+            || !step.unreachable.is_empty()
+            || step.disk_full)
+    {
+        return Err(CaseError(format!(
+            "{where_}: step {number}: `password`, `stdin`, `unreachable` and `disk_full` apply to certrenew steps only"
+        )));
+    }
+    if step.password.is_some() && step.stdin.is_some() {
+        return Err(CaseError(format!(
+            "{where_}: step {number}: give either `password` or `stdin`, not both"
+        )));
+    }
+    if let Some(Admin::AddFault { fault }) = &step.admin
+        && let Err(e) = fault.check()
+    {
+        return Err(CaseError(format!(
+            "{where_}: step {number}: admin add_fault: {}: {}",
+            e.field, e.why
+        )));
+    }
+    let expect = &step.expect;
+    if let Some(within) = &expect.within
+        && within.get_ref().duration().whole_seconds() <= 0
+    {
+        return Err(CaseError(format!(
+            "{}: step {number}: within = `{}`: expected a positive time such as \"5s\"",
+            at(within.span().start),
+            within.get_ref()
+        )));
+    }
+    if expect.within.is_some() && step.kind() != StepKind::Certrenew {
+        return Err(CaseError(format!(
+            "{where_}: step {number}: `within` applies to certrenew steps only"
+        )));
+    }
+    let texts = step
+        .certrenew
+        .iter()
+        .flatten()
+        .chain(expect.message.as_ref().map(|m| m.get_ref()))
+        .chain(expect.output.iter().map(|o| o.get_ref()))
+        .chain(expect.no_output.iter().map(|o| o.get_ref()));
+    for text in texts {
+        check_placeholders(text).map_err(|e| CaseError(format!("{where_}: step {number}: {e}")))?;
+    }
+    Ok(())
+}
+
+/// Placeholders that certrenew arguments and expected output may hold:
+/// `{serial:NAME}` (a world identity's serial, lowercase hex), `{pem:NAME}`
+/// (the path of its certificate PEM), `{client_root_pem}` (the path of the
+/// client-CA root PEM), `{client_root_sha1}` (its SHA-1 in the manual's
+/// 8-digit groups) and `{proxy}` (the mock's forward proxy URL).
+pub fn check_placeholders(arg: &str) -> Result<(), String> {
+    let mut rest = arg;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            return Err(format!("unclosed `{{` in `{arg}`"));
+        };
+        let inner = &rest[start + 1..start + len];
+        let ok = inner == "client_root_pem"
+            || inner == "client_root_sha1"
+            || inner == "proxy"
+            || inner.strip_prefix("serial:").is_some_and(|n| !n.is_empty())
+            || inner.strip_prefix("pem:").is_some_and(|n| !n.is_empty());
+        if !ok {
+            return Err(format!(
+                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}}, {{proxy}})"
+            ));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    Ok(())
+}
