@@ -15,23 +15,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use harness::case::Case;
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
 
-/// SplitMix64: a small, good generator for a fixed sequence of mutations.
-struct Draw(u64);
-
-impl Draw {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+/// The seed of the mutations: Xoshiro256++ is portable, so a failure replays
+/// exactly from it on any machine.
+const SEED: u64 = 0x5eed_0001;
 
 /// A char boundary of `text` at or before `at`.
 fn boundary(text: &str, mut at: usize) -> usize {
@@ -43,17 +32,17 @@ fn boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// One small damage to `text`, and what it was.
-fn mutate(text: &str, draw: &mut Draw) -> (String, String) {
+fn mutate(text: &str, draw: &mut Xoshiro256PlusPlus) -> (String, String) {
     const BYTES: [&str; 18] = [
         "\"", "'", "[", "]", "{", "}", "=", "\n", "#", ",", "-", ".", " ", "9", "x", "é", "\\",
         "[[",
     ];
     const NUMBERS: [&str; 6] = ["99999999999999999999", "-1", "0", "1e400", "-0d", "+7306d"];
-    let at = boundary(text, draw.below(text.len() + 1));
-    match draw.below(5) {
+    let at = boundary(text, draw.random_range(0..text.len() + 1));
+    match draw.random_range(0..5) {
         0 => (text[..at].to_owned(), format!("truncated at byte {at}")),
         1 => {
-            let with = BYTES[draw.below(BYTES.len())];
+            let with = BYTES[draw.random_range(0..BYTES.len())];
             let end = boundary(
                 text,
                 at + text[at..].chars().next().map_or(0, char::len_utf8),
@@ -64,7 +53,7 @@ fn mutate(text: &str, draw: &mut Draw) -> (String, String) {
             )
         }
         2 => {
-            let end = boundary(text, at + draw.below(40));
+            let end = boundary(text, at + draw.random_range(0..40));
             (
                 format!("{}{}", &text[..at], &text[end..]),
                 format!("bytes {at}..{end} deleted"),
@@ -72,14 +61,14 @@ fn mutate(text: &str, draw: &mut Draw) -> (String, String) {
         }
         3 => {
             let lines: Vec<&str> = text.lines().collect();
-            let i = draw.below(lines.len());
+            let i = draw.random_range(0..lines.len().max(1));
             let mut out: Vec<&str> = lines.clone();
             out.insert(i, lines.get(i).copied().unwrap_or_default());
             (out.join("\n"), format!("line {} doubled", i + 1))
         }
         _ => {
             // A number, or a quoted offset, made extreme.
-            let with = NUMBERS[draw.below(NUMBERS.len())];
+            let with = NUMBERS[draw.random_range(0..NUMBERS.len())];
             let start = text[at..]
                 .find(|c: char| c.is_ascii_digit())
                 .map(|i| at + i)
@@ -121,7 +110,7 @@ fn damaged_case_files_are_errors_never_panics() {
     // Quiet: a panic is reported below with the mutation that caused it.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let mut draw = Draw(0x5eed_0001);
+    let mut draw = Xoshiro256PlusPlus::seed_from_u64(SEED);
     let (mut parsed, mut refused, mut panics) = (0, 0, Vec::new());
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -139,7 +128,10 @@ fn damaged_case_files_are_errors_never_panics() {
                 Ok((_, Err(message))) => {
                     refused += 1;
                     // A refusal names the file, with a line when it can.
-                    assert!(message.contains(&shown), "{what}: {message}");
+                    assert!(
+                        message.contains(&shown),
+                        "seed {SEED:#x}, {what}: {message}"
+                    );
                 }
             }
         }
@@ -147,10 +139,16 @@ fn damaged_case_files_are_errors_never_panics() {
     std::panic::set_hook(hook);
     assert!(
         panics.is_empty(),
-        "parsers panicked on:\n{}",
+        "parsers panicked (seed {SEED:#x}) on:\n{}",
         panics.join("\n")
     );
     // The damage was real: most variants are refused, some still parse.
-    assert!(refused > parsed, "refused {refused}, parsed {parsed}");
-    assert!(parsed > 0, "refused {refused}, parsed {parsed}");
+    assert!(
+        refused > parsed,
+        "seed {SEED:#x}: refused {refused}, parsed {parsed}"
+    );
+    assert!(
+        parsed > 0,
+        "seed {SEED:#x}: refused {refused}, parsed {parsed}"
+    );
 }

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use mock_ra::{MockRa, World};
 
-use crate::process::{RunnerError, locate_binary};
+use crate::process::{Run, RunnerError, clean_env, locate_binary, run_with_timeout};
+use crate::runner::STEP_TIMEOUT;
 
 /// Summary of repeated measurements.
 #[derive(Debug, Clone, Copy)]
@@ -289,7 +290,8 @@ fn renewals(
             std::fs::write(dir.join(file), text).map_err(|e| RunnerError(e.to_string()))?;
         }
         let store = dir.join("store");
-        let status = Command::new(certrenew)
+        let mut import = Command::new(certrenew);
+        import
             .args(&args)
             .arg("--store")
             .arg(&store)
@@ -299,37 +301,44 @@ fn renewals(
             .arg("--key")
             .arg(dir.join("key.pem"))
             .arg("--chain")
-            .arg(dir.join("chain.pem"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| RunnerError(e.to_string()))?;
-        if !status.success() {
-            return Err(RunnerError(format!("import for {name} failed: {status}")));
+            .arg(dir.join("chain.pem"));
+        clean_env(&mut import);
+        let run = run_with_timeout(import, None, STEP_TIMEOUT);
+        if run.exit != Some(0) {
+            return Err(RunnerError(format!(
+                "import for {name} failed: {}",
+                exit_text(&run)
+            )));
         }
-        let t = Instant::now();
-        let mut child = Command::new(certrenew)
+        let mut renew = Command::new(certrenew);
+        renew
             .args(&args)
             .arg("--store")
             .arg(&store)
-            .args(["renew", "--password-stdin", "--yes"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| RunnerError(e.to_string()))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            use std::io::Write;
-            let _ = stdin.write_all(b"bench-pass\n");
-        }
-        let status = child.wait().map_err(|e| RunnerError(e.to_string()))?;
+            .args(["renew", "--password-stdin", "--yes"]);
+        clean_env(&mut renew);
+        let t = Instant::now();
+        let run = run_with_timeout(renew, Some("bench-pass\n"), STEP_TIMEOUT);
         times.push(t.elapsed());
-        if !status.success() {
-            return Err(RunnerError(format!("renewal of {name} failed: {status}")));
+        if run.exit != Some(0) {
+            return Err(RunnerError(format!(
+                "renewal of {name} failed: {}",
+                exit_text(&run)
+            )));
         }
     }
     rt.block_on(mock.shutdown());
     Ok(times)
+}
+
+/// How a child run ended, for an error message: its exit code, or why it
+/// has none.
+fn exit_text(run: &Run) -> String {
+    match (run.exit, run.timed_out) {
+        (_, true) => format!("killed after {}s", STEP_TIMEOUT.as_secs()),
+        (Some(code), false) => format!("exit status: {code}"),
+        (None, false) => format!("no exit code: {}", run.stderr.trim()),
+    }
 }
 
 #[cfg(test)]
