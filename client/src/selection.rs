@@ -42,7 +42,9 @@ impl CaNames {
                     if h.first() == Some(&0x30) && x509_cert::name::Name::from_der(h).is_ok() {
                         h.to_vec()
                     } else {
-                        crate::cert::der_tlv(0x30, h)
+                        // A hint too long for a DER length names no CA.
+                        crate::cert::der_tlv(x509_cert::der::Tag::Sequence, h)
+                            .unwrap_or_else(|_| h.to_vec())
                     }
                 })
                 .collect(),
