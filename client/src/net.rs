@@ -48,7 +48,7 @@ pub struct NetError {
 pub enum NetErrorKind {
     /// No connection (refused, unreachable).
     #[error("could not connect: {0}")]
-    Connect(String),
+    Connect(Transport),
     /// The name to connect to (the host's, or its `--connect-to` target)
     /// did not resolve.
     #[error("could not connect: {detail}")]
@@ -60,7 +60,7 @@ pub enum NetErrorKind {
     },
     /// The connection, the handshake or the whole request took too long.
     #[error("timed out: {0}")]
-    Timeout(String),
+    Timeout(Transport),
     /// TLS failed (server certificate not trusted, alert received, ...).
     #[error("TLS failed: {detail}")]
     Tls {
@@ -74,17 +74,101 @@ pub enum NetErrorKind {
     Status(u16),
     /// A body that could not be read or is not what the protocol says.
     #[error("unreadable answer: {0}")]
-    Body(String),
+    Body(BodyProblem),
     /// A body longer than the limit for its kind of answer ([`Limit`]).
     #[error("the answer is larger than the {} limit of {} bytes", .0.what(), .0.bytes())]
     TooLarge(Limit),
     /// The request went out, then the connection ended (closed or reset)
     /// before a whole answer came back.
     #[error("the connection dropped before the answer: {0}")]
-    Dropped(String),
+    Dropped(Transport),
     /// A request that could not even be built (bad URL, bad proxy).
     #[error("cannot send the request: {0}")]
-    Setup(String),
+    Setup(SetupProblem),
+}
+
+/// A transport failure as its error values tell it: the OS's kind of
+/// failure when one is among the sources, and the whole error for the
+/// technical line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
+pub struct Transport {
+    /// The `io::ErrorKind` found in the error's sources (refused, reset,
+    /// timed out, ...), if any.
+    pub io: Option<std::io::ErrorKind>,
+    /// The whole request error, `: `-separated.
+    pub detail: String,
+}
+
+impl Transport {
+    /// `e` with the I/O kind among its sources.
+    pub fn of(e: &(dyn std::error::Error + 'static)) -> Self {
+        Self {
+            io: classify::find_io_kind(e),
+            detail: error_chain(e),
+        }
+    }
+}
+
+/// Why an answer's body is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyProblem {
+    /// Reading or decoding it failed in transport.
+    #[error(transparent)]
+    Read(Transport),
+    /// It arrived whole but is not what the protocol says (the parser's
+    /// or the caller's words).
+    #[error("{0}")]
+    NotProtocol(String),
+}
+
+/// Why a request could not be built.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SetupProblem {
+    /// A `--server-ca` root rustls does not take.
+    #[error("--server-ca: {0}")]
+    ServerCa(rustls::Error),
+    /// No verifier could be built on the `--server-ca` roots.
+    #[error("--server-ca: {0}")]
+    ServerCaVerifier(rustls::client::VerifierBuilderError),
+    /// The platform's verifier is unavailable.
+    #[error("platform verifier: {0}")]
+    PlatformVerifier(rustls::Error),
+    /// The protocol versions cannot be used with the provider.
+    #[error("TLS configuration: {0}")]
+    Versions(rustls::Error),
+    /// A proxy URL reqwest does not take.
+    #[error("proxy: {0}")]
+    Proxy(Transport),
+    /// reqwest could not build the client.
+    #[error("{0}")]
+    Client(Transport),
+    /// A URL that does not parse.
+    #[error("bad URL: {0}")]
+    Url(<Url as std::str::FromStr>::Err),
+    /// The network options themselves are unusable (`--server-ca`, ...).
+    #[error("{0}")]
+    Options(String),
+}
+
+impl PartialEq for SetupProblem {
+    fn eq(&self, other: &Self) -> bool {
+        use SetupProblem as S;
+        match (self, other) {
+            (S::ServerCa(a), S::ServerCa(b))
+            | (S::PlatformVerifier(a), S::PlatformVerifier(b))
+            | (S::Versions(a), S::Versions(b)) => a == b,
+            // VerifierBuilderError has no PartialEq; its variants carry
+            // values that have one, which Debug shows in full.
+            (S::ServerCaVerifier(a), S::ServerCaVerifier(b)) => {
+                format!("{a:?}") == format!("{b:?}")
+            }
+            (S::Proxy(a), S::Proxy(b)) | (S::Client(a), S::Client(b)) => a == b,
+            (S::Url(a), S::Url(b)) => a == b,
+            (S::Options(a), S::Options(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Proxy settings: `--proxy`, or the environment's.
@@ -177,7 +261,7 @@ impl Net {
     /// the platform verifier.
     pub fn new(config: NetConfig) -> Result<Self, NetError> {
         let provider = provider();
-        let setup = |e: String| NetError {
+        let setup = |e: SetupProblem| NetError {
             host: String::new(),
             url: String::new(),
             kind: NetErrorKind::Setup(e),
@@ -188,18 +272,18 @@ impl Net {
                 for r in roots {
                     store
                         .add(r.clone())
-                        .map_err(|e| setup(format!("--server-ca: {e}")))?;
+                        .map_err(|e| setup(SetupProblem::ServerCa(e)))?;
                 }
                 rustls::client::WebPkiServerVerifier::builder_with_provider(
                     Arc::new(store),
                     provider.clone(),
                 )
                 .build()
-                .map_err(|e| setup(format!("--server-ca: {e}")))?
+                .map_err(|e| setup(SetupProblem::ServerCaVerifier(e)))?
             }
             None => Arc::new(
                 rustls_platform_verifier::Verifier::new(provider.clone())
-                    .map_err(|e| setup(format!("platform verifier: {e}")))?,
+                    .map_err(|e| setup(SetupProblem::PlatformVerifier(e)))?,
             ),
         };
         Ok(Self {
@@ -225,7 +309,7 @@ impl Net {
             .map_err(|e| NetError {
                 host: String::new(),
                 url: String::new(),
-                kind: NetErrorKind::Setup(format!("TLS configuration: {e}")),
+                kind: NetErrorKind::Setup(SetupProblem::Versions(e)),
             })?
             .dangerous()
             .with_custom_certificate_verifier(self.verifier.clone());
@@ -256,8 +340,12 @@ impl Net {
             timeout: self.config.connect_timeout,
         }));
         b = self.with_proxies(b).map_err(|k| self.err(url, k))?;
-        b.build()
-            .map_err(|e| self.err(url, NetErrorKind::Setup(error_chain(&e))))
+        b.build().map_err(|e| {
+            self.err(
+                url,
+                NetErrorKind::Setup(SetupProblem::Client(Transport::of(&e))),
+            )
+        })
     }
 
     /// Where a mapping sends `host:port` (a name or an address, and a
@@ -280,7 +368,7 @@ impl Net {
                 .as_deref()
                 .and_then(reqwest::NoProxy::from_string)
         };
-        let bad = |e: reqwest::Error| NetErrorKind::Setup(format!("proxy: {}", error_chain(&e)));
+        let bad = |e: reqwest::Error| NetErrorKind::Setup(SetupProblem::Proxy(Transport::of(&e)));
         // Never let reqwest read the environment itself: it is read once, in
         // `env`, and passed in here.
         b = b.no_proxy();
@@ -367,7 +455,8 @@ impl Net {
                     let retry = matches!(e, BodyError::Read(_));
                     (e.kind(), retry, None)
                 })?;
-                parse(&body).map_err(|e| (NetErrorKind::Body(e), true, None))
+                parse(&body)
+                    .map_err(|e| (NetErrorKind::Body(BodyProblem::NotProtocol(e)), true, None))
             }
             .await;
             match result {
@@ -526,7 +615,7 @@ pub fn parse_url(s: &str) -> Result<Url, NetError> {
     Url::parse(s).map_err(|e| NetError {
         host: String::new(),
         url: s.to_owned(),
-        kind: NetErrorKind::Setup(format!("bad URL: {e}")),
+        kind: NetErrorKind::Setup(SetupProblem::Url(e)),
     })
 }
 

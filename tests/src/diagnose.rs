@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use certrenew::messages::{Class, Lang, Success};
-use certrenew::net::{NetError, NetErrorKind};
+use certrenew::net::{BodyProblem, NetError, NetErrorKind, SetupProblem, Transport};
 use mock_ra::{Cause, Host};
 use regex::Regex;
 use serde::Serialize;
@@ -428,22 +428,30 @@ pub fn net_kind_name(k: &NetErrorKind) -> &'static str {
     }
 }
 
+/// A transport failure whose text is the placeholder.
+fn transport() -> Transport {
+    Transport {
+        io: None,
+        detail: VAR.into(),
+    }
+}
+
 fn net_kinds() -> Vec<NetErrorKind> {
     vec![
-        NetErrorKind::Connect(VAR.into()),
+        NetErrorKind::Connect(transport()),
         NetErrorKind::Unresolved {
             name: VAR.into(),
             detail: VAR.into(),
         },
-        NetErrorKind::Timeout(VAR.into()),
+        NetErrorKind::Timeout(transport()),
         NetErrorKind::Tls {
             error: Box::new(rustls::Error::General(VAR.into())),
             detail: VAR.into(),
         },
         NetErrorKind::Status(500),
-        NetErrorKind::Body(VAR.into()),
-        NetErrorKind::Dropped(VAR.into()),
-        NetErrorKind::Setup(VAR.into()),
+        NetErrorKind::Body(BodyProblem::NotProtocol(VAR.into())),
+        NetErrorKind::Dropped(transport()),
+        NetErrorKind::Setup(SetupProblem::Options(VAR.into())),
         NetErrorKind::TooLarge(certrenew::net::Limit::Json),
     ]
 }
@@ -462,15 +470,17 @@ fn sample_errors() -> Vec<(&'static str, certrenew::Error)> {
         .collect();
     v.push((
         "answer-lost",
-        Error::AnswerLost(net(NetErrorKind::Dropped(VAR.into()))),
+        Error::AnswerLost(net(NetErrorKind::Dropped(transport()))),
     ));
     v.push((
         "answer-lost",
-        Error::AnswerLost(net(NetErrorKind::Timeout(VAR.into()))),
+        Error::AnswerLost(net(NetErrorKind::Timeout(transport()))),
     ));
     v.push((
         "answer-lost",
-        Error::AnswerLost(net(NetErrorKind::Body(VAR.into()))),
+        Error::AnswerLost(net(NetErrorKind::Body(BodyProblem::NotProtocol(
+            VAR.into(),
+        )))),
     ));
     // webra2's refusals differ only by their status: the mock's own.
     for (class, wire) in [
