@@ -377,18 +377,10 @@ fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
     host_table(o, lang)
 }
 
-/// The manual's table of hosts (D3, D6.1).
+/// The manual's table of hosts (D3, D6.1), as the catalogue writes it.
 pub fn host_table(mut o: Outcome, lang: Lang) -> Outcome {
-    o = o.line(Text::HostTableHeading.render(lang));
-    for (host, ip, proto) in HOSTS {
-        o = o.line(format!("  {host}  {ip}  {proto}"));
+    for line in Text::host_table(lang) {
+        o = o.line(line);
     }
     o
 }
-
-/// The three hosts the tool reaches by itself, with the manual's IPs (D3).
-pub const HOSTS: [(&str, &str, &str); 3] = [
-    (crate::net::WEBRA2_HOST, "165.100.2.114", "HTTPS"),
-    (crate::net::REPO1_HOST, "61.114.186.157", "HTTP"),
-    (crate::net::REPOSITORY_HOST, "61.114.177.151", "HTTP"),
-];

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 mod text;
-pub use text::{Stage, Text};
+pub use text::{HOSTS, Stage, Text};
 
 /// The language of the messages (`--lang`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

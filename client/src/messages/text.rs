@@ -217,6 +217,15 @@ pub enum Text<'a> {
     AllowConfirmationPage,
     /// The heading of the manual's host table (D6.1).
     HostTableHeading,
+    /// One row of the manual's host table (D6.1): [`HOSTS`].
+    HostTableRow {
+        /// The host name.
+        host: &'a str,
+        /// The manual's address for it.
+        ip: &'a str,
+        /// HTTPS or HTTP.
+        protocol: &'a str,
+    },
     /// `check`: a host answered.
     AccessAnswered {
         /// The URL asked.
@@ -283,7 +292,24 @@ pub enum Text<'a> {
     SeeHelp,
 }
 
+/// The three hosts the tool reaches by itself, with the manual's
+/// addresses and protocols (D3, D6.1).
+pub const HOSTS: [(&str, &str, &str); 3] = [
+    (crate::net::WEBRA2_HOST, "165.100.2.114", "HTTPS"),
+    (crate::net::REPO1_HOST, "61.114.186.157", "HTTP"),
+    (crate::net::REPOSITORY_HOST, "61.114.177.151", "HTTP"),
+];
+
 impl Text<'_> {
+    /// The manual's host table (D6.1): its heading, then one row a host.
+    pub fn host_table(lang: Lang) -> Vec<String> {
+        let mut lines = vec![Text::HostTableHeading.render(lang)];
+        for (host, ip, protocol) in HOSTS {
+            lines.push(Text::HostTableRow { host, ip, protocol }.render(lang));
+        }
+        lines
+    }
+
     /// The text in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         match lang {
@@ -439,6 +465,11 @@ impl Text<'_> {
                 "確認ページ webra1.secomtrust.net (HTTPS) への通信も許可してください。".into()
             }
             Text::HostTableHeading => "通信を許可する必要がある接続先:".into(),
+            Text::HostTableRow {
+                host,
+                ip,
+                protocol,
+            } => format!("  {host}  {ip}  {protocol}"),
             Text::AccessAnswered { url, ms } => format!("  {url}  応答あり ({ms} ms)"),
             Text::AccessFailed { url, kind } => {
                 format!("  {url}  応答なし: {}", net_kind_short_ja(kind))
@@ -609,6 +640,11 @@ impl Text<'_> {
                 "also allow traffic to the confirmation page webra1.secomtrust.net (HTTPS)".into()
             }
             Text::HostTableHeading => "hosts that must be reachable:".into(),
+            Text::HostTableRow {
+                host,
+                ip,
+                protocol,
+            } => format!("  {host}  {ip}  {protocol}"),
             Text::AccessAnswered { url, ms } => format!("  {url}  answered ({ms} ms)"),
             Text::AccessFailed { url, kind } => format!("  {url}  no answer: {kind}"),
             Text::Presented { serial, not_after } => {
