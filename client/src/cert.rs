@@ -21,13 +21,10 @@ const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {
     /// Not a DER X.509 certificate.
-    #[error("not a DER X.509 certificate: {0}")]
     Certificate(String),
     /// No PEM block of the expected kind.
-    #[error("no {0} found in the PEM text")]
     NoPem(&'static str),
     /// A private key that is not PKCS#8, or that rcgen cannot use.
-    #[error("unusable private key: {0}")]
     Key(String),
 }
 

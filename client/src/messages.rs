@@ -4,7 +4,9 @@
 //! exit code and its message in Japanese (the manual's words, byte for byte,
 //! where the manual has words) and English (ours). Nothing else in the crate
 //! prints a class message: commands return an [`Outcome`] and `main` renders
-//! it with [`Outcome::render`].
+//! it with [`Outcome::render`]. Every other line and every error's detail
+//! text, Japanese beside English, is in `messages/catalogue/`; [`Text`]
+//! names the lines.
 
 use std::fmt;
 use std::io::Write;
@@ -12,6 +14,7 @@ use std::io::Write;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod catalogue;
 mod text;
 pub use text::{HOSTS, Stage, Text};
 

@@ -33,7 +33,6 @@ pub const REPOSITORY_HOST: &str = "repository.secomtrust.net";
 
 /// A transport failure: what was asked and what happened.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{url}: {kind}")]
 pub struct NetError {
     /// The host asked.
     pub host: String,
@@ -47,11 +46,9 @@ pub struct NetError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NetErrorKind {
     /// No connection (refused, unreachable).
-    #[error("could not connect: {0}")]
     Connect(Transport),
     /// The name to connect to (the host's, or its `--connect-to` target)
     /// did not resolve.
-    #[error("could not connect: {detail}")]
     Unresolved {
         /// The name that did not resolve.
         name: String,
@@ -59,10 +56,8 @@ pub enum NetErrorKind {
         detail: String,
     },
     /// The connection, the handshake or the whole request took too long.
-    #[error("timed out: {0}")]
     Timeout(Transport),
     /// TLS failed (server certificate not trusted, alert received, ...).
-    #[error("TLS failed: {detail}")]
     Tls {
         /// rustls' own error, as found in the request error's sources.
         error: Box<rustls::Error>,
@@ -70,20 +65,15 @@ pub enum NetErrorKind {
         detail: String,
     },
     /// An HTTP status the protocol does not expect here.
-    #[error("unexpected HTTP status {0}")]
     Status(u16),
     /// A body that could not be read or is not what the protocol says.
-    #[error("unreadable answer: {0}")]
     Body(BodyProblem),
     /// A body longer than the limit for its kind of answer ([`Limit`]).
-    #[error("the answer is larger than the {} limit of {} bytes", .0.what(), .0.bytes())]
     TooLarge(Limit),
     /// The request went out, then the connection ended (closed or reset)
     /// before a whole answer came back.
-    #[error("the connection dropped before the answer: {0}")]
     Dropped(Transport),
     /// A request that could not even be built (bad URL, bad proxy).
-    #[error("cannot send the request: {0}")]
     Setup(SetupProblem),
 }
 
