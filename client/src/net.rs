@@ -117,16 +117,16 @@ pub enum BodyProblem {
 pub enum SetupProblem {
     /// A `--server-ca` root rustls does not take.
     #[error("--server-ca: {0}")]
-    ServerCa(rustls::Error),
+    ServerCa(Box<rustls::Error>),
     /// No verifier could be built on the `--server-ca` roots.
     #[error("--server-ca: {0}")]
-    ServerCaVerifier(rustls::client::VerifierBuilderError),
+    ServerCaVerifier(Box<rustls::client::VerifierBuilderError>),
     /// The platform's verifier is unavailable.
     #[error("platform verifier: {0}")]
-    PlatformVerifier(rustls::Error),
+    PlatformVerifier(Box<rustls::Error>),
     /// The protocol versions cannot be used with the provider.
     #[error("TLS configuration: {0}")]
-    Versions(rustls::Error),
+    Versions(Box<rustls::Error>),
     /// A proxy URL reqwest does not take.
     #[error("proxy: {0}")]
     Proxy(Transport),
@@ -262,18 +262,18 @@ impl Net {
                 for r in roots {
                     store
                         .add(r.clone())
-                        .map_err(|e| setup(SetupProblem::ServerCa(e)))?;
+                        .map_err(|e| setup(SetupProblem::ServerCa(Box::new(e))))?;
                 }
                 rustls::client::WebPkiServerVerifier::builder_with_provider(
                     Arc::new(store),
                     provider.clone(),
                 )
                 .build()
-                .map_err(|e| setup(SetupProblem::ServerCaVerifier(e)))?
+                .map_err(|e| setup(SetupProblem::ServerCaVerifier(Box::new(e))))?
             }
             None => Arc::new(
                 rustls_platform_verifier::Verifier::new(provider.clone())
-                    .map_err(|e| setup(SetupProblem::PlatformVerifier(e)))?,
+                    .map_err(|e| setup(SetupProblem::PlatformVerifier(Box::new(e))))?,
             ),
         };
         Ok(Self {
@@ -299,7 +299,7 @@ impl Net {
             .map_err(|e| NetError {
                 host: String::new(),
                 url: String::new(),
-                kind: NetErrorKind::Setup(SetupProblem::Versions(e)),
+                kind: NetErrorKind::Setup(SetupProblem::Versions(Box::new(e))),
             })?
             .dangerous()
             .with_custom_certificate_verifier(self.verifier.clone());
