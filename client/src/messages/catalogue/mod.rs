@@ -1,5 +1,5 @@
-//! The one catalogue of customer-facing words besides the class lines
-//! (`messages.rs`): every line and every error detail, its Japanese (the
+//! The one catalogue of customer-facing words: the class lines and
+//! remedies, every other line and every error detail, its Japanese (the
 //! default; every line a Japanese customer sees is Japanese) beside its
 //! English. The English of an error is also its `Display`, the technical
 //! form in JSON `details.error` and `--lang en`, so each English text is
@@ -17,6 +17,7 @@ use crate::selection::{Ineligible, NoCertificate};
 use crate::store::StoreError;
 use crate::trust::RootRefused;
 
+mod classes;
 mod details;
 mod lines;
 mod net;
