@@ -67,24 +67,13 @@ pub fn sha1_hex(der: &[u8]) -> String {
 }
 
 /// SHA-1 of `der` as the manual prints it: uppercase, groups of 8 hex digits
-/// separated by single spaces (D4.5).
+/// separated by single spaces (D4.5), made from the digest's bytes (four a
+/// group). Reading a thumbprint someone typed is the client's job
+/// (`certrenew::cert::group_thumbprint`); the test PKI only prints its own.
 pub fn sha1_display(der: &[u8]) -> String {
-    group_thumbprint(&sha1_hex(der)).unwrap_or_default()
-}
-
-/// Re-formats a 40-digit hex SHA-1 (any case, spaces or colons allowed) into
-/// the manual's display form; `None` when it is not 40 hex digits.
-pub fn group_thumbprint(hex_digits: &str) -> Option<String> {
-    let clean: String = hex_digits
-        .chars()
-        .filter(|c| !matches!(c, ' ' | ':'))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if clean.len() != 40 || !clean.chars().all(|c| c.is_ascii_hexdigit()) {
-        return None;
-    }
-    let groups: Vec<&str> = (0..5).map(|i| &clean[i * 8..i * 8 + 8]).collect();
-    Some(groups.join(" "))
+    let digest = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, der);
+    let groups: Vec<String> = digest.as_ref().chunks(4).map(hex::encode_upper).collect();
+    groups.join(" ")
 }
 
 /// The CRL distribution point URIs of the certificate `der`, in order
@@ -118,18 +107,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn groups_the_manuals_thumbprint() {
+    fn prints_the_sha1_in_the_manuals_groups() {
+        // SHA-1("abc") = a9993e36 4706816a ba3e2571 7850c26c 9cd0d89d
         assert_eq!(
-            group_thumbprint("40a6c2373d05322d6408706504f141d00775cd57").as_deref(),
-            Some("40A6C237 3D05322D 64087065 04F141D0 0775CD57")
+            sha1_display(b"abc"),
+            "A9993E36 4706816A BA3E2571 7850C26C 9CD0D89D"
         );
-        assert_eq!(
-            group_thumbprint("40:A6:C2:37:3D:05:32:2D:64:08:70:65:04:F1:41:D0:07:75:CD:57")
-                .as_deref(),
-            Some("40A6C237 3D05322D 64087065 04F141D0 0775CD57")
-        );
-        assert_eq!(group_thumbprint("40A6C237"), None);
-        assert_eq!(group_thumbprint(&"g".repeat(40)), None);
+        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
     }
 
     #[test]

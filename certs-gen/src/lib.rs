@@ -133,6 +133,9 @@ pub enum Error {
     /// A spec file or flag that does not describe a PKI.
     #[error("{0}")]
     Spec(String),
+    /// An extension rcgen has no field for could not be encoded.
+    #[error("DER encoding failed: {0}")]
+    Der(#[from] x509_cert::der::Error),
     /// A "now" no PKI can be made around (see [`check_now`]).
     #[error(
         "{} is outside the years a test PKI can be made around \

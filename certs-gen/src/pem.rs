@@ -1,19 +1,13 @@
 //! PEM encoding of what the PKI writes.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use x509_cert::der::pem::{LineEnding, encode_string};
 
-/// PEM with the given label, 64 characters a line, trailing newline.
+/// PEM with the given label, 64 characters a line, trailing newline
+/// (RFC 7468, by pem-rfc7468).
 pub fn encode(label: &str, der: &[u8]) -> String {
-    let b64 = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        // base64 output is ASCII, so every chunk is valid UTF-8.
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    // Fails only for a label RFC 7468 forbids (the callers below pass
+    // constants) or an output longer than usize::MAX.
+    encode_string(label, LineEnding::LF, der).expect("a constant RFC 7468 label")
 }
 
 /// A certificate as PEM.
@@ -29,4 +23,18 @@ pub fn private_key(pkcs8_der: &[u8]) -> String {
 /// A CRL as PEM.
 pub fn crl(der: &[u8]) -> String {
     encode("X509 CRL", der)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wraps_at_64_and_ends_with_a_newline() {
+        let pem = super::encode("CERTIFICATE", &[0u8; 60]);
+        let lines: Vec<&str> = pem.lines().collect();
+        assert_eq!(lines[0], "-----BEGIN CERTIFICATE-----");
+        assert_eq!(lines[1].len(), 64);
+        assert_eq!(lines[2].len(), 80 - 64);
+        assert_eq!(lines[3], "-----END CERTIFICATE-----");
+        assert!(pem.ends_with("-----\n"));
+    }
 }

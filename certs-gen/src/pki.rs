@@ -12,6 +12,9 @@ use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivatePkcs
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+use x509_cert::der::oid::db::rfc5912::ID_AD_CA_ISSUERS;
+use x509_cert::der::{Encode, Length};
+
 use crate::identity::Identity;
 use crate::info::CertInfo;
 use crate::names::{PkiNames, WEBRA1_HOST, WEBRA2_HOST};
@@ -317,7 +320,7 @@ impl Pki {
         params.crl_distribution_points = vec![CrlDistributionPoint {
             uris: vec![self.names.issuing_ca_crl_url()],
         }];
-        params.custom_extensions = vec![aia_ca_issuers(&self.names.issuing_ca_cert_url())];
+        params.custom_extensions = vec![aia_ca_issuers(&self.names.issuing_ca_cert_url())?];
         Ok(params)
     }
 }
@@ -358,7 +361,7 @@ fn issuing_ca(
     params.crl_distribution_points = vec![CrlDistributionPoint {
         uris: vec![names.root_crl_url()],
     }];
-    params.custom_extensions = vec![aia_ca_issuers(&names.root_cert_url())];
+    params.custom_extensions = vec![aia_ca_issuers(&names.root_cert_url())?];
     let der = params.signed_by(&key, &root.issuer())?.der().clone();
     Ok(Ca { params, key, der })
 }
@@ -441,31 +444,31 @@ fn crl(
 }
 
 /// The AIA extension with one caIssuers URI (RFC 5280 4.2.2.1). rcgen has no
-/// field for it, so it is written here as DER.
-fn aia_ca_issuers(uri: &str) -> CustomExtension {
-    // id-ad-caIssuers 1.3.6.1.5.5.7.48.2
-    let method = der_tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
-    // GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String
-    let location = der_tlv(0x86, uri.as_bytes());
-    let description = der_tlv(0x30, &[method, location].concat());
-    let content = der_tlv(0x30, &description);
+/// field for it, so x509-cert's type is encoded here.
+fn aia_ca_issuers(uri: &str) -> Result<CustomExtension, Error> {
+    use x509_cert::der::asn1::Ia5String;
+    use x509_cert::ext::pkix::name::GeneralName;
+    use x509_cert::ext::pkix::{AccessDescription, AuthorityInfoAccessSyntax};
+    let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
+        access_method: ID_AD_CA_ISSUERS,
+        access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(uri)?),
+    }]);
     // id-pe-authorityInfoAccess 1.3.6.1.5.5.7.1.1
-    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
+    Ok(CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+        aia.to_der()?,
+    ))
 }
 
-/// A DER TLV: `tag`, the definite length (short or long form), `content`.
-/// The one DER builder of the test PKI, for what rcgen does not write.
+/// `content` (already DER) as one TLV of `tag`, the length written by the
+/// der crate: for tests that assemble DER rcgen would not write (a CSR with
+/// unused bits, say).
 pub fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+    // der's lengths reach 256 MiB; test DER is far below that.
+    Length::try_from(content.len())
+        .and_then(|l| l.encode_to_vec(&mut out))
+        .expect("test DER under der's 256 MiB length limit");
     out.extend_from_slice(content);
     out
 }

@@ -3,14 +3,12 @@
 //! distribution points; PEM in and out.
 
 use aws_lc_rs::digest;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 use x509_cert::der::oid::ObjectIdentifier;
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::{self, Decode, Encode};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints};
 
@@ -23,13 +21,10 @@ const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {
     /// Not a DER X.509 certificate.
-    #[error("not a DER X.509 certificate: {0}")]
     Certificate(String),
     /// No PEM block of the expected kind.
-    #[error("no {0} found in the PEM text")]
     NoPem(&'static str),
     /// A private key that is not PKCS#8, or that rcgen cannot use.
-    #[error("unusable private key: {0}")]
     Key(String),
 }
 
@@ -212,21 +207,12 @@ impl CertFacts {
     }
 }
 
-/// A DER TLV: `tag`, the definite length, `content` (the one DER builder
-/// of the crate: the CSR and CA names without their SEQUENCE tag use it).
-pub fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+/// `content` (already DER) wrapped in one TLV of `tag`, its header written
+/// by the der crate (the CSR, and CA names sent without their SEQUENCE tag).
+pub fn der_tlv(tag: der::Tag, content: &[u8]) -> der::Result<Vec<u8>> {
+    let mut out = der::Header::new(tag, der::Length::try_from(content.len())?).to_der()?;
     out.extend_from_slice(content);
-    out
+    Ok(out)
 }
 
 /// A DER Name as RFC 4514 text (x509-cert's order), for people; the hex
@@ -236,10 +222,6 @@ pub fn name_text(der: &[u8]) -> String {
         .map(|n| n.to_string())
         .unwrap_or_else(|_| hex::encode(der))
 }
-
-// The thumbprint and PEM helpers below have twins in certs-gen; the client
-// keeps its own because it must not depend on certs-gen (DESIGN: the client
-// and the mock's PKI meet only on the wire).
 
 /// SHA-1 of `der`, lowercase hex.
 pub fn sha1_hex(der: &[u8]) -> String {
@@ -285,17 +267,12 @@ pub fn normalize_serial(s: &str) -> String {
     }
 }
 
-/// PEM text with `label`, 64 characters a line.
+/// PEM text with `label`, 64 characters a line (RFC 7468, by pem-rfc7468).
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        // base64 output is ASCII, so every chunk is valid UTF-8.
-        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    // Fails only for a label RFC 7468 forbids (the callers pass constants:
+    // CERTIFICATE, PRIVATE KEY) or an output longer than usize::MAX.
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der)
+        .expect("a constant RFC 7468 label and a DER that fits in memory")
 }
 
 /// Every CERTIFICATE block of a PEM text, in order.

@@ -12,31 +12,26 @@ use crate::cert::{CertError, CertFacts, pem_certificates};
 use crate::net::{Net, NetError, parse_url};
 
 /// At most this many CA certificates above the leaf.
-const MAX_DEPTH: usize = 4;
+pub(crate) const MAX_DEPTH: usize = 4;
 
 /// Why the chain could not be built or does not validate.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
     /// A repository did not answer as it should (E115).
-    #[error(transparent)]
     Net(#[from] NetError),
     /// A certificate names no place to fetch its issuer from.
-    #[error("{subject}: no AIA caIssuers URL to fetch its issuer from")]
     NoIssuerUrl {
         /// The certificate's subject.
         subject: String,
     },
     /// A certificate names no CRL distribution point.
-    #[error("{subject}: no CRL distribution point")]
     NoCrlUrl {
         /// The certificate's subject.
         subject: String,
     },
     /// No root within the depth limit.
-    #[error("no self-signed root within {MAX_DEPTH} certificates above the leaf")]
     TooLong,
     /// The path does not validate.
-    #[error("the certificate path does not validate at {at}: {problem}")]
     Invalid {
         /// The instant of the check.
         at: String,
@@ -44,7 +39,6 @@ pub enum ChainError {
         problem: PathProblem,
     },
     /// A certificate we were given is unreadable.
-    #[error(transparent)]
     Cert(#[from] CertError),
 }
 
@@ -53,34 +47,24 @@ pub enum ChainError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathProblem {
     /// A certificate of the path has expired.
-    #[error("a certificate has expired")]
     Expired,
     /// A certificate of the path is not valid yet.
-    #[error("a certificate is not valid yet")]
     NotYetValid,
     /// A certificate of the path is revoked.
-    #[error("a certificate is revoked")]
     Revoked,
     /// A CRL does not say whether a certificate is revoked (none applies).
-    #[error("the revocation status of a certificate is unknown")]
     RevocationUnknown,
     /// A CRL is past its next update.
-    #[error("a CRL has expired")]
     CrlExpired,
     /// The path does not lead to the root.
-    #[error("the path does not lead to the root")]
     UnknownIssuer,
     /// A signature does not verify.
-    #[error("a signature does not verify")]
     BadSignature,
     /// The certificate is not for client authentication.
-    #[error("the certificate is not for client authentication")]
     NotForClientAuth,
     /// The chain holds no root.
-    #[error("no root in the chain")]
     NoRoot,
     /// A certificate or CRL cannot be used (its name in webpki's terms).
-    #[error("unusable certificate or CRL ({0})")]
     Unusable(String),
 }
 

@@ -35,7 +35,6 @@ pub const MARKER_OK: &str = r#"<meta name="certrenew-confirm" content="ok">"#;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum NotConfirmed {
     /// No certificate could be presented.
-    #[error("no certificate could be presented to {host}: {why}")]
     NoIdentity {
         /// The site.
         host: String,
@@ -43,10 +42,8 @@ pub enum NotConfirmed {
         why: NoCertificate,
     },
     /// The page could not be fetched (connection, handshake refused, ...).
-    #[error(transparent)]
     Unreachable(NetError),
     /// The page was fetched but does not show success.
-    #[error("{url} answered {status} without the success marker")]
     Page {
         /// The URL.
         url: String,

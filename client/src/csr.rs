@@ -6,7 +6,10 @@
 use rcgen::{KeyPair, PublicKeyData, SigningKey};
 
 use crate::cert::der_tlv;
-use x509_cert::der::Decode;
+use x509_cert::der::asn1::{Any, BitString};
+use x509_cert::der::oid::db::rfc5912::{ECDSA_WITH_SHA_256, SHA_256_WITH_RSA_ENCRYPTION};
+use x509_cert::der::{self, Decode, Encode, Tag, TagNumber};
+use x509_cert::spki::AlgorithmIdentifierOwned;
 
 /// Why no CSR could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,31 +25,41 @@ pub enum CsrError {
     Sign(String),
 }
 
-/// ecdsa-with-SHA256, no parameters (RFC 5758).
-const ECDSA_WITH_SHA256: &[u8] = &[
-    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02,
-];
-/// sha256WithRSAEncryption, NULL parameters (RFC 4055).
-const SHA256_WITH_RSA: &[u8] = &[
-    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
-];
-
 /// A DER PKCS#10 request for `key` with exactly `subject_der` as subject.
+/// The subject and the public key go in as the bytes they are; the rest is
+/// encoded by the der crate.
 pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
     x509_cert::name::Name::from_der(subject_der)
         .map(|_| ())
         .map_err(|e| CsrError::Subject(e.to_string()))?;
     let alg = if key.algorithm() == &rcgen::PKCS_ECDSA_P256_SHA256 {
-        ECDSA_WITH_SHA256
+        // ecdsa-with-SHA256, no parameters (RFC 5758).
+        AlgorithmIdentifierOwned {
+            oid: ECDSA_WITH_SHA_256,
+            parameters: None,
+        }
     } else if key.algorithm() == &rcgen::PKCS_RSA_SHA256 {
-        SHA256_WITH_RSA
+        // sha256WithRSAEncryption, NULL parameters (RFC 4055).
+        AlgorithmIdentifierOwned {
+            oid: SHA_256_WITH_RSA_ENCRYPTION,
+            parameters: Some(Any::null()),
+        }
     } else {
         return Err(CsrError::Algorithm);
     };
-    let version = [0x02, 0x01, 0x00];
-    let attributes = [0xa0, 0x00];
+    let encoding = |e: der::Error| CsrError::Sign(e.to_string());
+    // version v1(0); attributes [0] IMPLICIT SET OF: none.
+    let version = 0u8.to_der().map_err(encoding)?;
+    let attributes = der_tlv(
+        Tag::ContextSpecific {
+            constructed: true,
+            number: TagNumber(0),
+        },
+        &[],
+    )
+    .map_err(encoding)?;
     let info = der_tlv(
-        0x30,
+        Tag::Sequence,
         &[
             &version[..],
             subject_der,
@@ -54,10 +67,14 @@ pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
             &attributes[..],
         ]
         .concat(),
-    );
+    )
+    .map_err(encoding)?;
     let signature = key.sign(&info).map_err(|e| CsrError::Sign(e.to_string()))?;
-    let bits = der_tlv(0x03, &[&[0u8][..], &signature].concat());
-    Ok(der_tlv(0x30, &[&info[..], alg, &bits].concat()))
+    let bits = BitString::from_bytes(&signature)
+        .and_then(|b| b.to_der())
+        .map_err(encoding)?;
+    let alg = alg.to_der().map_err(encoding)?;
+    der_tlv(Tag::Sequence, &[&info[..], &alg, &bits].concat()).map_err(encoding)
 }
 
 #[cfg(test)]

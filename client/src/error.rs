@@ -1,9 +1,9 @@
 //! The crate's error type and the one place that maps each error to the
 //! class the customer sees ([`Error::class`]).
 //!
-//! Display texts (thiserror) are the English, technical form: they go to
-//! JSON `details.error` and to `--lang en`. What a Japanese customer reads
-//! comes from the catalogue ([`crate::messages::Text`]).
+//! The errors' texts, Japanese and English (the English is their
+//! `Display`, the technical form in JSON `details.error` and `--lang en`),
+//! are the catalogue's (`messages/catalogue/`), not written here.
 
 use std::path::PathBuf;
 
@@ -19,31 +19,22 @@ use crate::store::StoreError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Usage {
     /// A secret is needed, stdin is not a terminal and the flag is missing.
-    #[error("stdin is not a terminal: pass {flag} and write the secret as one line on stdin")]
     NoTerminal {
         /// `--password-stdin` or `--passphrase-stdin`.
         flag: &'static str,
     },
     /// Standard input could not be read.
-    #[error("reading stdin: {0}")]
     ReadStdin(String),
     /// The terminal could not be read.
-    #[error("reading the terminal: {0}")]
     ReadTerminal(String),
     /// An empty password.
-    #[error("the password is empty")]
     EmptyPassword,
     /// An empty PKCS#12 passphrase for `export`: the key would be
     /// readable by anyone who gets the file.
-    #[error(
-        "the passphrase is empty: a PKCS#12 file without one leaves the private key unprotected"
-    )]
     EmptyPassphrase,
     /// `--all` without a terminal.
-    #[error("--all asks which certificate to use and needs a terminal; use --select SERIAL")]
     AllNeedsTerminal,
     /// `--server-ca` cannot be used.
-    #[error("--server-ca {}: {why}", path.display())]
     ServerCa {
         /// The file.
         path: PathBuf,
@@ -51,20 +42,12 @@ pub enum Usage {
         why: String,
     },
     /// No `--store` and no home directory.
-    #[error("no --store given and no home directory to default to")]
     NoStoreDir,
     /// `export --out` names a file that exists.
-    #[error("{} exists; choose another --out", .0.display())]
     OutExists(PathBuf),
     /// `import` without the files it needs.
-    #[error("give --p12 FILE, or --cert FILE --key FILE")]
     ImportNeedsFiles,
     /// The RA does not sign a key type that may be used.
-    #[error("the RA signs {}; {}", listed.join(", "), match (asked, old) {
-        (Some(k), _) => format!("--key-type {k} is not among them"),
-        (None, Some(k)) => format!("the old key's type {k} is not among them (renewing with another type needs --key-type)"),
-        (None, None) => "none of them can be made here".to_owned(),
-    })]
     KeyType {
         /// What the RA lists.
         listed: Vec<String>,
@@ -79,22 +62,16 @@ pub enum Usage {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InputProblem {
     /// It cannot be read.
-    #[error("cannot read it: {0}")]
     Read(String),
     /// Not PKCS#12, or the passphrase is wrong.
-    #[error("not a PKCS#12 file, or a wrong passphrase: {0}")]
     NotPkcs12(String),
     /// No private key in it.
-    #[error("no private key in the file")]
     NoKey,
     /// A key, certificate or PEM text that cannot be used.
-    #[error(transparent)]
     Cert(#[from] CertError),
     /// No CERTIFICATE block.
-    #[error("no CERTIFICATE block")]
     NoCertificate,
     /// One block (1-based, in file order) is not a certificate.
-    #[error("certificate block {block} cannot be read: {why}")]
     BadBlock {
         /// Which block.
         block: usize,
@@ -102,13 +79,10 @@ pub enum InputProblem {
         why: CertError,
     },
     /// No certificate matches the private key.
-    #[error("no certificate matches the private key")]
     NoMatchingCertificate,
     /// `roots add`: not exactly one certificate.
-    #[error("expected exactly one CERTIFICATE block, found {0}")]
     NotOneCertificate(usize),
     /// `roots add`: not self-issued.
-    #[error("{subject} is not a root: it is issued by {issuer}")]
     NotRoot {
         /// Its subject.
         subject: String,
@@ -116,7 +90,6 @@ pub enum InputProblem {
         issuer: String,
     },
     /// `roots add`: self-issued but not a CA (basicConstraints cA missing).
-    #[error("{subject} is not a CA certificate (no basicConstraints cA)")]
     NotCa {
         /// Its subject.
         subject: String,
@@ -128,18 +101,14 @@ pub enum InputProblem {
 pub enum Error {
     /// A command line that cannot be carried out (e.g. no terminal and no
     /// `--password-stdin`).
-    #[error(transparent)]
     Usage(#[from] Usage),
     /// A host did not answer, or not as the protocol says (D6.1).
-    #[error(transparent)]
     Net(#[from] NetError),
     /// The issuance request may have reached the RA, but no usable answer
     /// came back: the certificate may be issued (the order consumed)
     /// while nothing could be stored (D7.3). The old identity is kept.
-    #[error("the answer to the issuance request was lost: {0}")]
     AnswerLost(NetError),
     /// The RA refused with one of the customer's classes (docs/protocol.md 2.5).
-    #[error("{host} answered {status} {class}")]
     Refused {
         /// ENOCERT, E550A or E550F.
         class: Class,
@@ -149,16 +118,10 @@ pub enum Error {
         host: String,
     },
     /// No identity could be chosen (D6.2, D6.3).
-    #[error(transparent)]
     NoCertificate(#[from] NoCertificate),
     /// The store could not be read or written (D8.3).
-    #[error(transparent)]
     Store(#[from] StoreError),
     /// The new certificate could not be stored; where it was saved instead.
-    #[error("the new certificate {serial} could not be stored ({source}); {}", match recovery {
-        Some(p) => format!("it was saved to {}", p.display()),
-        None => "it could not be saved anywhere else either".to_owned(),
-    })]
     NotStored {
         /// The new certificate's serial.
         serial: String,
@@ -169,7 +132,6 @@ pub enum Error {
     },
     /// A file given on the command line is unusable (wrong passphrase, no
     /// key, not a root, ...).
-    #[error("{}: {problem}", path.display())]
     Input {
         /// The file.
         path: PathBuf,
@@ -177,7 +139,6 @@ pub enum Error {
         problem: InputProblem,
     },
     /// The new certificate's chain could not be built or validated.
-    #[error("the new certificate {serial} is stored, but its chain is not: {source}")]
     Chain {
         /// The new certificate's serial.
         serial: String,
@@ -185,11 +146,9 @@ pub enum Error {
         source: ChainError,
     },
     /// The root was not trusted (D4.5), before anything was issued.
-    #[error(transparent)]
     Root(#[from] crate::trust::RootRefused),
     /// The root was not trusted, but only once the new certificate had
     /// been issued and stored (its root could not be known before).
-    #[error("the new certificate {serial} is issued and stored, but {refused}")]
     RootAfterIssuance {
         /// The new certificate's serial.
         serial: String,
@@ -197,10 +156,8 @@ pub enum Error {
         refused: crate::trust::RootRefused,
     },
     /// The confirmation page did not confirm (D5.1, D6.11).
-    #[error(transparent)]
     Confirm(#[from] NotConfirmed),
     /// A bug.
-    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -377,18 +334,10 @@ fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
     host_table(o, lang)
 }
 
-/// The manual's table of hosts (D3, D6.1).
+/// The manual's table of hosts (D3, D6.1), as the catalogue writes it.
 pub fn host_table(mut o: Outcome, lang: Lang) -> Outcome {
-    o = o.line(Text::HostTableHeading.render(lang));
-    for (host, ip, proto) in HOSTS {
-        o = o.line(format!("  {host}  {ip}  {proto}"));
+    for line in Text::host_table(lang) {
+        o = o.line(line);
     }
     o
 }
-
-/// The three hosts the tool reaches by itself, with the manual's IPs (D3).
-pub const HOSTS: [(&str, &str, &str); 3] = [
-    (crate::net::WEBRA2_HOST, "165.100.2.114", "HTTPS"),
-    (crate::net::REPO1_HOST, "61.114.186.157", "HTTP"),
-    (crate::net::REPOSITORY_HOST, "61.114.177.151", "HTTP"),
-];

@@ -16,10 +16,12 @@ use rustls_pki_types::CertificateDer;
 
 mod classify;
 mod connect_to;
+mod failure;
 mod limits;
 
 pub use classify::{classify, error_chain, find_rustls_error};
 pub use connect_to::ConnectTo;
+pub use failure::{BodyProblem, NetError, NetErrorKind, SetupProblem, Transport};
 pub use limits::{BodyError, Limit, read_body};
 
 /// The RA (D3).
@@ -30,62 +32,6 @@ pub const WEBRA1_HOST: &str = "webra1.secomtrust.net";
 pub const REPO1_HOST: &str = "repo1.secomtrust.net";
 /// The repository: roots and CRLs (D3).
 pub const REPOSITORY_HOST: &str = "repository.secomtrust.net";
-
-/// A transport failure: what was asked and what happened.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{url}: {kind}")]
-pub struct NetError {
-    /// The host asked.
-    pub host: String,
-    /// The URL asked.
-    pub url: String,
-    /// What happened.
-    pub kind: NetErrorKind,
-}
-
-/// How a request failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum NetErrorKind {
-    /// No connection (refused, unreachable).
-    #[error("could not connect: {0}")]
-    Connect(String),
-    /// The name to connect to (the host's, or its `--connect-to` target)
-    /// did not resolve.
-    #[error("could not connect: {detail}")]
-    Unresolved {
-        /// The name that did not resolve.
-        name: String,
-        /// What the resolver said.
-        detail: String,
-    },
-    /// The connection, the handshake or the whole request took too long.
-    #[error("timed out: {0}")]
-    Timeout(String),
-    /// TLS failed (server certificate not trusted, alert received, ...).
-    #[error("TLS failed: {detail}")]
-    Tls {
-        /// rustls' own error, as found in the request error's sources.
-        error: Box<rustls::Error>,
-        /// The whole request error, `: `-separated.
-        detail: String,
-    },
-    /// An HTTP status the protocol does not expect here.
-    #[error("unexpected HTTP status {0}")]
-    Status(u16),
-    /// A body that could not be read or is not what the protocol says.
-    #[error("unreadable answer: {0}")]
-    Body(String),
-    /// A body longer than the limit for its kind of answer ([`Limit`]).
-    #[error("the answer is larger than the {} limit of {} bytes", .0.what(), .0.bytes())]
-    TooLarge(Limit),
-    /// The request went out, then the connection ended (closed or reset)
-    /// before a whole answer came back.
-    #[error("the connection dropped before the answer: {0}")]
-    Dropped(String),
-    /// A request that could not even be built (bad URL, bad proxy).
-    #[error("cannot send the request: {0}")]
-    Setup(String),
-}
 
 /// Proxy settings: `--proxy`, or the environment's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -177,7 +123,7 @@ impl Net {
     /// the platform verifier.
     pub fn new(config: NetConfig) -> Result<Self, NetError> {
         let provider = provider();
-        let setup = |e: String| NetError {
+        let setup = |e: SetupProblem| NetError {
             host: String::new(),
             url: String::new(),
             kind: NetErrorKind::Setup(e),
@@ -188,18 +134,18 @@ impl Net {
                 for r in roots {
                     store
                         .add(r.clone())
-                        .map_err(|e| setup(format!("--server-ca: {e}")))?;
+                        .map_err(|e| setup(SetupProblem::ServerCa(Box::new(e))))?;
                 }
                 rustls::client::WebPkiServerVerifier::builder_with_provider(
                     Arc::new(store),
                     provider.clone(),
                 )
                 .build()
-                .map_err(|e| setup(format!("--server-ca: {e}")))?
+                .map_err(|e| setup(SetupProblem::ServerCaVerifier(Box::new(e))))?
             }
             None => Arc::new(
                 rustls_platform_verifier::Verifier::new(provider.clone())
-                    .map_err(|e| setup(format!("platform verifier: {e}")))?,
+                    .map_err(|e| setup(SetupProblem::PlatformVerifier(Box::new(e))))?,
             ),
         };
         Ok(Self {
@@ -225,7 +171,7 @@ impl Net {
             .map_err(|e| NetError {
                 host: String::new(),
                 url: String::new(),
-                kind: NetErrorKind::Setup(format!("TLS configuration: {e}")),
+                kind: NetErrorKind::Setup(SetupProblem::Versions(Box::new(e))),
             })?
             .dangerous()
             .with_custom_certificate_verifier(self.verifier.clone());
@@ -256,8 +202,12 @@ impl Net {
             timeout: self.config.connect_timeout,
         }));
         b = self.with_proxies(b).map_err(|k| self.err(url, k))?;
-        b.build()
-            .map_err(|e| self.err(url, NetErrorKind::Setup(error_chain(&e))))
+        b.build().map_err(|e| {
+            self.err(
+                url,
+                NetErrorKind::Setup(SetupProblem::Client(Transport::of(&e))),
+            )
+        })
     }
 
     /// Where a mapping sends `host:port` (a name or an address, and a
@@ -280,7 +230,7 @@ impl Net {
                 .as_deref()
                 .and_then(reqwest::NoProxy::from_string)
         };
-        let bad = |e: reqwest::Error| NetErrorKind::Setup(format!("proxy: {}", error_chain(&e)));
+        let bad = |e: reqwest::Error| NetErrorKind::Setup(SetupProblem::Proxy(Transport::of(&e)));
         // Never let reqwest read the environment itself: it is read once, in
         // `env`, and passed in here.
         b = b.no_proxy();
@@ -367,7 +317,8 @@ impl Net {
                     let retry = matches!(e, BodyError::Read(_));
                     (e.kind(), retry, None)
                 })?;
-                parse(&body).map_err(|e| (NetErrorKind::Body(e), true, None))
+                parse(&body)
+                    .map_err(|e| (NetErrorKind::Body(BodyProblem::NotProtocol(e)), true, None))
             }
             .await;
             match result {
@@ -526,7 +477,7 @@ pub fn parse_url(s: &str) -> Result<Url, NetError> {
     Url::parse(s).map_err(|e| NetError {
         host: String::new(),
         url: s.to_owned(),
-        kind: NetErrorKind::Setup(format!("bad URL: {e}")),
+        kind: NetErrorKind::Setup(SetupProblem::Url(e)),
     })
 }
 

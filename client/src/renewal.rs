@@ -18,7 +18,7 @@ use crate::chain::{self, ChainError};
 use crate::clock::{Clock, rfc3339};
 use crate::error::{Error, Usage};
 use crate::messages::{Class, Lang, Outcome, Progress, Stage, Success, Text};
-use crate::net::{self, FixedClientCert, Net, NetErrorKind};
+use crate::net::{self, BodyProblem, FixedClientCert, Net, NetErrorKind};
 use crate::prompt::{Prompter, Secret};
 use crate::selection::{self, Choice};
 use crate::store::{Meta, Store, StoredIdentity};
@@ -290,7 +290,9 @@ async fn renew_selected(
                 .ok_or_else(|| {
                     Error::AnswerLost(ctx.net.err(
                         &cert_url,
-                        NetErrorKind::Body("no certificate in the answer".into()),
+                        NetErrorKind::Body(BodyProblem::NotProtocol(
+                            "no certificate in the answer".into(),
+                        )),
                     ))
                 })
         });
@@ -486,7 +488,7 @@ pub fn choose_key_type(
 }
 
 fn bad_body(net: &Net, url: &Url, why: String) -> Error {
-    Error::Net(net.err(url, NetErrorKind::Body(why)))
+    Error::Net(net.err(url, NetErrorKind::Body(BodyProblem::NotProtocol(why))))
 }
 
 /// POSTs JSON and reads the answer: `expected` status -> `T`; a problem of

@@ -42,7 +42,9 @@ impl CaNames {
                     if h.first() == Some(&0x30) && x509_cert::name::Name::from_der(h).is_ok() {
                         h.to_vec()
                     } else {
-                        crate::cert::der_tlv(0x30, h)
+                        // A hint too long for a DER length names no CA.
+                        crate::cert::der_tlv(x509_cert::der::Tag::Sequence, h)
+                            .unwrap_or_else(|_| h.to_vec())
                     }
                 })
                 .collect(),
@@ -77,7 +79,6 @@ impl CaNames {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Ineligible {
     /// No CA the server names is in its chain (D6.5 as the dialog sees it).
-    #[error("its chain contains no CA that the server accepts ({accepted})")]
     ForeignCa {
         /// The CAs the server named.
         accepted: String,
@@ -85,12 +86,8 @@ pub enum Ineligible {
     /// Its chain is not known (imported without one), so whether its CA
     /// is one the server names cannot be told: servers name the root,
     /// which only the chain shows (D4.2, D6.3).
-    #[error("its chain (issuing CA and root) is unknown; import it again with --chain")]
     ChainUnknown,
     /// Its validity ended 90 days ago or more (D6.2).
-    #[error(
-        "its validity ended {days} days ago, on {not_after} (90 days or more: apply for a reissue)"
-    )]
     ExpiredTooLong {
         /// Whole days since notAfter.
         days: i64,
@@ -99,10 +96,6 @@ pub enum Ineligible {
     },
     /// Its files in the store cannot be read (damaged, edited by hand):
     /// `import` it again, which moves the damaged copy aside.
-    #[error(
-        "its file {file} in the store cannot be read{}; import it again",
-        problem.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()
-    )]
     Unreadable {
         /// The file (`cert.pem`, `key.pem`, `chain.pem`, ...).
         file: String,
@@ -113,7 +106,6 @@ pub enum Ineligible {
     /// Left half-written by a run that ended early and not completable
     /// (its certificate cannot be read or its key is not the
     /// certificate's); kept in the store under this hidden name.
-    #[error("{dir} was left by a run that ended early and cannot be completed: {why}")]
     Unfinished {
         /// The hidden directory's name.
         dir: String,
@@ -237,7 +229,6 @@ pub enum Choice {
 pub enum NoCertificate {
     /// There is no store at all where one was expected (D6.3): nothing was
     /// imported yet, or `--store` names the wrong directory.
-    #[error("{}: there is no certificate store here", path.display())]
     NoStore {
         /// The directory asked for.
         path: std::path::PathBuf,
@@ -246,19 +237,15 @@ pub enum NoCertificate {
         default: Option<String>,
     },
     /// The store holds no identity at all (D6.3).
-    #[error("the store holds no certificate")]
     EmptyStore,
     /// Identities exist but none is a candidate.
-    #[error("none of the {} certificates in the store can be used: {}", reasons.len(), reasons.iter().map(|(s, why)| format!("{s}: {why}")).collect::<Vec<_>>().join("; "))]
     NoCandidate {
         /// Each identity's serial and why it was left out.
         reasons: Vec<(String, Ineligible)>,
     },
     /// `--select` names no identity in the store (D6.3).
-    #[error("no certificate with serial {0} is in the store")]
     SerialNotFound(String),
     /// `--select` names an identity that is not a candidate.
-    #[error("the certificate with serial {serial} cannot be used: {why}")]
     Ineligible {
         /// The serial asked for.
         serial: String,
@@ -266,7 +253,6 @@ pub enum NoCertificate {
         why: Ineligible,
     },
     /// The person made no valid choice from the list.
-    #[error("no certificate was chosen from the list")]
     NotChosen,
 }
 

@@ -56,7 +56,6 @@ const LOCK_WAIT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The file system refused.
-    #[error("{}: {source}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -64,7 +63,6 @@ pub enum StoreError {
         source: io::Error,
     },
     /// Another certrenew holds the store.
-    #[error("{}: the store is in use by another certrenew (waited {}s)", path.display(), waited.as_secs())]
     Busy {
         /// The lock file.
         path: PathBuf,
@@ -72,7 +70,6 @@ pub enum StoreError {
         waited: Duration,
     },
     /// A file in the store or given to import that is not what it should be.
-    #[error("{}: {source}", path.display())]
     Unreadable {
         /// The file.
         path: PathBuf,
@@ -80,18 +77,14 @@ pub enum StoreError {
         source: CertError,
     },
     /// The identity is already there (create-new semantics).
-    #[error("identity {0} is already in the store")]
     Exists(String),
     /// The key is not the certificate's.
-    #[error("the private key does not belong to the certificate {0}")]
     KeyMismatch(String),
     /// A command that only reads (or renews what is there) was pointed at
     /// a store that does not exist; only `import` and `roots add` create one.
-    #[error("{}: no certificate store here", .0.display())]
     Missing(PathBuf),
     /// An identity an earlier run left half-written that could not be
     /// completed; it is kept, set aside under this hidden name.
-    #[error("{}: an unfinished identity that cannot be completed: {why}", dir.display())]
     Unfinished {
         /// The set-aside directory.
         dir: PathBuf,

@@ -17,7 +17,6 @@ pub const MANUAL_ROOT_SHA1: &str = "40A6C237 3D05322D 64087065 04F141D0 0775CD57
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RootRefused {
     /// Its thumbprint is not the pinned one: refused whatever the flags.
-    #[error("root {subject} has SHA-1 {got}, expected {expected}")]
     Mismatch {
         /// The pinned thumbprint, grouped.
         expected: String,
@@ -27,7 +26,6 @@ pub enum RootRefused {
         subject: String,
     },
     /// The person answered no.
-    #[error("installing root {subject} (SHA-1 {got}) was declined")]
     Declined {
         /// The root's thumbprint, grouped.
         got: String,
@@ -35,9 +33,6 @@ pub enum RootRefused {
         subject: String,
     },
     /// No terminal to ask and no `--yes`.
-    #[error(
-        "root {subject} (SHA-1 {got}) is not trusted yet and there is no terminal to ask; pass --yes to accept it"
-    )]
     NotAsked {
         /// The root's thumbprint, grouped.
         got: String,

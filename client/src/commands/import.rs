@@ -49,7 +49,7 @@ async fn complete_chain(
         ChainError::Net(net::NetError {
             host: String::new(),
             url: String::new(),
-            kind: net::NetErrorKind::Setup(e.to_string()),
+            kind: net::NetErrorKind::Setup(net::SetupProblem::Options(e.to_string())),
         })
     })?)?;
     let cas = chain::fetch_cas(&net, leaf, known).await?;

@@ -38,11 +38,13 @@ pub fn find_rustls_error(e: &(dyn std::error::Error + 'static)) -> Option<rustls
     None
 }
 
-/// The resolver's error somewhere in `e`'s sources, if any.
-fn find_resolve_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a ResolveError> {
+/// The first `T` among `e` and its sources.
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
     let mut cur: Option<&'a (dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        if let Some(r) = err.downcast_ref::<ResolveError>() {
+        if let Some(r) = err.downcast_ref::<T>() {
             return Some(r);
         }
         cur = err.source();
@@ -50,28 +52,36 @@ fn find_resolve_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'
     None
 }
 
+/// The kind of the first `io::Error` among `e`'s sources, if any.
+pub fn find_io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    find_source::<std::io::Error>(e).map(std::io::Error::kind)
+}
+
 /// What kind of failure a reqwest error is.
 pub fn classify(e: &reqwest::Error) -> NetErrorKind {
-    let text = error_chain(e);
-    if let Some(r) = find_resolve_error(e) {
+    let transport = Transport::of(e);
+    let timed_out = e.is_timeout()
+        || transport.io == Some(std::io::ErrorKind::TimedOut)
+        || find_source::<tokio::time::error::Elapsed>(e).is_some();
+    if let Some(r) = find_source::<ResolveError>(e) {
         NetErrorKind::Unresolved {
             name: r.name.clone(),
-            detail: text,
+            detail: transport.detail,
         }
-    } else if e.is_timeout() || text.contains("timed out") || text.contains("deadline") {
-        NetErrorKind::Timeout(text)
+    } else if timed_out {
+        NetErrorKind::Timeout(transport)
     } else if let Some(error) = find_rustls_error(e).map(Box::new) {
         NetErrorKind::Tls {
             error,
-            detail: text,
+            detail: transport.detail,
         }
     } else if e.is_connect() {
-        NetErrorKind::Connect(text)
+        NetErrorKind::Connect(transport)
     } else if e.is_body() || e.is_decode() {
-        NetErrorKind::Body(text)
+        NetErrorKind::Body(BodyProblem::Read(transport))
     } else if e.is_request() {
-        NetErrorKind::Dropped(text)
+        NetErrorKind::Dropped(transport)
     } else {
-        NetErrorKind::Connect(text)
+        NetErrorKind::Connect(transport)
     }
 }

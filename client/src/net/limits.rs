@@ -29,17 +29,6 @@ impl Limit {
             Limit::ConfirmationPage | Limit::Page => 1024 * 1024,
         }
     }
-
-    /// The kind of answer, for messages.
-    pub fn what(self) -> &'static str {
-        match self {
-            Limit::Json => "JSON answer",
-            Limit::Certificate => "CA certificate",
-            Limit::Crl => "CRL",
-            Limit::ConfirmationPage => "confirmation page",
-            Limit::Page => "page",
-        }
-    }
 }
 
 /// Reads a whole body, at most `limit` bytes: a `Content-Length` above the

@@ -2,7 +2,7 @@
 //! turned into patterns over normalised text.
 
 use certrenew::messages::{Class, Lang};
-use certrenew::net::{NetError, NetErrorKind};
+use certrenew::net::{BodyProblem, NetError, NetErrorKind, SetupProblem, Transport};
 use regex::Regex;
 
 use super::VAR;
@@ -51,22 +51,30 @@ pub fn net_kind_name(k: &NetErrorKind) -> &'static str {
     }
 }
 
+/// A transport failure whose text is the placeholder.
+fn transport() -> Transport {
+    Transport {
+        io: None,
+        detail: VAR.into(),
+    }
+}
+
 fn net_kinds() -> Vec<NetErrorKind> {
     vec![
-        NetErrorKind::Connect(VAR.into()),
+        NetErrorKind::Connect(transport()),
         NetErrorKind::Unresolved {
             name: VAR.into(),
             detail: VAR.into(),
         },
-        NetErrorKind::Timeout(VAR.into()),
+        NetErrorKind::Timeout(transport()),
         NetErrorKind::Tls {
             error: Box::new(rustls::Error::General(VAR.into())),
             detail: VAR.into(),
         },
         NetErrorKind::Status(500),
-        NetErrorKind::Body(VAR.into()),
-        NetErrorKind::Dropped(VAR.into()),
-        NetErrorKind::Setup(VAR.into()),
+        NetErrorKind::Body(BodyProblem::NotProtocol(VAR.into())),
+        NetErrorKind::Dropped(transport()),
+        NetErrorKind::Setup(SetupProblem::Options(VAR.into())),
         NetErrorKind::TooLarge(certrenew::net::Limit::Json),
     ]
 }
@@ -85,15 +93,17 @@ fn sample_errors() -> Vec<(&'static str, certrenew::Error)> {
         .collect();
     v.push((
         "answer-lost",
-        Error::AnswerLost(net(NetErrorKind::Dropped(VAR.into()))),
+        Error::AnswerLost(net(NetErrorKind::Dropped(transport()))),
     ));
     v.push((
         "answer-lost",
-        Error::AnswerLost(net(NetErrorKind::Timeout(VAR.into()))),
+        Error::AnswerLost(net(NetErrorKind::Timeout(transport()))),
     ));
     v.push((
         "answer-lost",
-        Error::AnswerLost(net(NetErrorKind::Body(VAR.into()))),
+        Error::AnswerLost(net(NetErrorKind::Body(BodyProblem::NotProtocol(
+            VAR.into(),
+        )))),
     ));
     // webra2's refusals differ only by their status: the mock's own.
     for (class, wire) in [
