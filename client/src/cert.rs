@@ -207,14 +207,6 @@ impl CertFacts {
     }
 }
 
-/// `content` (already DER) wrapped in one TLV of `tag`, its header written
-/// by the der crate (the CSR, and CA names sent without their SEQUENCE tag).
-pub fn der_tlv(tag: der::Tag, content: &[u8]) -> der::Result<Vec<u8>> {
-    let mut out = der::Header::new(tag, der::Length::try_from(content.len())?).to_der()?;
-    out.extend_from_slice(content);
-    Ok(out)
-}
-
 /// A DER Name as RFC 4514 text (x509-cert's order), for people; the hex
 /// of the bytes when they are not a Name.
 pub fn name_text(der: &[u8]) -> String {

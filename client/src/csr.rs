@@ -5,7 +5,6 @@
 
 use rcgen::{KeyPair, PublicKeyData, SigningKey};
 
-use crate::cert::der_tlv;
 use x509_cert::der::asn1::{Any, BitString};
 use x509_cert::der::oid::db::rfc5912::{ECDSA_WITH_SHA_256, SHA_256_WITH_RSA_ENCRYPTION};
 use x509_cert::der::{self, Decode, Encode, Tag, TagNumber};
@@ -23,6 +22,11 @@ pub enum CsrError {
     /// Signing failed.
     #[error("signing the CSR failed: {0}")]
     Sign(String),
+}
+
+/// `content` (already DER) as one TLV of `tag`, the header written by der.
+fn tlv(tag: Tag, content: &[u8]) -> der::Result<Vec<u8>> {
+    Any::new(tag, content)?.to_der()
 }
 
 /// A DER PKCS#10 request for `key` with exactly `subject_der` as subject.
@@ -50,7 +54,7 @@ pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
     let encoding = |e: der::Error| CsrError::Sign(e.to_string());
     // version v1(0); attributes [0] IMPLICIT SET OF: none.
     let version = 0u8.to_der().map_err(encoding)?;
-    let attributes = der_tlv(
+    let attributes = tlv(
         Tag::ContextSpecific {
             constructed: true,
             number: TagNumber(0),
@@ -58,7 +62,7 @@ pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
         &[],
     )
     .map_err(encoding)?;
-    let info = der_tlv(
+    let info = tlv(
         Tag::Sequence,
         &[
             &version[..],
@@ -74,7 +78,7 @@ pub fn build(key: &KeyPair, subject_der: &[u8]) -> Result<Vec<u8>, CsrError> {
         .and_then(|b| b.to_der())
         .map_err(encoding)?;
     let alg = alg.to_der().map_err(encoding)?;
-    der_tlv(Tag::Sequence, &[&info[..], &alg, &bits].concat()).map_err(encoding)
+    tlv(Tag::Sequence, &[&info[..], &alg, &bits].concat()).map_err(encoding)
 }
 
 #[cfg(test)]

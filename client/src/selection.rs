@@ -43,7 +43,8 @@ impl CaNames {
                         h.to_vec()
                     } else {
                         // A hint too long for a DER length names no CA.
-                        crate::cert::der_tlv(x509_cert::der::Tag::Sequence, h)
+                        x509_cert::der::asn1::Any::new(x509_cert::der::Tag::Sequence, *h)
+                            .and_then(|a| x509_cert::der::Encode::to_der(&a))
                             .unwrap_or_else(|_| h.to_vec())
                     }
                 })

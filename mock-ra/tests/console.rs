@@ -284,7 +284,19 @@ fn customer_texts_are_the_manuals() {
             expected.push_str(&std::fs::read_to_string(path).unwrap());
         }
     }
-    let client = std::fs::read_to_string(root.join("client/src/messages.rs")).unwrap();
+    // The client's catalogue: messages.rs and the files under messages/.
+    let mut client = std::fs::read_to_string(root.join("client/src/messages.rs")).unwrap();
+    let mut dirs = vec![root.join("client/src/messages")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                client.push_str(&std::fs::read_to_string(path).unwrap());
+            }
+        }
+    }
     let customer = texts["customer"].as_object().unwrap();
     assert_eq!(customer.len(), 5);
     for (class, t) in customer {
