@@ -14,7 +14,7 @@
 //! The script holds the case's passwords: they are the case file's test
 //! data, never a customer's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -49,17 +49,27 @@ struct Ports {
     proxy: u16,
 }
 
+/// Ports this process has already written into a script. A port is
+/// checked free when it is picked, but its mock binds it only when the
+/// script runs: two scripts written meanwhile (QA's desk, or the tests'
+/// threads) must not both get it.
+static HANDED_OUT: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTreeSet::new());
+
 /// A free loopback port below Linux's ephemeral range (32768-60999), so
 /// that no socket bound to port 0 (another mock, a client) takes it between
-/// the writing of the script and its run.
-fn free_port(taken: &mut Vec<u16>) -> Result<u16, String> {
+/// the writing of the script and its run, and one no other script of this
+/// process has.
+fn free_port() -> Result<u16, String> {
+    let mut handed_out = HANDED_OUT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for attempt in 0..200u64 {
         let port = 20000 + u16::try_from((rand_u64() ^ attempt) % 12000).unwrap_or(0);
-        if taken.contains(&port) {
+        if handed_out.contains(&port) {
             continue;
         }
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            taken.push(port);
+            handed_out.insert(port);
             return Ok(port);
         }
     }
@@ -68,16 +78,15 @@ fn free_port(taken: &mut Vec<u16>) -> Result<u16, String> {
 
 impl Ports {
     fn pick(vhost: bool) -> Result<Self, String> {
-        let mut taken = Vec::new();
-        let https = free_port(&mut taken)?;
-        let http = free_port(&mut taken)?;
+        let https = free_port()?;
+        let http = free_port()?;
         Ok(Self {
             webra2: https,
-            webra1: if vhost { https } else { free_port(&mut taken)? },
+            webra1: if vhost { https } else { free_port()? },
             repo1: http,
-            repository: if vhost { http } else { free_port(&mut taken)? },
-            admin: free_port(&mut taken)?,
-            proxy: free_port(&mut taken)?,
+            repository: if vhost { http } else { free_port()? },
+            admin: free_port()?,
+            proxy: free_port()?,
         })
     }
 
