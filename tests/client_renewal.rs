@@ -41,16 +41,10 @@ fn openssl(args: &[&str]) -> std::process::Output {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewed_identity_is_what_openssl_accepts_and_exports() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (work, store) = store_with_old(&ra).await;
     let old_serial = ra.old_serial();
 
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(0), "renew: {}", out.stderr);
     assert_eq!(
         out.stdout.lines().next(),
@@ -184,11 +178,7 @@ async fn a_renewed_identity_is_what_openssl_accepts_and_exports() {
     // Running again (D6.9): the new certificate is the default, and it and
     // the old one selected both get E550F, the order being fetched; nothing
     // in the store changes.
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(6), "{}", out.stderr);
     assert_eq!(failure_message(&out).as_deref(), Some(E550F_JA));
     let presenting = out.stderr.lines().find(|l| is_presenting(l)).unwrap();
@@ -223,9 +213,7 @@ async fn a_renewed_identity_is_what_openssl_accepts_and_exports() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_in_json_is_e550a() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let out = certrenew(
         &cmd(
             &ra,
@@ -253,15 +241,9 @@ async fn a_wrong_password_in_json_is_e550a() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_repository_is_asked_a_bounded_number_of_times_before_the_login() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     ra.fault("host = \"repo1\"\nkind = \"status\"\nstatus = 503\n");
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(3), "{}", out.stderr);
     assert_eq!(
         failure_message(&out).as_deref(),
@@ -290,9 +272,7 @@ async fn a_failing_repository_is_asked_a_bounded_number_of_times_before_the_logi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_root_refusal_says_whether_the_certificate_is_issued_and_stored() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let out = certrenew(
         &cmd(
             &ra,
@@ -313,11 +293,7 @@ async fn a_root_refusal_says_whether_the_certificate_is_issued_and_stored() {
     // repo1 serves the access check and the preflight (3 requests), then
     // fails: the new certificate is stored without its chain.
     ra.fault("host = \"repo1\"\nkind = \"status\"\nstatus = 503\nfrom = 4\n");
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(3), "{}", out.stderr);
     assert_eq!(identity_dirs(&store).len(), 2);
     ra.mock.clear_faults();
@@ -361,15 +337,9 @@ async fn a_root_refusal_says_whether_the_certificate_is_issued_and_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let old_serial = ra.old_serial();
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(0), "{}", out.stderr);
     // Key, certificate and meta, no chain, hidden.
     let new_dir = new_identity_dir(&store, &old_serial);
@@ -413,11 +383,7 @@ async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
     .await;
     assert!(out.stdout.contains(".unfinished."), "{}", out.stdout);
     // The next renewal completes it: no login, no second issuance.
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(0), "{}", out.stderr);
     assert!(
         out.stdout
@@ -441,9 +407,7 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
         return;
     }
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (work, store) = store_with_old(&ra).await;
     let args = cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]);
     let identities = store.join("identities");
     let issuer = certrenew::cert::CertFacts::parse(ra.mock.pki().issuing_ca.der())

@@ -74,9 +74,7 @@ fn assert_all_japanese(what: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_line_a_japanese_customer_sees_is_japanese() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (work, store) = store_with_old(&ra).await;
     let pass = format!("{PASSWORD}\n");
     let mut runs: Vec<(&str, Vec<String>, String)> = vec![
         (
@@ -208,9 +206,7 @@ async fn every_line_a_japanese_customer_sees_is_japanese() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn english_and_json_keep_the_technical_detail() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let out = certrenew(&cmd(&ra, &store, &["--lang", "en", "check"]), "").await;
     assert_eq!(out.exit, Some(0), "{}", out.stderr);
     assert_eq!(out.stdout.lines().next(), Some("all three hosts answered"));
@@ -253,9 +249,7 @@ async fn english_and_json_keep_the_technical_detail() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_lines_in_text_mode_and_none_in_json() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let out = certrenew(
         &cmd(
             &ra,
@@ -268,11 +262,7 @@ async fn progress_lines_in_text_mode_and_none_in_json() {
     assert_eq!(out.exit, Some(5));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
     assert_eq!(json(&out)["class"], "E550A");
-    let out = certrenew(
-        &cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]),
-        &format!("{PASSWORD}\n"),
-    )
-    .await;
+    let out = renew(&ra, &store).await;
     assert_eq!(out.exit, Some(0), "{}", stderr(&out));
     let progress: Vec<String> = stderr(&out).lines().map(str::to_owned).collect();
     let old = ra.old.info().unwrap();
@@ -512,9 +502,7 @@ async fn roots_add_takes_only_a_ca() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_refuses_an_empty_passphrase() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (work, store) = store_with_old(&ra).await;
     let out_file = work.path().join("out.p12");
     let out = certrenew(
         &cmd(
@@ -547,9 +535,7 @@ async fn export_refuses_an_empty_passphrase() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_identity_is_named_and_importing_it_again_repairs_it() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (work, store) = store_with_old(&ra).await;
     let dir = std::fs::read_dir(store.join("identities"))
         .unwrap()
         .map(|e| e.unwrap().path())

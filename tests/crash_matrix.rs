@@ -252,9 +252,7 @@ fn x509_der_from_pem(text: &[u8]) -> Option<Vec<u8>> {
 /// A fresh RA and a store holding the old identity.
 async fn world() -> (Ra, tempfile::TempDir, PathBuf) {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (work, store) = store_with_old(&ra).await;
     (ra, work, store)
 }
 

@@ -161,9 +161,7 @@ fn logins(ra: &Ra) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
     let ra = Ra::with_world(COLLEAGUE).await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let newer = import_colleague(&ra, &store).await;
     let old = ra.old_serial();
 
@@ -221,9 +219,7 @@ async fn password_other_choice_and_root_question_are_answered_on_a_terminal() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_no_on_a_terminal_trusts_nothing() {
     let ra = Ra::start().await;
-    let work = tempfile::tempdir().unwrap();
-    let store = work.path().join("store");
-    import_old(&ra, &store).await;
+    let (_work, store) = store_with_old(&ra).await;
     let password_line = format!("{PASSWORD}\n");
     let run = on_a_terminal(
         cmd(&ra, &store, &["renew"]),

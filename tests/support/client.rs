@@ -240,6 +240,24 @@ pub async fn import_old(ra: &Ra, store: &Path) {
     assert_eq!(out.exit, Some(0), "import: {}", out.stderr);
 }
 
+/// A store in a fresh directory with the account's old identity imported:
+/// the directory (which the caller keeps alive) and the store's path.
+pub async fn store_with_old(ra: &Ra) -> (tempfile::TempDir, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let store = work.path().join("store");
+    import_old(ra, &store).await;
+    (work, store)
+}
+
+/// `renew --password-stdin --yes` with the account's password.
+pub async fn renew(ra: &Ra, store: &Path) -> Run {
+    certrenew(
+        &cmd(ra, store, &["renew", "--password-stdin", "--yes"]),
+        &format!("{PASSWORD}\n"),
+    )
+    .await
+}
+
 /// Standard output parsed as JSON.
 pub fn json(o: &Run) -> serde_json::Value {
     serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", o.stdout))
