@@ -402,10 +402,7 @@ async fn a_complete_identity_left_in_a_temporary_directory_is_adopted() {
 /// where the new identity would go.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
-    if !strace_available() {
-        eprintln!("skipped: needs strace on the PATH and permission to trace");
-        return;
-    }
+    require_strace();
     let ra = Ra::start().await;
     let (work, store) = store_with_old(&ra).await;
     let args = cmd(&ra, &store, &["renew", "--password-stdin", "--yes"]);
@@ -488,13 +485,4 @@ async fn a_certificate_the_store_cannot_take_is_saved_beside_it() {
         let mode = std::fs::metadata(&recovery).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-}
-
-fn strace_available() -> bool {
-    Command::new("strace")
-        .arg("-V")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }

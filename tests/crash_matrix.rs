@@ -48,15 +48,6 @@ struct Step {
     line: String,
 }
 
-fn strace_available() -> bool {
-    Command::new("strace")
-        .arg("-V")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The traced lines of the main thread (the process itself, whose pid
 /// strace prints first), `(pid, rest)`.
 fn main_thread_lines(trace: &str) -> Vec<String> {
@@ -266,10 +257,7 @@ fn renew_args(ra: &Ra, store: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_at_any_store_step_of_a_renewal_loses_nothing() {
-    assert!(
-        strace_available(),
-        "the crash matrix needs strace on the PATH (apt-get install strace)"
-    );
+    require_strace();
     // 1. One renewal traced whole: its store-changing steps.
     let (ra, work, store) = world().await;
     let trace = work.path().join("trace");
@@ -514,10 +502,7 @@ async fn a_signal_during_the_issuance_waits_until_the_certificate_is_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_at_any_store_step_of_an_import_leaves_no_half_identity() {
-    assert!(
-        strace_available(),
-        "the crash matrix needs strace on the PATH (apt-get install strace)"
-    );
+    require_strace();
     let ra = Ra::start().await;
     let p12 = ra.old_p12().display().to_string();
     let import = |store: &Path| cmd(&ra, store, &["import", "--p12", &p12, "--passphrase-stdin"]);

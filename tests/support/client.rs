@@ -258,6 +258,21 @@ pub async fn renew(ra: &Ra, store: &Path) -> Run {
     .await
 }
 
+/// Fails the test unless `strace` runs here: a test that needs it is not
+/// passed by skipping it (CI installs strace).
+pub fn require_strace() {
+    let runs = Command::new("strace")
+        .arg("-V")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        runs,
+        "this test needs strace on the PATH and permission to trace (apt-get install strace)"
+    );
+}
+
 /// Standard output parsed as JSON.
 pub fn json(o: &Run) -> serde_json::Value {
     serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", o.stdout))
