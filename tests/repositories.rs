@@ -19,7 +19,7 @@ use certrenew::cert::CertFacts;
 use certrenew::chain::{self, ChainError};
 use certrenew::messages::Class;
 use certrenew::net::{Net, NetConfig, NetErrorKind, RetryPolicy};
-use mock_ra::{FaultHost, FaultKind, FaultSpec, Role};
+use mock_ra::{FaultKind, FaultSpec, Host as FaultHost, Role};
 use support::Ra;
 
 /// An identity valid now, so its chain validates at the mock's now.

@@ -6,5 +6,5 @@
 /// behind its token when set; it does not name the `states` module, which
 /// starts whole mocks and so sits above the crate root.
 pub(crate) static STATE_ROUTES: std::sync::OnceLock<
-    fn() -> axum::Router<std::sync::Arc<crate::state::Shared>>,
+    fn() -> axum::Router<std::sync::Arc<crate::ra::state::Shared>>,
 > = std::sync::OnceLock::new();

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mock_ra::FaultHost;
+use mock_ra::Host;
 use yaml_rust2::{Yaml, YamlLoader};
 
 const MOCK_RA: &str = env!("CARGO_BIN_EXE_mock-ra");
@@ -474,10 +474,7 @@ fn paths_ports_volumes_and_names_exist_in_the_image() {
     let aliases: BTreeSet<String> = list(&mock["networks"]["bank"]["aliases"])
         .into_iter()
         .collect();
-    let real: BTreeSet<String> = FaultHost::ALL
-        .iter()
-        .map(|h| h.hostname().to_owned())
-        .collect();
+    let real: BTreeSet<String> = Host::ALL.iter().map(|h| h.hostname().to_owned()).collect();
     assert_eq!(aliases, real);
     assert_eq!(list(&service(&compose, "client")["networks"]), ["bank"]);
     assert!(keys(&compose["networks"]).contains(&"bank".to_owned()));

@@ -13,9 +13,9 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::*;
-use mock_ra::{Cause, FaultHost, FaultKind, FaultSpec, MockRa, OrderState, Role};
+use mock_ra::{Cause, FaultKind, FaultSpec, Host, MockRa, OrderState, Role};
 
-fn status_fault(host: FaultHost, status: u16) -> FaultSpec {
+fn status_fault(host: Host, status: u16) -> FaultSpec {
     let mut f = FaultSpec::new(host, FaultKind::Status);
     f.status = Some(status);
     f
@@ -110,17 +110,17 @@ async fn a_world_without_a_seed_draws_a_new_one_each_start() {
 #[tokio::test]
 async fn schedules_pick_events_by_number() {
     let mock = start(ACME).await;
-    let mut f = status_fault(FaultHost::Repo1, 500);
+    let mut f = status_fault(Host::Repo1, 500);
     f.from = Some(2);
     f.to = Some(3);
     mock.add_fault(f).unwrap();
     assert_eq!(repo1_statuses(&mock, 5).await, [200, 500, 500, 200, 200]);
     mock.clear_faults();
-    mock.add_fault(status_fault(FaultHost::Repo1, 404).times(2))
+    mock.add_fault(status_fault(Host::Repo1, 404).times(2))
         .unwrap();
     assert_eq!(repo1_statuses(&mock, 3).await, [404, 404, 200]);
     // A path narrows it; other paths and hosts are untouched.
-    mock.add_fault(status_fault(FaultHost::Repo1, 503).on_path("/sppca/*"))
+    mock.add_fault(status_fault(Host::Repo1, 503).on_path("/sppca/*"))
         .unwrap();
     let c = client(&mock, None);
     let names = &mock.pki().names;
@@ -158,7 +158,7 @@ async fn refuse_closes_the_port_until_lifted_and_is_in_force_before_the_first_co
     let s = c.get(repository(&mock, "/")).send().await.unwrap().status();
     assert_eq!(s, 200);
     // And at run time, through the admin API's library twin.
-    mock.add_fault(FaultSpec::new(FaultHost::Repository, FaultKind::Refuse))
+    mock.add_fault(FaultSpec::new(Host::Repository, FaultKind::Refuse))
         .unwrap();
     let mut refused = false;
     for _ in 0..50 {
@@ -190,7 +190,7 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
         (r, got)
     };
     // hang: accepted, nothing comes back.
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::Hang).times(1))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::Hang).times(1))
         .unwrap();
     let (r, got) = tokio::task::spawn_blocking(move || exchange(Duration::from_millis(500)))
         .await
@@ -205,7 +205,7 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
     );
     assert!(got.is_empty());
     // reset: RST at once.
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::Reset).times(1))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::Reset).times(1))
         .unwrap();
     let (r, _) = tokio::task::spawn_blocking(move || exchange(Duration::from_secs(2)))
         .await
@@ -219,7 +219,7 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
         "{kind:?}"
     );
     // close_after: exactly that many bytes, then a clean end.
-    let mut f = FaultSpec::new(FaultHost::Repo1, FaultKind::CloseAfter).times(1);
+    let mut f = FaultSpec::new(Host::Repo1, FaultKind::CloseAfter).times(1);
     f.bytes = Some(20);
     mock.add_fault(f).unwrap();
     let (r, got) = tokio::task::spawn_blocking(move || exchange(Duration::from_secs(2)))
@@ -228,7 +228,7 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
     r.unwrap();
     assert_eq!(got, b"HTTP/1.1 200 OK\r\ncon");
     // reset_after: that many bytes, then RST.
-    let mut f = FaultSpec::new(FaultHost::Repo1, FaultKind::ResetAfter).times(1);
+    let mut f = FaultSpec::new(Host::Repo1, FaultKind::ResetAfter).times(1);
     f.bytes = Some(12);
     mock.add_fault(f).unwrap();
     let (r, got) = tokio::task::spawn_blocking(move || exchange(Duration::from_secs(2)))
@@ -259,7 +259,7 @@ async fn hang_reset_and_byte_limits_act_on_the_connection() {
 #[tokio::test]
 async fn latency_and_bandwidth_slow_the_answer_down() {
     let mock = start(ACME).await;
-    let mut f = FaultSpec::new(FaultHost::Repository, FaultKind::Latency).times(1);
+    let mut f = FaultSpec::new(Host::Repository, FaultKind::Latency).times(1);
     f.ms = Some(300);
     mock.add_fault(f).unwrap();
     let c = client(&mock, None);
@@ -267,7 +267,7 @@ async fn latency_and_bandwidth_slow_the_answer_down() {
     let s = c.get(repository(&mock, "/")).send().await.unwrap().status();
     assert_eq!(s, 200);
     assert!(started.elapsed() >= Duration::from_millis(290));
-    let mut f = FaultSpec::new(FaultHost::Repository, FaultKind::Bandwidth).times(1);
+    let mut f = FaultSpec::new(Host::Repository, FaultKind::Bandwidth).times(1);
     f.bytes_per_sec = Some(1000);
     mock.add_fault(f).unwrap();
     let started = Instant::now();
@@ -293,7 +293,7 @@ async fn latency_and_bandwidth_slow_the_answer_down() {
 async fn http_faults_answer_instead_of_or_damage_the_servers_answer() {
     let mock = start(ACME).await;
     let c = client(&mock, None);
-    let mut f = status_fault(FaultHost::Repo1, 503).times(1);
+    let mut f = status_fault(Host::Repo1, 503).times(1);
     f.retry_after = Some(7);
     mock.add_fault(f).unwrap();
     let r = c.get(repo1(&mock, "/")).send().await.unwrap();
@@ -305,13 +305,13 @@ async fn http_faults_answer_instead_of_or_damage_the_servers_answer() {
         (Cause::Fault, Some("repo1-status"))
     );
 
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::Empty).times(1))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::Empty).times(1))
         .unwrap();
     let r = c.get(repo1(&mock, "/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().is_empty());
 
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::BlockPage).times(1))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::BlockPage).times(1))
         .unwrap();
     let r = c.get(repo1(&mock, "/")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -322,7 +322,7 @@ async fn http_faults_answer_instead_of_or_damage_the_servers_answer() {
     );
 
     let crl = mock.pki().names.issuing_ca_crl_path();
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::Truncate).times(1))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::Truncate).times(1))
         .unwrap();
     let r = c.get(repo1(&mock, &crl)).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -340,7 +340,7 @@ async fn http_faults_answer_instead_of_or_damage_the_servers_answer() {
         "the server did its work; the answer was damaged"
     );
 
-    mock.add_fault(FaultSpec::new(FaultHost::Webra2, FaultKind::MalformedJson).times(1))
+    mock.add_fault(FaultSpec::new(Host::Webra2, FaultKind::MalformedJson).times(1))
         .unwrap();
     let id = mock.identity("acme").unwrap();
     let (status, body) = login(&client(&mock, Some(&id)), &mock, "Acme-2026-pass").await;
@@ -409,7 +409,7 @@ async fn tls_faults_change_the_handshake() {
         FaultKind::TlsExpired,
         FaultKind::TlsWrongHost,
     ] {
-        mock.add_fault(FaultSpec::new(FaultHost::Webra2, kind).times(1))
+        mock.add_fault(FaultSpec::new(Host::Webra2, kind).times(1))
             .unwrap();
         let err = c.get(webra2(&mock, "/")).send().await.unwrap_err();
         let text = format!("{err:?}");
@@ -426,7 +426,7 @@ async fn tls_faults_change_the_handshake() {
         );
     }
     // A stalled handshake: the client's own timeout ends it.
-    mock.add_fault(FaultSpec::new(FaultHost::Webra1, FaultKind::TlsStall).times(1))
+    mock.add_fault(FaultSpec::new(Host::Webra1, FaultKind::TlsStall).times(1))
         .unwrap();
     let quick = reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config(&mock, None, None))
@@ -556,9 +556,9 @@ async fn the_proxy_tunnels_forwards_blocks_and_demands_authentication() {
             ),
         ]
     );
-    mock.add_fault(FaultSpec::new(FaultHost::Webra2, FaultKind::ProxyBlock))
+    mock.add_fault(FaultSpec::new(Host::Webra2, FaultKind::ProxyBlock))
         .unwrap();
-    mock.add_fault(FaultSpec::new(FaultHost::Repository, FaultKind::ProxyAuth))
+    mock.add_fault(FaultSpec::new(Host::Repository, FaultKind::ProxyAuth))
         .unwrap();
     let m = &mock;
     let blocked = via_proxy(m, "CONNECT webra2.secomtrust.net:443 HTTP/1.1\r\n\r\n").await;

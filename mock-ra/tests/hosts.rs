@@ -400,7 +400,7 @@ async fn the_admin_api_needs_its_token_and_changes_nothing_without_it() {
     mock.advance_clock(Duration::days(1)).unwrap();
     let fault = mock
         .add_fault(mock_ra::FaultSpec::new(
-            mock_ra::FaultHost::Repo1,
+            mock_ra::Host::Repo1,
             mock_ra::FaultKind::Refuse,
         ))
         .unwrap();

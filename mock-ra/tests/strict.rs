@@ -248,11 +248,7 @@ async fn the_offered_key_types_are_the_accepted_ones() {
         body["key_types"],
         json!(["p256", "rsa2048", "rsa3072", "rsa4096"])
     );
-    assert_eq!(
-        body["key_types"],
-        json!(mock_ra::issuance::KEY_TYPES),
-        "one list"
-    );
+    assert_eq!(body["key_types"], json!(mock_ra::KEY_TYPES), "one list");
     // An RSA size that is not listed is refused, naming the list.
     let got = issue(
         &c,

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use certs_gen::names::{REPO1_HOST, REPOSITORY_HOST, WEBRA1_HOST, WEBRA2_HOST};
 use common::*;
-use mock_ra::{Cause, Class, FaultHost, FaultKind, FaultSpec, MockRa, Role, World};
+use mock_ra::{Cause, Class, FaultKind, FaultSpec, Host, MockRa, Role, World};
 use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::{AlertDescription, HandshakeKind};
 use rustls_pki_types::ServerName;
@@ -323,7 +323,7 @@ async fn faults_stay_with_their_host_on_a_shared_port() {
     };
 
     // An HTTP fault on repo1 leaves repository alone.
-    let mut status = FaultSpec::new(FaultHost::Repo1, FaultKind::Status);
+    let mut status = FaultSpec::new(Host::Repo1, FaultKind::Status);
     status.status = Some(503);
     mock.add_fault(status).unwrap();
     assert_eq!(get(repo1(&mock, "/")).await.unwrap(), 503);
@@ -331,7 +331,7 @@ async fn faults_stay_with_their_host_on_a_shared_port() {
     mock.clear_faults();
 
     // So does a connection fault: the host is known from the request head.
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::Reset))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::Reset))
         .unwrap();
     assert!(get(repo1(&mock, "/")).await.is_err());
     assert_eq!(get(repository(&mock, "/")).await.unwrap(), 200);
@@ -352,7 +352,7 @@ async fn faults_stay_with_their_host_on_a_shared_port() {
     mock.clear_faults();
 
     // A TLS fault on webra1 leaves webra2 alone (the host is the SNI's).
-    mock.add_fault(FaultSpec::new(FaultHost::Webra1, FaultKind::TlsUnknownCa))
+    mock.add_fault(FaultSpec::new(Host::Webra1, FaultKind::TlsUnknownCa))
         .unwrap();
     assert!(get(webra1(&mock, "/")).await.is_err());
     assert_eq!(get(webra2(&mock, "/")).await.unwrap(), 200);
@@ -360,11 +360,11 @@ async fn faults_stay_with_their_host_on_a_shared_port() {
 
     // `refuse` on one host of a shared port resets that host's
     // connections; on both, nothing listens.
-    mock.add_fault(FaultSpec::new(FaultHost::Repo1, FaultKind::Refuse))
+    mock.add_fault(FaultSpec::new(Host::Repo1, FaultKind::Refuse))
         .unwrap();
     assert!(get(repo1(&mock, "/")).await.is_err());
     assert_eq!(get(repository(&mock, "/")).await.unwrap(), 200);
-    mock.add_fault(FaultSpec::new(FaultHost::Repository, FaultKind::Refuse))
+    mock.add_fault(FaultSpec::new(Host::Repository, FaultKind::Refuse))
         .unwrap();
     let (_, http) = mock.vhost().unwrap();
     let mut refused = false;

@@ -204,7 +204,7 @@ impl Target for InProcess {
 
     fn connection(&self, server_ca: &str) -> Connection {
         let mock = self.mock();
-        let unresolvable: Vec<mock_ra::FaultHost> = mock
+        let unresolvable: Vec<mock_ra::Host> = mock
             .faults()
             .faults
             .iter()

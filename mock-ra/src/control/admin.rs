@@ -18,16 +18,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::body::{Shape, read_json};
-use crate::clock::Clock;
 use crate::faults::FaultSpec;
-use crate::journal::{Cause, Class, Outcome, Role};
-use crate::problem::{BODY_LIMIT, problem_response};
-use crate::state::{AccountPatch, Shared};
+use crate::ra::clock::Clock;
+use crate::ra::state::{AccountPatch, Shared};
+use crate::wire::body::{Shape, read_json};
+use crate::wire::journal::{Cause, Class, Outcome, Role};
+use crate::wire::problem::{BODY_LIMIT, problem_response};
 use crate::world::AccountSpec;
 
-pub use crate::admin_reply::AdminError;
-use crate::admin_reply::ok;
+pub use crate::control::admin_reply::AdminError;
+use crate::control::admin_reply::ok;
 
 /// The admin router.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
@@ -53,8 +53,8 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         )
         .route("/faults/{name}", get(get_fault).delete(remove_fault))
         .route("/reset", post(reset))
-        .route("/ready", get(crate::console::ready))
-        .route("/fault-kinds", get(crate::console::fault_kinds))
+        .route("/ready", get(crate::control::console::ready))
+        .route("/fault-kinds", get(crate::control::console::fault_kinds))
         .fallback(|| async { AdminError::NotFound("no such admin route".into()) })
         .method_not_allowed_fallback(|| async {
             let class = Class::MethodNotAllowed;
@@ -75,9 +75,9 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // The console's page and script hold no data: served without the
         // token, they only ask for it (console.rs).
-        .merge(crate::console::assets())
+        .merge(crate::control::console::assets())
         .with_state(shared.clone());
-    crate::serve::journal::journaled(router, shared, Role::Admin)
+    crate::net::journal::journaled(router, shared, Role::Admin)
 }
 
 async fn require_token(
@@ -163,7 +163,7 @@ struct ClockView {
 
 fn clock_view(shared: &Shared) -> ClockView {
     ClockView {
-        now: crate::protocol::rfc3339(shared.now()),
+        now: crate::wire::protocol::rfc3339(shared.now()),
         frozen: shared.clock.is_frozen(),
         real: shared.clock.is_real(),
     }

@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::error::MockError;
-use crate::journal::{Cause, Class, Outcome};
-use crate::problem::problem_response;
+use crate::wire::journal::{Cause, Class, Outcome};
+use crate::wire::problem::problem_response;
 
 /// The admin API's errors.
 #[derive(Debug, thiserror::Error)]

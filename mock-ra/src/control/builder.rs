@@ -9,13 +9,18 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
+use crate::control::admin;
+use crate::control::mock::{MockRa, Urls};
 use crate::error::MockError;
-use crate::faults::{self, FaultHost};
-use crate::journal::Role;
-use crate::limits::{self, Limits};
-use crate::mock::{MockRa, Urls};
+use crate::faults::Layer;
+use crate::hosts::{repository, webra1, webra2};
+use crate::net::faults::schedule::random_seed;
+use crate::net::{self as serve, tls, vhost};
+use crate::ra::{state, tickets};
+use crate::wire::journal::Role;
+use crate::wire::limits::{self, Limits};
+use crate::wire::protocol::Host;
 use crate::world::World;
-use crate::{admin, issuance, repository, serve, state, tls, vhost, webra1, webra2};
 
 /// Ports to listen on; `0` (the default) picks a free one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -115,11 +120,11 @@ impl MockRaBuilder {
     /// force before this returns: a `refuse`d host's port is bound but
     /// does not listen.
     pub async fn start(self) -> Result<MockRa, MockError> {
-        let token = self.admin_token.unwrap_or_else(issuance::random_token);
+        let token = self.admin_token.unwrap_or_else(tickets::random_token);
         let seed = self
             .fault_seed
             .or(self.world.fault_settings.seed)
-            .unwrap_or_else(faults::random_seed);
+            .unwrap_or_else(random_seed);
         let mut shared = state::Shared::new(&self.world, token, seed)?;
         shared.limits = self.limits;
         shared.journal.set_capacity(self.journal_capacity);
@@ -130,7 +135,7 @@ impl MockRaBuilder {
             .world
             .faults
             .iter()
-            .any(|f| f.kind.layer() == faults::Layer::Tls)
+            .any(|f| f.kind.layer() == Layer::Tls)
         {
             shared.fault_tls().map_err(|e| MockError::Tls {
                 role: "faults",
@@ -157,9 +162,9 @@ impl MockRaBuilder {
         };
         // The hosts each listener serves.
         let hosts_of = |role: Role| match role {
-            Role::Https => vec![FaultHost::Webra2, FaultHost::Webra1],
-            Role::Http => vec![FaultHost::Repo1, FaultHost::Repository],
-            other => FaultHost::of_role(other).into_iter().collect(),
+            Role::Https => vec![Host::Webra2, Host::Webra1],
+            Role::Http => vec![Host::Repo1, Host::Repository],
+            other => Host::of_role(other).into_iter().collect(),
         };
         let mut bound = Vec::new();
         // Where each role (and each host of a shared port) is reached.
@@ -182,8 +187,8 @@ impl MockRaBuilder {
             }
             bound.push((role, wanted, socket, addr));
         }
-        let targets: Arc<Vec<(FaultHost, SocketAddr)>> = Arc::new(
-            FaultHost::ALL
+        let targets: Arc<Vec<(Host, SocketAddr)>> = Arc::new(
+            Host::ALL
                 .iter()
                 .filter_map(|h| addrs.get(h.as_str()).map(|a| (*h, *a)))
                 .collect(),
@@ -219,12 +224,12 @@ impl MockRaBuilder {
                 Role::Https => serve::Serves::VhostTls {
                     sites: Arc::new(vec![
                         vhost::TlsSite {
-                            host: FaultHost::Webra2,
+                            host: Host::Webra2,
                             tls: webra2_tls.clone(),
                             app: webra2::app(shared.clone()),
                         },
                         vhost::TlsSite {
-                            host: FaultHost::Webra1,
+                            host: Host::Webra1,
                             tls: webra1_tls.clone(),
                             app: webra1::app(shared.clone()),
                         },
@@ -235,11 +240,8 @@ impl MockRaBuilder {
                     app: vhost::app(
                         shared.clone(),
                         vec![
-                            (FaultHost::Repo1, repository::repo1_app(shared.clone())),
-                            (
-                                FaultHost::Repository,
-                                repository::repository_app(shared.clone()),
-                            ),
+                            (Host::Repo1, repository::repo1_app(shared.clone())),
+                            (Host::Repository, repository::repository_app(shared.clone())),
                         ],
                     ),
                 },

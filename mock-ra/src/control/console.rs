@@ -20,11 +20,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
-use crate::admin_reply::AdminError;
-use crate::faults::{FaultHost, FaultKind, FaultSpec, SpecError, SpecField};
-use crate::journal::{Cause, Outcome};
-use crate::ready::{ReadyLine, shell_quote};
-use crate::state::Shared;
+use crate::control::admin_reply::AdminError;
+use crate::control::ready::{ReadyLine, shell_quote};
+use crate::faults::{FaultKind, FaultSpec, SpecError, SpecField};
+use crate::ra::state::Shared;
+use crate::wire::journal::{Cause, Outcome};
+use crate::wire::protocol::Host;
 
 const PAGE: &str = include_str!("console/console.html");
 const SCRIPT: &str = include_str!("console/console.js");
@@ -192,7 +193,7 @@ pub(crate) async fn ready(
                 "no ready line: this mock was started in-process and nothing published one".into(),
             )
         })?;
-    let now = (!shared.clock.is_real()).then(|| crate::protocol::rfc3339(shared.now()));
+    let now = (!shared.clock.is_real()).then(|| crate::wire::protocol::rfc3339(shared.now()));
     let args = args_at(&line.certrenew_args, now);
     let view = ReadyView {
         commands: commands(line, &args),
@@ -201,7 +202,7 @@ pub(crate) async fn ready(
         web_root_pem: line.web_root_pem.clone(),
         fault_seed: shared.faults.seed(),
     };
-    Ok(crate::admin_reply::ok(StatusCode::OK, &view, None))
+    Ok(crate::control::admin_reply::ok(StatusCode::OK, &view, None))
 }
 
 /// One fault kind as the add-fault form offers it.
@@ -232,7 +233,7 @@ fn kinds() -> Vec<KindView> {
         .map(|&kind| {
             // The hosts are those `check` does not refuse for the host
             // itself: the one place that decides it.
-            let hosts = FaultHost::ALL
+            let hosts = Host::ALL
                 .iter()
                 .filter(|&&h| {
                     !matches!(
@@ -245,9 +246,9 @@ fn kinds() -> Vec<KindView> {
                 })
                 .map(|h| h.as_str())
                 .collect();
-            let path = FaultHost::ALL.iter().any(|&h| {
+            let path = Host::ALL.iter().any(|&h| {
                 let mut spec = FaultSpec::new(h, kind);
-                spec.path = Some(crate::webra2::CERTIFICATE_PATH.to_owned());
+                spec.path = Some(crate::hosts::webra2::CERTIFICATE_PATH.to_owned());
                 !matches!(
                     spec.check(),
                     Err(SpecError {
@@ -275,7 +276,7 @@ fn kinds() -> Vec<KindView> {
 
 /// `GET /fault-kinds` (admin API, behind the token).
 pub(crate) async fn fault_kinds() -> Response {
-    crate::admin_reply::ok(StatusCode::OK, &kinds(), None)
+    crate::control::admin_reply::ok(StatusCode::OK, &kinds(), None)
 }
 
 #[cfg(test)]

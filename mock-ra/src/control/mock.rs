@@ -14,12 +14,14 @@ use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::accounts::{AccountView, CertificateView, OrderState, Password};
 use crate::error::MockError;
-use crate::faults::{FaultHost, FaultSpec, FaultView, FaultsView};
-use crate::journal::{JournalEntry, Role};
-use crate::protocol::rfc3339;
-use crate::state::{self, AccountPatch, OrderSummary};
+use crate::faults::FaultSpec;
+use crate::net::faults::registry::{FaultView, FaultsView};
+use crate::ra::accounts::{AccountView, CertificateView, OrderState, Password};
+use crate::ra::state::{self, AccountPatch, OrderSummary};
+use crate::wire::journal::{JournalEntry, Role};
+use crate::wire::protocol::Host;
+use crate::wire::protocol::rfc3339;
 use crate::world::AccountSpec;
 
 /// The base URL of every role. With virtual hosting webra2 and webra1
@@ -266,7 +268,7 @@ impl MockRa {
     /// `<host>.unresolvable.invalid`, a name that never resolves (RFC 6761).
     pub fn certrenew_args(&self, web_root_pem: &Path) -> Vec<String> {
         let mut args = vec!["--server-ca".to_owned(), web_root_pem.display().to_string()];
-        for host in FaultHost::ALL {
+        for host in Host::ALL {
             let addr = self.addr(host.role());
             let target = if self.shared.faults.unresolvable(host) {
                 unresolvable_name(host)
@@ -307,6 +309,6 @@ impl Drop for MockRa {
 
 /// The name an `unresolvable` fault maps `host` to: under `.invalid`,
 /// which never resolves (RFC 6761 section 6.4), without touching any resolver.
-pub fn unresolvable_name(host: FaultHost) -> String {
+pub fn unresolvable_name(host: Host) -> String {
     format!("{}.unresolvable.invalid", host.as_str())
 }

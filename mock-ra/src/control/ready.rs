@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use certs_gen::spec::DEFAULT_P12_PASSPHRASE;
 use serde::Serialize;
 
+use crate::control::mock::MockRa;
 use crate::error::MockError;
-use crate::mock::MockRa;
 
 /// What [`write_state_dir`] wrote.
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ fn write_atomic(path: &Path, bytes: &[u8], secret: bool) -> Result<(), certs_gen
     let (temp, mut file) = {
         let mut attempt = 0;
         loop {
-            let suffix = &crate::issuance::random_token()[..12];
+            let suffix = &crate::ra::tickets::random_token()[..12];
             let temp = dir.join(format!(".{name}.{suffix}.tmp"));
             match options.open(&temp) {
                 Ok(f) => break (temp, f),
@@ -215,7 +215,7 @@ impl ReadyLine {
                 .collect(),
             customers: mock.generated_customers(),
             demo,
-            clock: crate::protocol::rfc3339(mock.now()),
+            clock: crate::wire::protocol::rfc3339(mock.now()),
             startup_ms,
             fault_seed: mock.fault_seed(),
             faults: mock.faults().faults.into_iter().map(|f| f.name).collect(),

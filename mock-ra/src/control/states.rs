@@ -21,11 +21,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::admin_reply::AdminError;
-use crate::body::{BodyError, Shape, read_json};
-use crate::journal::Role;
-use crate::mock::MockRa;
-use crate::protocol::rfc3339;
+use crate::control::admin_reply::AdminError;
+use crate::control::mock::MockRa;
+use crate::wire::body::{BodyError, Shape, read_json};
+use crate::wire::journal::Role;
+use crate::wire::protocol::rfc3339;
 use crate::world::{Policy, World};
 
 /// The served process's provider states: set once, by `mock-ra serve`.
@@ -54,7 +54,7 @@ pub fn enable(keep_policy: Option<Policy>, bind: std::net::IpAddr) {
 }
 
 /// The endpoint's routes, merged into the admin router behind its token.
-fn routes() -> axum::Router<Arc<crate::state::Shared>> {
+fn routes() -> axum::Router<Arc<crate::ra::state::Shared>> {
     axum::Router::new()
         .route("/states", axum::routing::post(set_up))
         .route("/states/{id}", axum::routing::delete(tear_down))
@@ -166,7 +166,7 @@ pub(crate) async fn set_up(body: Result<Bytes, BytesRejection>) -> Result<Respon
         .start()
         .await
         .map_err(|e| AdminError::BadRequest(format!("{label}: {e}")))?;
-    let id = crate::issuance::random_token()[..16].to_owned();
+    let id = crate::ra::tickets::random_token()[..16].to_owned();
     let answer = answer(&id, &mock, applied);
     states
         .running
@@ -250,7 +250,7 @@ pub(crate) async fn tear_down(Path(id): Path<String>) -> Result<Response, AdminE
 /// token goes to `admin-token` beside the profile (0600), never into it.
 pub fn write_target(
     mock: &MockRa,
-    files: &crate::ready::StateFiles,
+    files: &crate::control::ready::StateFiles,
     path: &std::path::Path,
 ) -> Result<(), crate::error::MockError> {
     let io = |p: &std::path::Path, e: std::io::Error| {

@@ -10,10 +10,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::journal::{Cause, Outcome, Role};
-use crate::problem::{ApiError, html, method_not_allowed, not_found};
-use crate::state::Shared;
-use crate::webra2::page;
+use crate::hosts::webra2::page;
+use crate::ra::state::Shared;
+use crate::wire::journal::{Cause, Outcome, Role};
+use crate::wire::problem::{ApiError, html, method_not_allowed, not_found};
 
 /// repo1: the issuing CA's certificate and CRL.
 pub(crate) fn repo1_app(shared: Arc<Shared>) -> Router {
@@ -27,7 +27,7 @@ pub(crate) fn repo1_app(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared.clone());
-    crate::serve::journal::journaled(router, shared, Role::Repo1)
+    crate::net::journal::journaled(router, shared, Role::Repo1)
 }
 
 /// repository: the client-CA root's certificate and CRL.
@@ -42,7 +42,7 @@ pub(crate) fn repository_app(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared.clone());
-    crate::serve::journal::journaled(router, shared, Role::Repository)
+    crate::net::journal::journaled(router, shared, Role::Repository)
 }
 
 fn index_page(role: &str, paths: &[&str]) -> String {

@@ -12,12 +12,12 @@ use axum::response::Response;
 use axum::routing::get;
 use certs_gen::CertInfo;
 
-use crate::journal::{Cause, Class, Outcome, Role};
-use crate::problem::{escape, html, method_not_allowed, not_found};
-use crate::protocol::{Validity, within_validity};
-use crate::serve::connection::PeerCertificate;
-use crate::state::Shared;
-use crate::webra2::page;
+use crate::hosts::webra2::page;
+use crate::net::connection::PeerCertificate;
+use crate::ra::state::Shared;
+use crate::wire::journal::{Cause, Class, Outcome, Role};
+use crate::wire::problem::{escape, html, method_not_allowed, not_found};
+use crate::wire::protocol::{Validity, within_validity};
 
 /// Path of the confirmation page (D3.3).
 pub const CONFIRM_PATH: &str = "/scira/doc/ymfg/";
@@ -34,7 +34,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared.clone());
-    crate::serve::journal::journaled(router, shared, Role::Webra1)
+    crate::net::journal::journaled(router, shared, Role::Webra1)
 }
 
 async fn top_page() -> Response {

@@ -19,16 +19,17 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use x509_parser::prelude::FromDer;
 
-pub use crate::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, LOGIN_PATH};
+pub use crate::wire::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, LOGIN_PATH};
 
-use crate::accounts::Password;
-use crate::body::{BodyError, Shape, classify, read_json};
-use crate::decision::{Presented, Proof, standing};
-use crate::issuance::{self, KEY_TYPES, check_csr};
-use crate::journal::{Cause, Class, Outcome, Role};
-use crate::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
-use crate::serve::connection::PeerCertificate;
-use crate::state::{Shared, State as Inner};
+use crate::net::connection::PeerCertificate;
+use crate::ra::accounts::Password;
+use crate::ra::decision::{Presented, Proof, standing};
+use crate::ra::issuance::{self, check_csr};
+use crate::ra::state::{Shared, State as Inner};
+use crate::wire::body::{BodyError, Shape, classify, read_json};
+use crate::wire::journal::{Cause, Class, Outcome, Role};
+use crate::wire::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
+use crate::wire::protocol::KEY_TYPES;
 
 /// The RA's router.
 pub(crate) fn app(shared: Arc<Shared>) -> Router {
@@ -41,7 +42,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared.clone());
-    crate::serve::journal::journaled(router, shared, Role::Webra2)
+    crate::net::journal::journaled(router, shared, Role::Webra2)
 }
 
 async fn top_page() -> Response {
@@ -118,7 +119,7 @@ struct IssueResponse {
 fn unread(r: BytesRejection) -> ApiError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::TooLarge
-    } else if crate::serve::connection::body_timed_out(&r) {
+    } else if crate::net::connection::body_timed_out(&r) {
         ApiError::BodyTimeout
     } else {
         ApiError::BadRequest(format!("body: {}", r.body_text()))

@@ -19,12 +19,14 @@ use tokio::time::Instant;
 use tokio_rustls::{StartHandshake, TlsAcceptor};
 use tower::ServiceExt;
 
-use crate::faults::http::FaultApplied;
-use crate::faults::stream::{FaultyStream, Shaping};
-use crate::faults::{ConnectionPlan, FaultHost, FaultKind};
-use crate::journal::{Cause, Outcome, Record, Role};
-use crate::protocol::HEAD_LIMIT;
-use crate::state::Shared;
+use crate::faults::FaultKind;
+use crate::net::faults::http::FaultApplied;
+use crate::net::faults::registry::ConnectionPlan;
+use crate::net::faults::stream::{FaultyStream, Shaping};
+use crate::ra::state::Shared;
+use crate::wire::journal::{Cause, Outcome, Record, Role};
+use crate::wire::protocol::HEAD_LIMIT;
+use crate::wire::protocol::Host;
 
 /// The client certificate of the connection a request came on (on a
 /// resumed session: the one the session was first authenticated with).
@@ -91,7 +93,7 @@ pub(crate) async fn connection(
     shutdown: watch::Receiver<bool>,
 ) {
     let _ = conn.tcp.set_nodelay(true);
-    let plan = match FaultHost::of_role(role) {
+    let plan = match Host::of_role(role) {
         Some(host) => shared.faults.on_connection(host),
         None => ConnectionPlan::default(),
     };
@@ -235,7 +237,7 @@ impl std::fmt::Display for AnswerLost {
 
 impl std::error::Error for AnswerLost {}
 
-/// The request body timed out ([`crate::limits::Limits::body`]): what a
+/// The request body timed out ([`crate::wire::limits::Limits::body`]): what a
 /// handler reading the body finds in its error's source chain.
 #[derive(Debug)]
 pub(crate) struct BodyTimedOut;
@@ -301,7 +303,7 @@ impl hyper::body::Body for TimedBody {
 }
 
 /// Requests in flight on one connection and when the last one ended: a
-/// connection with none in flight for [`crate::limits::Limits::idle`] is
+/// connection with none in flight for [`crate::wire::limits::Limits::idle`] is
 /// closed.
 #[derive(Debug)]
 struct Activity {
@@ -459,7 +461,7 @@ fn record_connection_error(shared: &Shared, role: Role, e: &(dyn std::error::Err
         certificate: None,
         status,
         outcome: Outcome {
-            class: Some(crate::journal::Class::BadRequest),
+            class: Some(crate::wire::journal::Class::BadRequest),
             cause,
             account: None,
         },

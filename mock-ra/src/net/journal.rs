@@ -8,11 +8,11 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::faults::http::FaultApplied;
-use crate::journal::{Cause, Class, Outcome, Record, Role};
-use crate::problem::InternalDetail;
-use crate::serve::connection::{ConnectionFaults, PeerCertificate};
-use crate::state::{Shared, presented};
+use crate::net::connection::{ConnectionFaults, PeerCertificate};
+use crate::net::faults::http::FaultApplied;
+use crate::ra::state::{Shared, presented};
+use crate::wire::journal::{Cause, Class, Outcome, Record, Role};
+use crate::wire::problem::InternalDetail;
 
 /// Wraps a role's router with the HTTP faults and, around them, the
 /// journal middleware.
@@ -20,7 +20,7 @@ pub(crate) fn journaled(router: Router, shared: Arc<Shared>, role: Role) -> Rout
     router
         .layer(axum::middleware::from_fn_with_state(
             (shared.clone(), role),
-            crate::faults::http::apply,
+            crate::net::faults::http::apply,
         ))
         .layer(axum::middleware::from_fn_with_state(
             (shared, role),

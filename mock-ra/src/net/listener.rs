@@ -11,13 +11,13 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::faults::FaultHost;
-use crate::journal::{Cause, Role};
-use crate::serve::connection::{
+use crate::net::connection::{
     Conn, DRAIN_TIMEOUT, Handshake, connection, record_handshake_failure, reset,
 };
-use crate::state::Shared;
-use crate::vhost::TlsSite;
+use crate::net::vhost::TlsSite;
+use crate::ra::state::Shared;
+use crate::wire::journal::{Cause, Role};
+use crate::wire::protocol::Host;
 
 /// A role's socket: listening, or (while `refuse` is in force) bound
 /// without listening, so the port stays ours and connections are refused.
@@ -81,7 +81,7 @@ pub(crate) enum Serves {
     },
     /// The forward proxy, with the address of each host.
     Proxy {
-        targets: Arc<Vec<(FaultHost, SocketAddr)>>,
+        targets: Arc<Vec<(Host, SocketAddr)>>,
     },
     /// Virtual hosting, HTTPS: each host with its own TLS configuration
     /// and router, chosen by the ClientHello's SNI.
@@ -89,10 +89,7 @@ pub(crate) enum Serves {
     /// Virtual hosting, plain HTTP: `app` routes each request by its
     /// `Host`; the first request's picks the host whose connection faults
     /// act.
-    VhostHttp {
-        hosts: Arc<Vec<FaultHost>>,
-        app: Router,
-    },
+    VhostHttp { hosts: Arc<Vec<Host>>, app: Router },
 }
 
 /// One bound listener and what it serves.
@@ -100,7 +97,7 @@ pub(crate) struct Listener {
     pub role: Role,
     /// The hosts it serves (none for the admin API and the proxy): while
     /// all of them are refused, nothing listens.
-    pub hosts: Vec<FaultHost>,
+    pub hosts: Vec<Host>,
     pub addr: SocketAddr,
     pub socket: Socket,
     pub serves: Serves,
@@ -154,14 +151,14 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
                                     shutdown,
                                 ))
                             }
-                            Serves::VhostTls { sites } => Box::pin(crate::vhost::https_connection(
+                            Serves::VhostTls { sites } => Box::pin(crate::net::vhost::https_connection(
                                 tcp,
                                 sites.clone(),
                                 shared,
                                 shutdown,
                             )),
                             Serves::VhostHttp { hosts, app } => {
-                                Box::pin(crate::vhost::http_connection(
+                                Box::pin(crate::net::vhost::http_connection(
                                     tcp,
                                     hosts.clone(),
                                     app.clone(),
@@ -169,7 +166,7 @@ pub(crate) async fn run(l: Listener, shared: Arc<Shared>, mut shutdown: watch::R
                                     shutdown,
                                 ))
                             }
-                            Serves::Proxy { targets } => Box::pin(crate::proxy::connection(
+                            Serves::Proxy { targets } => Box::pin(crate::net::proxy::connection(
                                 tcp,
                                 targets.clone(),
                                 shared,

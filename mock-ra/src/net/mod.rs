@@ -1,5 +1,7 @@
-//! The accept loop every role runs, and the journal middleware, in three
-//! layers: `listener` (sockets, the accept loop, what each listener
+//! The network: the accept loop every role runs, TLS, the virtual hosts,
+//! the forward proxy, the journal middleware, and the machinery that
+//! applies faults to connections and requests (`faults`; the faults' data
+//! is `crate::faults`). The accept loop is in three layers: `listener` (sockets, the accept loop, what each listener
 //! serves) spawns `connection` (handshake, connection faults, hyper) or
 //! the virtual hosts and the proxy, which come back to `connection`;
 //! `journal` is the middleware every role's router is wrapped in.
@@ -16,8 +18,11 @@
 //! repository) picks the host first, then comes back here: see `vhost`.
 
 pub(crate) mod connection;
+pub(crate) mod faults;
 pub(crate) mod journal;
 pub(crate) mod listener;
+pub(crate) mod proxy;
+pub(crate) mod tls;
+pub(crate) mod vhost;
 
-pub use connection::PeerCertificate;
 pub(crate) use listener::{Listener, Serves, Socket, bind, listen, run};

@@ -14,13 +14,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use crate::faults::{FaultHost, FaultKind};
-use crate::head::{self, Ending, Head};
-use crate::journal::{Cause, Class, Outcome, Record, Role};
-use crate::state::Shared;
+use crate::faults::FaultKind;
+use crate::ra::state::Shared;
+use crate::wire::head::{self, Ending, Head};
+use crate::wire::journal::{Cause, Class, Outcome, Record, Role};
+use crate::wire::protocol::Host;
 
 /// The longest request head the proxy reads.
-use crate::protocol::HEAD_LIMIT;
+use crate::wire::protocol::HEAD_LIMIT;
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting to a host may take.
@@ -45,7 +46,7 @@ impl std::ops::Deref for Request {
 /// Serves one client connection.
 pub(crate) async fn connection(
     mut client: TcpStream,
-    targets: Arc<Vec<(FaultHost, SocketAddr)>>,
+    targets: Arc<Vec<(Host, SocketAddr)>>,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -127,7 +128,7 @@ pub(crate) async fn connection(
                     Cause::Fault,
                     name,
                 );
-                let body = crate::faults::http::block_page(host);
+                let body = crate::net::faults::http::block_page(host);
                 let _ = answer(&mut client, 403, "Forbidden", &[], &body).await;
                 return;
             }
@@ -200,8 +201,8 @@ fn split_absolute(target: &str) -> Option<(String, String)> {
 fn route(
     authority: &str,
     connect: bool,
-    targets: &[(FaultHost, SocketAddr)],
-) -> Option<(FaultHost, SocketAddr)> {
+    targets: &[(Host, SocketAddr)],
+) -> Option<(Host, SocketAddr)> {
     let (name, port) = match authority.rsplit_once(':') {
         Some((n, p)) => (n, p.parse::<u16>().ok()?),
         None if connect => return None,
@@ -277,7 +278,7 @@ async fn reject(
 fn plain_page(status: u16, text: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html><head><title>{status}</title></head><body><h1>{status}</h1><p>{}</p></body></html>\n",
-        crate::problem::escape(text)
+        crate::wire::problem::escape(text)
     )
 }
 
@@ -316,21 +317,15 @@ mod tests {
     #[test]
     fn targets_route_by_real_name_and_port_or_by_address() {
         let targets = vec![
-            (FaultHost::Webra2, "127.0.0.1:4000".parse().unwrap()),
-            (FaultHost::Repo1, "127.0.0.1:4001".parse().unwrap()),
+            (Host::Webra2, "127.0.0.1:4000".parse().unwrap()),
+            (Host::Repo1, "127.0.0.1:4001".parse().unwrap()),
         ];
         let host = |a: &str, c: bool| route(a, c, &targets).map(|(h, _)| h);
-        assert_eq!(
-            host("webra2.secomtrust.net:443", true),
-            Some(FaultHost::Webra2)
-        );
-        assert_eq!(
-            host("WEBRA2.secomtrust.net:443", true),
-            Some(FaultHost::Webra2)
-        );
+        assert_eq!(host("webra2.secomtrust.net:443", true), Some(Host::Webra2));
+        assert_eq!(host("WEBRA2.secomtrust.net:443", true), Some(Host::Webra2));
         assert_eq!(host("webra2.secomtrust.net:8443", true), None);
-        assert_eq!(host("repo1.secomtrust.net", false), Some(FaultHost::Repo1));
-        assert_eq!(host("127.0.0.1:4001", false), Some(FaultHost::Repo1));
+        assert_eq!(host("repo1.secomtrust.net", false), Some(Host::Repo1));
+        assert_eq!(host("127.0.0.1:4001", false), Some(Host::Repo1));
         assert_eq!(host("example.com:443", true), None);
         assert_eq!(host("webra2.secomtrust.net", true), None);
         assert_eq!(

@@ -23,7 +23,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::error::MockError;
 use crate::faults::FaultKind;
-use crate::journal::Role;
+use crate::wire::journal::Role;
 
 /// The one crypto provider of the mock.
 pub fn provider() -> Arc<CryptoProvider> {
@@ -176,8 +176,8 @@ pub fn serving_cert(
     let real_now = certs_gen::truncate_to_seconds(OffsetDateTime::now_utc());
     let covers_real = own
         .info()
-        .map(|i| crate::protocol::within_validity(real_now, i.not_before, i.not_after))
-        .is_ok_and(|v| v == crate::protocol::Validity::Valid);
+        .map(|i| crate::wire::protocol::within_validity(real_now, i.not_before, i.not_after))
+        .is_ok_and(|v| v == crate::wire::protocol::Validity::Valid);
     if covers_real {
         return Ok((own.cert.clone(), own.key.clone_key()));
     }

@@ -34,23 +34,23 @@ use tokio::time::Instant;
 use tokio_rustls::{LazyConfigAcceptor, StartHandshake, TlsAcceptor};
 use tower::ServiceExt;
 
-use crate::faults::FaultHost;
-use crate::head;
-use crate::journal::{Cause, Class, Outcome, Role};
-use crate::problem::problem_response;
-use crate::serve::connection::{
+use crate::net::connection::{
     Conn, HANDSHAKE_TIMEOUT, Handshake, connection, handshake_cause, record_fault,
     record_handshake_failure, reset,
 };
-use crate::state::Shared;
+use crate::ra::state::Shared;
+use crate::wire::head;
+use crate::wire::journal::{Cause, Class, Outcome, Role};
+use crate::wire::problem::problem_response;
+use crate::wire::protocol::Host;
 
 /// The router of the shared HTTP port: each request goes to the router of
 /// the host its `Host` names (so the journal and the HTTP faults see the
 /// real role); a request naming neither gets 404 `unknown_host`, journaled
 /// under `http`.
-pub(crate) fn app(shared: Arc<Shared>, sites: Vec<(FaultHost, Router)>) -> Router {
+pub(crate) fn app(shared: Arc<Shared>, sites: Vec<(Host, Router)>) -> Router {
     let unknown =
-        crate::serve::journal::journaled(Router::new().fallback(unknown_host), shared, Role::Http);
+        crate::net::journal::journaled(Router::new().fallback(unknown_host), shared, Role::Http);
     Router::new()
         .fallback(dispatch)
         .with_state(Arc::new(Sites { sites, unknown }))
@@ -58,13 +58,13 @@ pub(crate) fn app(shared: Arc<Shared>, sites: Vec<(FaultHost, Router)>) -> Route
 
 /// One host of the shared HTTPS port.
 pub(crate) struct TlsSite {
-    pub host: FaultHost,
+    pub host: Host,
     pub tls: TlsAcceptor,
     pub app: Router,
 }
 
 struct Sites {
-    sites: Vec<(FaultHost, Router)>,
+    sites: Vec<(Host, Router)>,
     unknown: Router,
 }
 
@@ -161,7 +161,7 @@ pub(crate) async fn https_connection(
 }
 
 /// The longest request head the HTTP virtual host reads to find `Host`.
-use crate::protocol::HEAD_LIMIT;
+use crate::wire::protocol::HEAD_LIMIT;
 
 /// Virtual hosting, HTTP: reads the first request head, picks the host by
 /// it (whose connection faults then act), and serves the connection with
@@ -170,7 +170,7 @@ use crate::protocol::HEAD_LIMIT;
 /// answers its requests 404 `unknown_host`.
 pub(crate) async fn http_connection(
     mut tcp: TcpStream,
-    hosts: Arc<Vec<FaultHost>>,
+    hosts: Arc<Vec<Host>>,
     app: Router,
     shared: Arc<Shared>,
     shutdown: watch::Receiver<bool>,
@@ -192,7 +192,7 @@ pub(crate) async fn http_connection(
         .as_ref()
         .and_then(head::Head::host)
         .and_then(|name| site_named(&hosts, name, |h| *h).copied());
-    let role = host.map_or(Role::Http, FaultHost::role);
+    let role = host.map_or(Role::Http, Host::role);
     if let Some(host) = host
         && let Some(name) = shared.faults.refusal(host)
     {
@@ -210,7 +210,7 @@ pub(crate) async fn http_connection(
 pub(crate) fn site_named<'a, T>(
     sites: &'a [T],
     name: &str,
-    host: impl Fn(&T) -> FaultHost,
+    host: impl Fn(&T) -> Host,
 ) -> Option<&'a T> {
     let name = strip_port(name).trim_end_matches('.');
     sites

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
-use crate::accounts::{Account, CertStatus, OrderState, Password};
-use crate::journal::{Cause, Class};
-use crate::problem::ApiError;
+use crate::ra::accounts::{Account, CertStatus, OrderState, Password};
+use crate::wire::journal::{Cause, Class};
+use crate::wire::problem::ApiError;
 use crate::world::Policy;
 
 /// The presented certificate, as the issuing CA's ledger knows it.

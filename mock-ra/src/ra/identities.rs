@@ -58,11 +58,6 @@ impl LazyIdentity {
         &self.serial
     }
 
-    /// What the certificate will say (or says).
-    pub fn spec(&self) -> &ClientSpec {
-        &self.spec
-    }
-
     /// The identity, made now if nobody asked before. Callers that hold
     /// the state lock should clone the `Arc` and call this after releasing
     /// it: making costs a key generation and a signature.

@@ -10,14 +10,13 @@ use time::OffsetDateTime;
 use x509_parser::oid_registry::{OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_PKCS1_RSAENCRYPTION};
 use x509_parser::prelude::FromDer;
 
-pub use crate::ledger::{Ledger, LedgerEntry, Origin};
-pub use crate::protocol::KEY_TYPES;
-pub use crate::tickets::{Ticket, Tickets, random_token};
+use crate::ra::ledger::{LedgerEntry, Origin};
+use crate::wire::protocol::KEY_TYPES;
 
-use crate::accounts::{AccountCertificate, CertStatus, OrderState};
-use crate::decision::{Presented, Proof, standing};
-use crate::problem::ApiError;
-use crate::state::State;
+use crate::ra::accounts::{AccountCertificate, CertStatus, OrderState};
+use crate::ra::decision::{Presented, Proof, standing};
+use crate::ra::state::State;
+use crate::wire::problem::ApiError;
 use crate::world::Policy;
 
 /// A CSR that passed every check of protocol 2.4.
@@ -288,6 +287,7 @@ pub(crate) fn issue(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ra::tickets::Tickets;
     use time::Duration;
 
     #[test]

@@ -8,7 +8,7 @@ use certs_gen::{CertInfo, Revocation, RevocationReason};
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
-use crate::identities::LazyIdentity;
+use crate::ra::identities::LazyIdentity;
 
 /// How a certificate came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,11 +157,6 @@ impl Ledger {
     /// How many certificates it holds.
     pub fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     /// The entry for `serial`.

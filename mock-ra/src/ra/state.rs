@@ -10,18 +10,18 @@ use certs_gen::{CertInfo, ClientSpec, Identity, Pki, PkiNames, RevocationReason}
 use rustls_pki_types::CertificateRevocationListDer;
 use time::OffsetDateTime;
 
-use crate::accounts::{
+use crate::error::MockError;
+use crate::net::faults::registry::Faults;
+use crate::net::tls::FaultTls;
+use crate::ra::accounts::{
     Account, AccountCertificate, AccountView, CertStatus, CertificateView, OrderState, Password,
     PasswordHistory,
 };
-use crate::clock::{Clock, ClockSetting};
-use crate::error::MockError;
-use crate::faults::Faults;
-use crate::identities::LazyIdentity;
-use crate::journal::Journal;
-use crate::ledger::{Ledger, LedgerCert, LedgerEntry, Origin};
-use crate::tickets::Tickets;
-use crate::tls::FaultTls;
+use crate::ra::clock::{Clock, ClockSetting};
+use crate::ra::identities::LazyIdentity;
+use crate::ra::ledger::{Ledger, LedgerCert, LedgerEntry, Origin};
+use crate::ra::tickets::Tickets;
+use crate::wire::journal::Journal;
 use crate::world::{AccountSpec, Policy, World};
 
 mod populate;
@@ -71,7 +71,7 @@ pub(crate) struct Shared {
     /// The ready line, for the console's client commands (console.rs).
     pub console: Published,
     /// Timeouts and connection caps of every listener (set by the builder).
-    pub limits: crate::limits::Limits,
+    pub limits: crate::wire::limits::Limits,
     fault_tls: OnceLock<Result<FaultTls, String>>,
     state: Mutex<State>,
     initial: State,
@@ -168,11 +168,11 @@ impl Shared {
             pki,
             policy: world.policy.clone(),
             clock,
-            journal: Journal::new(crate::limits::JOURNAL_CAPACITY),
+            journal: Journal::new(crate::wire::limits::JOURNAL_CAPACITY),
             admin_token,
             faults,
             console: Default::default(),
-            limits: crate::limits::Limits::DEFAULT,
+            limits: crate::wire::limits::Limits::DEFAULT,
             fault_tls: OnceLock::new(),
             initial: state.clone(),
             state: Mutex::new(state),
@@ -427,7 +427,7 @@ fn view(state: &State, a: &Account, now: OffsetDateTime) -> AccountView {
             .passwords
             .change_times()
             .iter()
-            .map(|t| crate::protocol::rfc3339(*t))
+            .map(|t| crate::wire::protocol::rfc3339(*t))
             .collect(),
         order: a.order_at(now),
         certificates: a
@@ -468,10 +468,10 @@ fn certificate_view(
 }
 
 /// What the journal shows of a presented certificate.
-pub(crate) fn presented(der: &[u8]) -> Option<crate::journal::PresentedCertificate> {
+pub(crate) fn presented(der: &[u8]) -> Option<crate::wire::journal::PresentedCertificate> {
     CertInfo::from_der(der)
         .ok()
-        .map(|i| crate::journal::PresentedCertificate {
+        .map(|i| crate::wire::journal::PresentedCertificate {
             serial: i.serial,
             subject: i.subject,
         })

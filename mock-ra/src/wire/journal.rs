@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::protocol::Host;
+use crate::wire::protocol::Host;
 
 /// The hosts the mock plays, plus its admin API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -460,7 +460,7 @@ pub struct JournalStats {
 
 impl Default for Journal {
     fn default() -> Self {
-        Journal::new(crate::limits::JOURNAL_CAPACITY)
+        Journal::new(crate::wire::limits::JOURNAL_CAPACITY)
     }
 }
 

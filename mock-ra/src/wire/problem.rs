@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::journal::{Cause, Class, Outcome};
+use crate::wire::journal::{Cause, Class, Outcome};
 
 /// Request bodies are limited to this (protocol 2).
 pub const BODY_LIMIT: usize = 64 * 1024;

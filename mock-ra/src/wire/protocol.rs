@@ -13,7 +13,7 @@ pub const CERTIFICATE_PATH: &str = "/scira/api/v1/renewal/certificate";
 
 /// The four hosts of the vendor the mock plays: what a fault names, what
 /// the journal's host roles are (conversions to and from
-/// [`crate::journal::Role`] live with the roles).
+/// [`crate::wire::journal::Role`] live with the roles).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]

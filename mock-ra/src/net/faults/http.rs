@@ -18,10 +18,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::body::Frame;
 
-use super::kind::FaultKind;
-use crate::journal::{Cause, Outcome, Role};
-use crate::protocol::Host as FaultHost;
-use crate::state::Shared;
+use crate::faults::kind::FaultKind;
+use crate::ra::state::Shared;
+use crate::wire::journal::{Cause, Outcome, Role};
+use crate::wire::protocol::Host;
 
 /// A response extension: a fault acted on this answer. The journal names
 /// it; `lost` makes the connection drop instead of sending the answer.
@@ -46,7 +46,7 @@ pub(crate) async fn apply(
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(host) = FaultHost::of_role(role) else {
+    let Some(host) = Host::of_role(role) else {
         return next.run(request).await;
     };
     let path = request.uri().path().to_owned();
@@ -113,7 +113,7 @@ fn status_page(status: StatusCode) -> String {
 }
 
 /// The page antivirus software or a filtering proxy shows instead.
-pub(crate) fn block_page(host: FaultHost) -> String {
+pub(crate) fn block_page(host: Host) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
          <title>アクセスがブロックされました</title></head><body>\n\

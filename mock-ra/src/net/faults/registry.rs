@@ -5,10 +5,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::kind::{FaultKind, Layer};
 use super::schedule::{draw, fires};
-use super::spec::{FaultSpec, SpecField};
-use crate::protocol::Host as FaultHost;
+use crate::faults::kind::{FaultKind, Layer};
+use crate::faults::spec::{FaultSpec, SpecField};
+use crate::wire::protocol::Host;
 
 /// One fault in force, as the admin API and [`crate::MockRa::faults`] show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -160,12 +160,12 @@ impl Faults {
     }
 
     /// Whether a `refuse` fault closes `host`'s listener.
-    pub fn refused(&self, host: FaultHost) -> bool {
+    pub fn refused(&self, host: Host) -> bool {
         self.in_force(host, FaultKind::Refuse)
     }
 
     /// The name of the `refuse` fault on `host`, if one is in force.
-    pub fn refusal(&self, host: FaultHost) -> Option<String> {
+    pub fn refusal(&self, host: Host) -> Option<String> {
         self.lock()
             .active
             .iter()
@@ -174,11 +174,11 @@ impl Faults {
     }
 
     /// Whether an `unresolvable` fault is on `host`.
-    pub fn unresolvable(&self, host: FaultHost) -> bool {
+    pub fn unresolvable(&self, host: Host) -> bool {
         self.in_force(host, FaultKind::Unresolvable)
     }
 
-    fn in_force(&self, host: FaultHost, kind: FaultKind) -> bool {
+    fn in_force(&self, host: Host, kind: FaultKind) -> bool {
         self.lock()
             .active
             .iter()
@@ -187,7 +187,7 @@ impl Faults {
 
     /// One accepted connection to `host`: counts it for every connection
     /// and TLS fault on the host, and says which act on it.
-    pub fn on_connection(&self, host: FaultHost) -> ConnectionPlan {
+    pub fn on_connection(&self, host: Host) -> ConnectionPlan {
         let mut r = self.lock();
         let seed = r.seed;
         let mut plan = ConnectionPlan::default();
@@ -212,17 +212,17 @@ impl Faults {
     }
 
     /// One HTTP request to `host` for `path`: the first HTTP fault in force.
-    pub fn on_request(&self, host: FaultHost, path: &str) -> Option<Applied> {
+    pub fn on_request(&self, host: Host, path: &str) -> Option<Applied> {
         self.first(Layer::Http, host, Some(path))
     }
 
     /// One request to the forward proxy for `host` (`path` for plain HTTP,
     /// none for a CONNECT): the first proxy fault in force.
-    pub fn on_proxy(&self, host: FaultHost, path: Option<&str>) -> Option<Applied> {
+    pub fn on_proxy(&self, host: Host, path: Option<&str>) -> Option<Applied> {
         self.first(Layer::Proxy, host, path)
     }
 
-    fn first(&self, layer: Layer, host: FaultHost, path: Option<&str>) -> Option<Applied> {
+    fn first(&self, layer: Layer, host: Host, path: Option<&str>) -> Option<Applied> {
         let mut r = self.lock();
         let seed = r.seed;
         let mut found = None;

@@ -1,6 +1,6 @@
 //! Which events a fault acts on: the window, then the seeded draw.
 
-use super::spec::FaultSpec;
+use crate::faults::spec::FaultSpec;
 
 /// Whether fault number `number` acts on its event `n` under `seed`: the
 /// window first, then the probability. Depends on nothing else, so the same

@@ -15,9 +15,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
-use super::kind::FaultKind;
 use super::registry::Applied;
 use super::schedule::splitmix64;
+use crate::faults::kind::FaultKind;
 
 /// How many bytes of the ServerHello `tls_stall` lets through.
 pub(crate) const TLS_STALL_AFTER: u64 = 48;
@@ -295,12 +295,12 @@ impl AsyncWrite for FaultyStream {
 
 #[cfg(test)]
 mod tests {
-    use super::super::spec::FaultSpec;
     use super::*;
-    use crate::protocol::Host as FaultHost;
+    use crate::faults::FaultSpec;
+    use crate::wire::protocol::Host;
 
     fn applied(kind: FaultKind, f: impl FnOnce(&mut FaultSpec)) -> Applied {
-        let mut spec = FaultSpec::new(FaultHost::Repo1, kind);
+        let mut spec = FaultSpec::new(Host::Repo1, kind);
         f(&mut spec);
         Applied {
             name: "t".into(),
