@@ -26,7 +26,6 @@
 //! (what a fault is), `world` (the world file) and `wire` (paths, problem
 //! bodies, readers, the journal's types, limits).
 
-mod admin_hooks;
 mod control;
 mod error;
 mod faults;
@@ -77,7 +76,7 @@ pub mod served {
     pub use crate::control::ready::{
         DemoInfo, ReadyLine, StateFiles, hint, shell_quote, write_state_dir,
     };
-    pub use crate::control::states::{enable, write_target};
+    pub use crate::control::states::{ProviderStates, write_target};
     pub use crate::ra::tickets::random_token;
 }
 

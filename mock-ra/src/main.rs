@@ -287,10 +287,10 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
     if args.frozen {
         world.clock.frozen = true;
     }
-    if args.keep_policy || args.write_target.is_some() {
+    let states = (args.keep_policy || args.write_target.is_some()).then(|| {
         let kept = args.keep_policy.then(|| world.policy.clone());
-        mock_ra::served::enable(kept, args.network.bind);
-    }
+        mock_ra::served::ProviderStates::new(kept, args.network.bind)
+    });
     let p = &args.ports;
     let mut builder = MockRa::builder(world)
         .ports(Ports {
@@ -310,6 +310,9 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             connections: usize::try_from(args.limits.max_connections).unwrap_or(usize::MAX),
         })
         .journal_capacity(usize::try_from(args.limits.journal_capacity).unwrap_or(usize::MAX));
+    if let Some(states) = &states {
+        builder = builder.admin_routes(states.routes());
+    }
     if args.network.vhost {
         builder = builder.vhost(p.https_port, p.http_port);
     }

@@ -29,13 +29,10 @@ use crate::world::AccountSpec;
 pub use crate::control::admin_reply::AdminError;
 use crate::control::admin_reply::ok;
 
-/// The admin router.
-pub(crate) fn app(shared: Arc<Shared>) -> Router {
-    let mut router = Router::new();
-    if let Some(states) = crate::admin_hooks::STATE_ROUTES.get() {
-        router = router.merge(states());
-    }
-    let router = router
+/// The admin router; `extra`: routes this mock's builder was given
+/// ([`crate::MockRaBuilder::admin_routes`]), served behind the token too.
+pub(crate) fn app(shared: Arc<Shared>, extra: Option<Router>) -> Router {
+    let router = Router::new()
         .route("/accounts", get(list_accounts).post(create_account))
         .route("/accounts/{id}", get(get_account).patch(patch_account))
         .route("/accounts/{id}/reissue", post(reissue))
@@ -55,6 +52,12 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .route("/reset", post(reset))
         .route("/ready", get(crate::control::console::ready))
         .route("/fault-kinds", get(crate::control::console::fault_kinds))
+        .with_state(shared.clone());
+    let router = match extra {
+        Some(extra) => router.merge(extra),
+        None => router,
+    };
+    let router = router
         .fallback(|| async { AdminError::NotFound("no such admin route".into()) })
         .method_not_allowed_fallback(|| async {
             let class = Class::MethodNotAllowed;
@@ -75,8 +78,7 @@ pub(crate) fn app(shared: Arc<Shared>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         // The console's page and script hold no data: served without the
         // token, they only ask for it (console.rs).
-        .merge(crate::control::console::assets())
-        .with_state(shared.clone());
+        .merge(crate::control::console::assets().with_state(shared.clone()));
     crate::net::journal::journaled(router, shared, Role::Admin)
 }
 

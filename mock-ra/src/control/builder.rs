@@ -51,6 +51,7 @@ pub struct MockRaBuilder {
     fault_seed: Option<u64>,
     limits: Limits,
     journal_capacity: usize,
+    admin_routes: Option<axum::Router>,
 }
 
 impl MockRaBuilder {
@@ -115,11 +116,23 @@ impl MockRaBuilder {
         self
     }
 
+    /// Routes the admin API serves besides its own, behind the same token
+    /// (a second call adds to the first). `mock-ra serve` gives provider
+    /// states this way ([`crate::served::ProviderStates::routes`]); a mock
+    /// that was given none serves none: nothing is shared between mocks.
+    pub fn admin_routes(mut self, routes: axum::Router) -> Self {
+        self.admin_routes = Some(match self.admin_routes.take() {
+            Some(before) => before.merge(routes),
+            None => routes,
+        });
+        self
+    }
+
     /// Generates the world, binds every listener on 127.0.0.1 and starts
     /// serving on the current tokio runtime. The world's faults are in
     /// force before this returns: a `refuse`d host's port is bound but
     /// does not listen.
-    pub async fn start(self) -> Result<MockRa, MockError> {
+    pub async fn start(mut self) -> Result<MockRa, MockError> {
         let token = self.admin_token.unwrap_or_else(tickets::random_token);
         let seed = self
             .fault_seed
@@ -217,7 +230,7 @@ impl MockRaBuilder {
                 Role::Webra1 => http(Some(&webra1_tls), webra1::app(shared.clone())),
                 Role::Repo1 => http(None, repository::repo1_app(shared.clone())),
                 Role::Repository => http(None, repository::repository_app(shared.clone())),
-                Role::Admin => http(None, admin::app(shared.clone())),
+                Role::Admin => http(None, admin::app(shared.clone(), self.admin_routes.take())),
                 Role::Proxy => serve::Serves::Proxy {
                     targets: targets.clone(),
                 },
@@ -307,6 +320,7 @@ impl MockRa {
             fault_seed: None,
             limits: Limits::DEFAULT,
             journal_capacity: limits::JOURNAL_CAPACITY,
+            admin_routes: None,
         }
     }
 }

@@ -8,15 +8,17 @@
 //! world's identities and which parts of the world it applied. With
 //! `--keep-policy` the instance keeps the served world's `[policy]`, as a
 //! production RA keeps its own. Teardown stops the instance. The endpoint
-//! exists only in a process started with `--write-target` or
-//! `--keep-policy`; elsewhere it answers 404.
+//! exists only on a mock whose builder was given [`ProviderStates::routes`]
+//! (`mock-ra serve --write-target` or `--keep-policy`); elsewhere it answers
+//! 404 like any unknown admin route. No process-wide state: two mocks in
+//! one process each serve what their own builder was given.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
-use axum::extract::Path;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -28,12 +30,29 @@ use crate::wire::journal::Role;
 use crate::wire::protocol::rfc3339;
 use crate::world::{Policy, World};
 
-/// The served process's provider states: set once, by `mock-ra serve`.
-static STATES: OnceLock<States> = OnceLock::new();
+/// Provider states for a served mock: give [`Self::routes`] to
+/// [`crate::MockRaBuilder::admin_routes`] and that mock's admin API serves
+/// `POST /states` and `DELETE /states/{id}` behind its token.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), mock_ra::MockError> {
+/// use mock_ra::served::ProviderStates;
+/// use mock_ra::{MockRa, World};
+/// let states = ProviderStates::new(None, [127, 0, 0, 1].into());
+/// let mock = MockRa::builder(World::demo())
+///     .admin_routes(states.routes())
+///     .start()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ProviderStates {
+    states: Arc<States>,
+}
 
-/// What the served process keeps for provider states.
+/// What a served mock keeps for provider states.
 #[derive(Debug)]
-pub struct States {
+struct States {
     /// The policy to keep, with `--keep-policy`.
     keep_policy: Option<Policy>,
     /// The address the instances' hosts bind.
@@ -42,22 +61,35 @@ pub struct States {
     running: Mutex<BTreeMap<String, Arc<MockRa>>>,
 }
 
-/// Turns the endpoint on for this process. `keep_policy`: the served
-/// world's policy, kept by every state. A second call changes nothing.
-pub fn enable(keep_policy: Option<Policy>, bind: std::net::IpAddr) {
-    let _ = STATES.set(States {
-        keep_policy,
-        bind,
-        running: Mutex::new(BTreeMap::new()),
-    });
-    let _ = crate::admin_hooks::STATE_ROUTES.set(routes);
-}
+impl ProviderStates {
+    /// No state yet. `keep_policy`: the served world's policy, kept by
+    /// every state; `bind`: the address the states' hosts bind.
+    pub fn new(keep_policy: Option<Policy>, bind: std::net::IpAddr) -> Self {
+        Self {
+            states: Arc::new(States {
+                keep_policy,
+                bind,
+                running: Mutex::new(BTreeMap::new()),
+            }),
+        }
+    }
 
-/// The endpoint's routes, merged into the admin router behind its token.
-fn routes() -> axum::Router<Arc<crate::ra::state::Shared>> {
-    axum::Router::new()
-        .route("/states", axum::routing::post(set_up))
-        .route("/states/{id}", axum::routing::delete(tear_down))
+    /// The endpoint's routes, for [`crate::MockRaBuilder::admin_routes`].
+    pub fn routes(&self) -> axum::Router {
+        axum::Router::new()
+            .route("/states", axum::routing::post(set_up))
+            .route("/states/{id}", axum::routing::delete(tear_down))
+            .with_state(self.states.clone())
+    }
+
+    /// How many states are set up and not torn down.
+    pub fn running(&self) -> usize {
+        self.states
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
 }
 
 /// `POST /states`: the body.
@@ -125,19 +157,11 @@ struct StateAnswer {
     identities: BTreeMap<String, IdentityAnswer>,
 }
 
-fn states() -> Result<&'static States, AdminError> {
-    STATES.get().ok_or_else(|| {
-        AdminError::NotFound(
-            "this mock serves no provider states (start it with `mock-ra serve --write-target FILE` \
-             or `--keep-policy`)"
-                .into(),
-        )
-    })
-}
-
 /// `POST /states`: sets a world up and answers what the client needs.
-pub(crate) async fn set_up(body: Result<Bytes, BytesRejection>) -> Result<Response, AdminError> {
-    let states = states()?;
+async fn set_up(
+    State(states): State<Arc<States>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AdminError> {
     let request: StateRequest = read_json(body, Shape::Any).map_err(|e| {
         AdminError::BadRequest(match e {
             BodyError::Invalid(e) => format!("state: {e}"),
@@ -226,8 +250,10 @@ fn answer(id: &str, mock: &MockRa, applied: Applied) -> StateAnswer {
 }
 
 /// `DELETE /states/{id}`: stops the state's instance.
-pub(crate) async fn tear_down(Path(id): Path<String>) -> Result<Response, AdminError> {
-    let states = states()?;
+async fn tear_down(
+    State(states): State<Arc<States>>,
+    Path(id): Path<String>,
+) -> Result<Response, AdminError> {
     let mock = states
         .running
         .lock()
