@@ -47,7 +47,7 @@ impl World {
         [(Role::Repo1, "repo1"), (Role::Repository, "repository")]
             .into_iter()
             .map(|(role, host)| {
-                let port = self.ra.mock.addr(role).port();
+                let port = self.ra.mock.addr(role).unwrap().port();
                 format!("{host}.secomtrust.net:80:{target}:{port}")
                     .parse()
                     .unwrap()

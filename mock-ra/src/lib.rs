@@ -8,13 +8,35 @@
 //! start-up by `certs-gen`, relative to a virtual clock.
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), mock_ra::MockError> {
-//! use mock_ra::{MockRa, World};
-//! let mock = MockRa::start(World::demo()).await?;
-//! println!("RA at {}", mock.urls().webra2);
-//! let alice = mock.identity("demo").expect("the demo world has it");
-//! mock.shutdown().await;
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use mock_ra::{Cause, Host, MockRa, World};
+//! let mock = MockRa::builder(World::demo()).start().await?;
+//! let _ = mock.expect(Cause::Issued).times(0);
+//! let client = mock.client_for("demo")?;
+//! let page = client.get(mock.url(Host::Webra2, "/")).send().await?;
+//! println!("webra2 at {} answered {}", mock.urls().webra2, page.status());
+//! mock.shutdown().await; // and the expectations are checked
 //! # Ok(()) }
+//! ```
+//!
+//! A world is a TOML file (the README's "The world file"), or a case file's
+//! world tables:
+//!
+//! ```
+//! use mock_ra::World;
+//! let world = World::from_toml(
+//!     "shop.toml",
+//!     r#"
+//! [[account]]
+//! id = "acme"
+//! password = "pw"
+//!
+//! [[account.certificate]]
+//! expires = "-10d"
+//! "#,
+//! )?;
+//! assert_eq!(world.accounts[0].id, "acme");
+//! # Ok::<(), mock_ra::WorldError>(())
 //! ```
 //!
 //! The modules are private; everything a user names is re-exported below.
@@ -36,9 +58,13 @@ mod wire;
 mod world;
 
 pub use control::builder::{MockRaBuilder, Ports};
+pub use control::expect::Expect;
+pub use control::expectations::Unmet;
 pub use control::mock::{MockRa, Urls, unresolvable_name};
 pub use error::MockError;
-pub use faults::{FaultKind, FaultSettings, FaultSpec, Layer, MAX_MS, SpecError, SpecField};
+pub use faults::{
+    FaultError, FaultKind, FaultSettings, FaultSpec, Layer, MAX_MS, SpecError, SpecField,
+};
 pub use net::connection::PeerCertificate;
 pub use net::faults::registry::{FaultView, FaultsView};
 pub use net::faults::schedule::fires;
@@ -56,8 +82,9 @@ pub use world::{
 /// The types of the test PKI ([`certs_gen`]) that appear in this API.
 pub use certs_gen::{Identity, KeyType, Offset, Pki};
 
-/// The wire contract (`docs/protocol.md`): the paths webra2 serves.
+/// The wire contract (`docs/protocol.md`): the paths webra2 and webra1 serve.
 pub mod protocol {
+    pub use crate::hosts::webra1::CONFIRM_PATH;
     pub use crate::wire::protocol::{CERTIFICATE_PATH, DOWNLOAD_PATH, HEAD_LIMIT, LOGIN_PATH};
 }
 

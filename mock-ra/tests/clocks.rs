@@ -20,7 +20,7 @@ use time::{Duration, OffsetDateTime};
 /// verifies at real time, and returns the server's certificate.
 async fn handshake(mock: &MockRa, role: Role, name: &'static str) -> CertificateDer<'static> {
     let config = Arc::new(tls_config(mock, None, None));
-    let tcp = tokio::net::TcpStream::connect(mock.addr(role))
+    let tcp = tokio::net::TcpStream::connect(mock.addr(role).unwrap())
         .await
         .unwrap();
     let tls = tokio_rustls::TlsConnector::from(config)

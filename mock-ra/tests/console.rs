@@ -768,7 +768,7 @@ fn browse(bin: &Path) {
     assert!(mock.account("bob").unwrap().locked);
     // An entry with markup in its path: an absolute-form request through
     // the forward proxy to a host that is not one of ours.
-    let mut s = std::net::TcpStream::connect(mock.addr(mock_ra::Role::Proxy)).unwrap();
+    let mut s = std::net::TcpStream::connect(mock.addr(mock_ra::Role::Proxy).unwrap()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,

@@ -139,11 +139,11 @@ async fn refuse_closes_the_port_until_lifted_and_is_in_force_before_the_first_co
         "{ACME}\n[[fault]]\nname = \"firewall\"\nhost = \"repository\"\nkind = \"refuse\"\n"
     ))
     .await;
-    let addr = mock.addr(Role::Repository);
+    let addr = mock.addr(Role::Repository).unwrap();
     let err = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused, "{err}");
     // Other hosts listen.
-    TcpStream::connect_timeout(&mock.addr(Role::Repo1), Duration::from_secs(2)).unwrap();
+    TcpStream::connect_timeout(&mock.addr(Role::Repo1).unwrap(), Duration::from_secs(2)).unwrap();
     mock.remove_fault("firewall").unwrap();
     let mut ok = false;
     for _ in 0..50 {
@@ -175,7 +175,7 @@ async fn refuse_closes_the_port_until_lifted_and_is_in_force_before_the_first_co
 #[tokio::test]
 async fn hang_reset_and_byte_limits_act_on_the_connection() {
     let mock = start(ACME).await;
-    let addr = mock.addr(Role::Repo1);
+    let addr = mock.addr(Role::Repo1).unwrap();
     let request = b"GET / HTTP/1.1\r\nHost: repo1.secomtrust.net\r\nConnection: close\r\n\r\n";
     let exchange = move |timeout: Duration| {
         let mut s = TcpStream::connect(addr).unwrap();
@@ -399,7 +399,10 @@ async fn tls_faults_change_the_handshake() {
     // One connection per request, so each meets the fault schedule afresh.
     let c = reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config(&mock, None, None))
-        .resolve(certs_gen::names::WEBRA2_HOST, mock.addr(Role::Webra2))
+        .resolve(
+            certs_gen::names::WEBRA2_HOST,
+            mock.addr(Role::Webra2).unwrap(),
+        )
         .pool_max_idle_per_host(0)
         .no_proxy()
         .build()
@@ -430,7 +433,10 @@ async fn tls_faults_change_the_handshake() {
         .unwrap();
     let quick = reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config(&mock, None, None))
-        .resolve(certs_gen::names::WEBRA1_HOST, mock.addr(Role::Webra1))
+        .resolve(
+            certs_gen::names::WEBRA1_HOST,
+            mock.addr(Role::Webra1).unwrap(),
+        )
         .connect_timeout(Duration::from_millis(500))
         .no_proxy()
         .build()
@@ -479,7 +485,10 @@ async fn a_foreign_ca_request_names_another_client_ca() {
     .with_client_cert_resolver(names.clone());
     let c = reqwest::Client::builder()
         .tls_backend_preconfigured(config)
-        .resolve(certs_gen::names::WEBRA2_HOST, mock.addr(Role::Webra2))
+        .resolve(
+            certs_gen::names::WEBRA2_HOST,
+            mock.addr(Role::Webra2).unwrap(),
+        )
         .no_proxy()
         .build()
         .unwrap();
@@ -498,7 +507,7 @@ async fn a_foreign_ca_request_names_another_client_ca() {
 /// Talks to the proxy by hand: a request head, the whole answer.
 async fn via_proxy(mock: &MockRa, head: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(mock.addr(Role::Proxy))
+    let mut s = tokio::net::TcpStream::connect(mock.addr(Role::Proxy).unwrap())
         .await
         .unwrap();
     s.write_all(head.as_bytes()).await.unwrap();
@@ -595,7 +604,7 @@ async fn unresolvable_maps_the_host_to_an_invalid_name_in_certrenew_args() {
     ))
     .await;
     let args = mock.certrenew_args(std::path::Path::new("/w.pem"));
-    let port = mock.addr(Role::Repo1).port();
+    let port = mock.addr(Role::Repo1).unwrap().port();
     assert!(
         args.contains(&format!(
             "repo1.secomtrust.net:80:repo1.unresolvable.invalid:{port}"

@@ -210,7 +210,10 @@ async fn a_resumed_session_keeps_the_old_certificate_until_cleared() {
     let http = |config: rustls::ClientConfig| {
         reqwest::Client::builder()
             .tls_backend_preconfigured(config)
-            .resolve(certs_gen::names::WEBRA1_HOST, mock.addr(Role::Webra1))
+            .resolve(
+                certs_gen::names::WEBRA1_HOST,
+                mock.addr(Role::Webra1).unwrap(),
+            )
             .no_proxy()
             .build()
             .unwrap()
@@ -606,7 +609,7 @@ async fn the_admin_api_drives_the_same_state_as_the_library() {
     )
     .await;
     assert_eq!(s, 201, "{v}");
-    assert!(mock.identity("newco").is_some());
+    assert!(mock.identity("newco").is_ok());
     let (s, _) = admin(
         &c,
         &mock,

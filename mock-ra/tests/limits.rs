@@ -41,7 +41,9 @@ async fn mock() -> MockRa {
 async fn tls(mock: &MockRa, alpn: &[u8]) -> tokio_rustls::client::TlsStream<TcpStream> {
     let mut config = tls_config(mock, None, None);
     config.alpn_protocols = vec![alpn.to_vec()];
-    let tcp = TcpStream::connect(mock.addr(Role::Webra2)).await.unwrap();
+    let tcp = TcpStream::connect(mock.addr(Role::Webra2).unwrap())
+        .await
+        .unwrap();
     tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(ServerName::try_from("webra2.secomtrust.net").unwrap(), tcp)
         .await
@@ -175,7 +177,7 @@ async fn idle_keep_alive_connections_are_closed_http1_and_h2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_over_the_limit_are_closed_at_once_and_journaled() {
     let mock = mock().await;
-    let addr = mock.addr(Role::Repo1);
+    let addr = mock.addr(Role::Repo1).unwrap();
     // Three idle connections hold the three places (plain HTTP: repo1).
     let mut held = Vec::new();
     for _ in 0..LIMITS.connections {
@@ -211,7 +213,7 @@ async fn connections_over_the_limit_are_closed_at_once_and_journaled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heads_hyper_refuses_are_journaled_with_their_status() {
     let mock = mock().await;
-    let addr = mock.addr(Role::Repo1);
+    let addr = mock.addr(Role::Repo1).unwrap();
     let send = |bytes: Vec<u8>| async move {
         let mut s = TcpStream::connect(addr).await.unwrap();
         s.write_all(&bytes).await.unwrap();

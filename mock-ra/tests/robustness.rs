@@ -148,7 +148,7 @@ async fn raw_bytes_on_the_http_hosts_get_an_answer_or_a_close_never_a_crash() {
     ];
     for role in [Role::Repo1, Role::Repository] {
         for bytes in garbage {
-            let mut tcp = tokio::net::TcpStream::connect(mock.addr(role))
+            let mut tcp = tokio::net::TcpStream::connect(mock.addr(role).unwrap())
                 .await
                 .unwrap();
             tcp.write_all(bytes).await.unwrap();

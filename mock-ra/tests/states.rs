@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mock_ra::served::ProviderStates;
-use mock_ra::{MockRa, World};
+use mock_ra::{MockRa, Role, World};
 use serde_json::{Value, json};
 
 async fn post_state(mock: &MockRa) -> (u16, Value) {
@@ -30,6 +30,9 @@ async fn only_the_mock_given_the_routes_serves_states() {
         .await
         .unwrap();
     let without = MockRa::start(World::demo()).await.unwrap();
+    // Without virtual hosting there is no shared HTTPS port: no address.
+    assert_eq!(without.addr(Role::Https), None);
+    assert!(with.addr(Role::Webra2).is_some());
 
     let (status, answer) = post_state(&with).await;
     assert_eq!(status, 201, "{answer}");

@@ -143,10 +143,10 @@ async fn a_renewal_goes_through_the_shared_ports_and_the_journal_has_the_real_ro
 async fn vhost_mock(world: World) -> MockRa {
     let mock = MockRa::builder(world).vhost(0, 0).start().await.unwrap();
     let (https, http) = mock.vhost().unwrap();
-    assert_eq!(mock.addr(Role::Webra2), https);
-    assert_eq!(mock.addr(Role::Webra1), https);
-    assert_eq!(mock.addr(Role::Repo1), http);
-    assert_eq!(mock.addr(Role::Repository), http);
+    assert_eq!(mock.addr(Role::Webra2), Some(https));
+    assert_eq!(mock.addr(Role::Webra1), Some(https));
+    assert_eq!(mock.addr(Role::Repo1), Some(http));
+    assert_eq!(mock.addr(Role::Repository), Some(http));
     mock
 }
 

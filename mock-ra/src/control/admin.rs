@@ -385,7 +385,10 @@ async fn add_fault(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AdminError> {
     let spec: FaultSpec = parse(body)?;
-    let view = shared.faults.add(spec).map_err(AdminError::BadRequest)?;
+    let view = shared
+        .faults
+        .add(spec)
+        .map_err(|e| AdminError::BadRequest(e.to_string()))?;
     Ok(ok(StatusCode::CREATED, &view, None))
 }
 

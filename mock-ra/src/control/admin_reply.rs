@@ -35,9 +35,12 @@ impl From<MockError> for AdminError {
             MockError::UnknownAccount(_) | MockError::UnknownFault(_) => {
                 AdminError::NotFound(e.to_string())
             }
-            MockError::AccountExists(_) | MockError::Invalid(_) | MockError::World(_) => {
-                AdminError::BadRequest(e.to_string())
-            }
+            MockError::AccountExists(_)
+            | MockError::IdentityExists(_)
+            | MockError::InvalidAccount(_)
+            | MockError::Customers(_)
+            | MockError::Fault(_)
+            | MockError::World(_) => AdminError::BadRequest(e.to_string()),
             other => AdminError::Internal(other.to_string()),
         }
     }

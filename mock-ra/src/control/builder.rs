@@ -10,6 +10,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::control::admin;
+use crate::control::expectations::Expectations;
 use crate::control::mock::{MockRa, Urls};
 use crate::error::MockError;
 use crate::faults::Layer;
@@ -39,7 +40,20 @@ pub struct Ports {
     pub proxy: u16,
 }
 
-/// Options for [`MockRa::builder`].
+/// Options for [`MockRa::builder`], then [`Self::start`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), mock_ra::MockError> {
+/// use mock_ra::{MockRa, World};
+/// let mock = MockRa::builder(World::demo())
+///     .admin_token("secret")
+///     .fault_seed(7)
+///     .vhost(0, 0)
+///     .start()
+///     .await?;
+/// assert_eq!(mock.admin_token(), "secret");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct MockRaBuilder {
     world: World,
@@ -152,7 +166,7 @@ impl MockRaBuilder {
         {
             shared.fault_tls().map_err(|e| MockError::Tls {
                 role: "faults",
-                message: e.to_owned(),
+                source: Box::new(e.clone()),
             })?;
         }
         let webra2_tls = TlsAcceptor::from(tls::webra2_config(&shared.pki)?);
@@ -298,6 +312,7 @@ impl MockRaBuilder {
             shared,
             shutdown,
             tasks,
+            expectations: Expectations::default(),
         })
     }
 }

@@ -4,7 +4,7 @@
 //! at it.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use time::{Duration, OffsetDateTime};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::control::expectations::Expectations;
 use crate::error::MockError;
 use crate::faults::FaultSpec;
 use crate::net::faults::registry::{FaultView, FaultsView};
@@ -42,7 +43,20 @@ pub struct Urls {
     pub proxy: String,
 }
 
-/// A running mock: one per test, no globals. Dropping it stops the servers.
+/// A running mock: one per test, no globals. Dropping it stops the servers
+/// and checks its expectations ([`MockRa::expect`]).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use mock_ra::{Cause, Host, MockRa, Role, World};
+/// let mock = MockRa::builder(World::demo()).start().await?;
+/// let _ = mock.expect(Cause::Page).on(Role::Webra2);
+/// let client = mock.client_for("demo")?;
+/// client.get(mock.url(Host::Webra2, "/")).send().await?;
+/// let webra2 = mock.addr(Role::Webra2).ok_or("no webra2 listener")?;
+/// println!("webra2 at {webra2}");
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct MockRa {
     pub(crate) shared: Arc<state::Shared>,
@@ -51,6 +65,7 @@ pub struct MockRa {
     pub(crate) vhost: Option<(SocketAddr, SocketAddr)>,
     pub(crate) shutdown: watch::Sender<bool>,
     pub(crate) tasks: Vec<JoinHandle<()>>,
+    pub(crate) expectations: Expectations,
 }
 
 impl MockRa {
@@ -68,13 +83,10 @@ impl MockRa {
     /// The address a role is reached at (with virtual hosting, a host's is
     /// its shared port's; `Role::Https` and `Role::Http` are the shared
     /// ports). A listener bound to every address (`0.0.0.0`, `::`) is
-    /// reached on loopback.
-    pub fn addr(&self, role: Role) -> SocketAddr {
-        self.addrs
-            .iter()
-            .find(|(r, _)| *r == role)
-            .map(|(_, a)| *a)
-            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+    /// reached on loopback. `None` for a role this mock has no listener
+    /// for (`Role::Https` without virtual hosting, for one).
+    pub fn addr(&self, role: Role) -> Option<SocketAddr> {
+        self.addrs.iter().find(|(r, _)| *r == role).map(|(_, a)| *a)
     }
 
     /// The test PKI: both roots, the issuing CA, the servers' identities.
@@ -85,9 +97,15 @@ impl MockRa {
     /// An identity (key, certificate, chain) by name: every world
     /// certificate of an account, every `[[identity]]`, every reissue, and
     /// every generated customer's (`[[customers]]`, made now on first use).
-    /// `None` also when a generated customer's identity cannot be made.
-    pub fn identity(&self, name: &str) -> Option<Identity> {
-        self.shared.identity(name).and_then(Result::ok)
+    pub fn identity(&self, name: &str) -> Result<Identity, MockError> {
+        match self.shared.identity(name) {
+            Some(Ok(identity)) => Ok(identity),
+            Some(Err(message)) => Err(MockError::Identity {
+                name: name.to_owned(),
+                message,
+            }),
+            None => Err(MockError::UnknownIdentity(name.to_owned())),
+        }
     }
 
     /// Every identity by name, except the generated customers' (made on
@@ -233,7 +251,7 @@ impl MockRa {
 
     /// Puts a fault in force from now on (its events count from now).
     pub fn add_fault(&self, spec: FaultSpec) -> Result<FaultView, MockError> {
-        self.shared.faults.add(spec).map_err(MockError::Invalid)
+        Ok(self.shared.faults.add(spec)?)
     }
 
     /// Lifts the fault named `name`.
@@ -269,7 +287,9 @@ impl MockRa {
     pub fn certrenew_args(&self, web_root_pem: &Path) -> Vec<String> {
         let mut args = vec!["--server-ca".to_owned(), web_root_pem.display().to_string()];
         for host in Host::ALL {
-            let addr = self.addr(host.role());
+            let Some(addr) = self.addr(host.role()) else {
+                continue; // every host has a listener, its own or a shared one
+            };
             let target = if self.shared.faults.unresolvable(host) {
                 unresolvable_name(host)
             } else {
@@ -298,12 +318,6 @@ impl MockRa {
         for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
-    }
-}
-
-impl Drop for MockRa {
-    fn drop(&mut self) {
-        let _ = self.shutdown.send(true);
     }
 }
 

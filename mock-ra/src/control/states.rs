@@ -208,7 +208,9 @@ fn answer(id: &str, mock: &MockRa, applied: Applied) -> StateAnswer {
         ("repo1", Role::Repo1),
         ("repository", Role::Repository),
     ] {
-        hosts.insert(name, mock.addr(role).to_string());
+        if let Some(addr) = mock.addr(role) {
+            hosts.insert(name, addr.to_string());
+        }
     }
     let pki = mock.pki();
     let identities = mock
@@ -279,8 +281,9 @@ pub fn write_target(
     files: &crate::control::ready::StateFiles,
     path: &std::path::Path,
 ) -> Result<(), crate::error::MockError> {
-    let io = |p: &std::path::Path, e: std::io::Error| {
-        crate::error::MockError::Invalid(format!("{}: {e}", p.display()))
+    let io = |p: &std::path::Path, source: std::io::Error| crate::error::MockError::Io {
+        path: p.to_owned(),
+        source,
     };
     let dir = path
         .parent()
@@ -312,10 +315,9 @@ pub fn write_target(
         ("repo1", Role::Repo1),
         ("repository", Role::Repository),
     ] {
-        text.push_str(&format!(
-            "{name} = {}\n",
-            quote(&mock.addr(role).to_string())
-        ));
+        if let Some(addr) = mock.addr(role) {
+            text.push_str(&format!("{name} = {}\n", quote(&addr.to_string())));
+        }
     }
     text.push_str(&format!(
         "\n[trust]\nweb_root = {}\nclient_root_sha1 = {}\n\n[proxy]\nurl = {}\n\n\

@@ -33,4 +33,4 @@ pub(crate) mod kind;
 pub(crate) mod spec;
 
 pub use kind::{FaultKind, Layer};
-pub use spec::{FaultSettings, FaultSpec, MAX_MS, SpecError, SpecField};
+pub use spec::{FaultError, FaultSettings, FaultSpec, MAX_MS, SpecError, SpecField};

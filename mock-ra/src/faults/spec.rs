@@ -409,3 +409,24 @@ impl SpecError {
         }
     }
 }
+
+/// Why a fault cannot be put in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultError {
+    /// The spec does not fit its kind (the key at fault, unless it is the
+    /// fault as a whole, then why).
+    #[error("{}", spec_message(.0))]
+    Spec(#[source] SpecError),
+    /// A fault with this name is in force already.
+    #[error("a fault named `{0}` is in force already")]
+    NameInUse(String),
+}
+
+fn spec_message(e: &SpecError) -> String {
+    if e.field == SpecField::Kind {
+        e.why.clone()
+    } else {
+        format!("{}: {}", e.field, e.why)
+    }
+}

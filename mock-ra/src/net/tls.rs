@@ -190,7 +190,7 @@ pub fn serving_cert(
     )
     .map_err(|message| MockError::Tls {
         role: role.as_str(),
-        message,
+        source: message.into(),
     })
 }
 
@@ -205,7 +205,7 @@ fn config_for(
 ) -> Result<Arc<ServerConfig>, MockError> {
     let err = |e: Error| MockError::Tls {
         role: role.as_str(),
-        message: e.to_string(),
+        source: Box::new(e),
     };
     let mandatory = role == Role::Webra1;
     let verifier = AnyValidityVerifier::new(
@@ -327,7 +327,7 @@ impl FaultTls {
         let pki_err = |role: Role| {
             move |e: String| MockError::Tls {
                 role: role.as_str(),
-                message: e,
+                source: e.into(),
             }
         };
         let foreign = Pki::generate_named(PkiNames::foreign(), KeyType::P256, pki.now)?;

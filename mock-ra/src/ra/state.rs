@@ -72,7 +72,7 @@ pub(crate) struct Shared {
     pub console: Published,
     /// Timeouts and connection caps of every listener (set by the builder).
     pub limits: crate::wire::limits::Limits,
-    fault_tls: OnceLock<Result<FaultTls, String>>,
+    fault_tls: OnceLock<Result<FaultTls, Arc<MockError>>>,
     state: Mutex<State>,
     initial: State,
     initial_clock: ClockSetting,
@@ -163,7 +163,7 @@ impl Shared {
             state.identities.insert(entry.name.clone(), identity);
         }
         let initial_clock = clock.setting();
-        let faults = Faults::new(&world.faults, fault_seed).map_err(MockError::Invalid)?;
+        let faults = Faults::new(&world.faults, fault_seed)?;
         Ok(Self {
             pki,
             policy: world.policy.clone(),
@@ -202,11 +202,10 @@ impl Shared {
     }
 
     /// The TLS faults' configurations, made on first use.
-    pub fn fault_tls(&self) -> Result<&FaultTls, &str> {
+    pub fn fault_tls(&self) -> Result<&FaultTls, &Arc<MockError>> {
         self.fault_tls
-            .get_or_init(|| FaultTls::new(&self.pki).map_err(|e| e.to_string()))
+            .get_or_init(|| FaultTls::new(&self.pki).map_err(Arc::new))
             .as_ref()
-            .map_err(String::as_str)
     }
 
     /// A view of one account.
@@ -269,7 +268,7 @@ impl Shared {
 
     /// Adds an account, its certificates made relative to the virtual now.
     pub fn create_account(&self, spec: &AccountSpec) -> Result<AccountView, MockError> {
-        spec.check().map_err(|e| MockError::Invalid(e.why))?;
+        spec.check().map_err(|e| MockError::InvalidAccount(e.why))?;
         if self.lock().accounts.contains_key(&spec.id) {
             return Err(MockError::AccountExists(spec.id.clone()));
         }
@@ -282,9 +281,7 @@ impl Shared {
             return Err(MockError::AccountExists(spec.id.clone()));
         }
         if let Some(name) = scratch.identities.keys().find(|n| state.has_identity(n)) {
-            return Err(MockError::Invalid(format!(
-                "identity name `{name}` is used already"
-            )));
+            return Err(MockError::IdentityExists(name.clone()));
         }
         for e in scratch.ledger.entries() {
             state.ledger.add(e.clone());
@@ -394,9 +391,10 @@ impl Shared {
         let entry = state
             .ledger
             .get(&info.serial)
-            .ok_or_else(|| MockError::Invalid("the reissued certificate vanished".into()))?;
-        certificate_view(state, entry, now)
-            .ok_or_else(|| MockError::Invalid("the reissued certificate does not read".into()))
+            .ok_or(MockError::Internal("the reissued certificate vanished"))?;
+        certificate_view(state, entry, now).ok_or(MockError::Internal(
+            "the reissued certificate does not read",
+        ))
     }
 
     /// The issuing CA's CRL at the virtual now, with a CRL number that

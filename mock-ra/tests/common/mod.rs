@@ -6,28 +6,28 @@
 // Test support: a failed unwrap is a failed test.
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use certs_gen::names::{REPO1_HOST, REPOSITORY_HOST, WEBRA1_HOST, WEBRA2_HOST};
 use certs_gen::{Identity, KeyType, Offset};
-use mock_ra::{AccountSpec, Cause, JournalEntry, MockRa, Role, World};
+use mock_ra::{AccountSpec, Cause, Host, JournalEntry, MockRa, Role, World};
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
 use reqwest::StatusCode;
 use rustls::client::{ClientSessionMemoryCache, ClientSessionStore, Resumption};
-use rustls_pki_types::PrivateKeyDer;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 
-pub const LOGIN: &str = "/scira/api/v1/renewal/login";
-pub const CERTIFICATE: &str = "/scira/api/v1/renewal/certificate";
-pub const CONFIRM: &str = "/scira/doc/ymfg/";
+#[allow(unused_imports)] // not every test binary confirms
+pub use mock_ra::protocol::{
+    CERTIFICATE_PATH as CERTIFICATE, CONFIRM_PATH as CONFIRM, LOGIN_PATH as LOGIN,
+};
 
+// The manual's messages, written here again on purpose: the tests check
+// that the mock answers the manual's words, not its own constants.
 pub const E550A: &str = "550:証明書ファイルは取得できませんでした。認証に失敗しました。";
 pub const E550F: &str = "550:証明書ファイルは取得できませんでした。証明書が作成されていないか、もしくは既に証明書を取得済みです。";
 pub const ENOCERT: &str = "証明書がありません。";
@@ -59,31 +59,15 @@ pub fn world_toml(text: &str) -> World {
     World::from_toml("test.toml", text).unwrap()
 }
 
-/// A rustls client configuration: trusts only the web root, presents
-/// `identity` when given, and keeps sessions in `store`.
+/// The library's client configuration ([`MockRa::client_tls`]: trusts
+/// only the web root, presents `identity` when given) keeping sessions in
+/// `store`.
 pub fn tls_config(
     mock: &MockRa,
     identity: Option<&Identity>,
     store: Option<Arc<dyn ClientSessionStore>>,
 ) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(mock.pki().web_root.der().clone()).unwrap();
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots);
-    let mut config = match identity {
-        Some(id) => {
-            let mut chain = vec![id.cert.clone()];
-            chain.extend(id.chain.iter().cloned());
-            builder
-                .with_client_auth_cert(chain, PrivateKeyDer::Pkcs8(id.key.clone_key()))
-                .unwrap()
-        }
-        None => builder.with_no_client_auth(),
-    };
+    let mut config = mock.client_tls(identity).unwrap();
     config.resumption = match store {
         Some(s) => Resumption::store(s),
         None => Resumption::store(Arc::new(ClientSessionMemoryCache::new(32))),
@@ -101,36 +85,29 @@ pub fn client_with_store(
     identity: Option<&Identity>,
     store: Option<Arc<dyn ClientSessionStore>>,
 ) -> reqwest::Client {
-    reqwest::Client::builder()
+    // The library's client (every host's real name mapped to the mock),
+    // with this session store.
+    mock.client_builder(identity)
+        .unwrap()
         .tls_backend_preconfigured(tls_config(mock, identity, store))
-        .resolve(WEBRA2_HOST, mock.addr(Role::Webra2))
-        .resolve(WEBRA1_HOST, mock.addr(Role::Webra1))
-        .resolve(REPO1_HOST, mock.addr(Role::Repo1))
-        .resolve(REPOSITORY_HOST, mock.addr(Role::Repository))
-        .no_proxy()
-        .timeout(Duration::from_secs(20))
         .build()
         .unwrap()
 }
 
-fn url(host: &str, scheme: &str, addr: SocketAddr, path: &str) -> String {
-    format!("{scheme}://{host}:{}{path}", addr.port())
-}
-
 pub fn webra2(mock: &MockRa, path: &str) -> String {
-    url(WEBRA2_HOST, "https", mock.addr(Role::Webra2), path)
+    mock.url(Host::Webra2, path)
 }
 
 pub fn webra1(mock: &MockRa, path: &str) -> String {
-    url(WEBRA1_HOST, "https", mock.addr(Role::Webra1), path)
+    mock.url(Host::Webra1, path)
 }
 
 pub fn repo1(mock: &MockRa, path: &str) -> String {
-    url(REPO1_HOST, "http", mock.addr(Role::Repo1), path)
+    mock.url(Host::Repo1, path)
 }
 
 pub fn repository(mock: &MockRa, path: &str) -> String {
-    url(REPOSITORY_HOST, "http", mock.addr(Role::Repository), path)
+    mock.url(Host::Repository, path)
 }
 
 pub async fn json_of(resp: reqwest::Response) -> (StatusCode, Value) {

@@ -7,7 +7,7 @@ use tokio::sync::watch;
 
 use super::schedule::{draw, fires};
 use crate::faults::kind::{FaultKind, Layer};
-use crate::faults::spec::{FaultSpec, SpecField};
+use crate::faults::spec::{FaultError, FaultSpec};
 use crate::wire::protocol::Host;
 
 /// One fault in force, as the admin API and [`crate::MockRa::faults`] show it.
@@ -80,7 +80,7 @@ pub(crate) struct Faults {
 
 impl Faults {
     /// The world's faults with `seed`. The specs were checked with the world.
-    pub fn new(specs: &[FaultSpec], seed: u64) -> Result<Self, String> {
+    pub fn new(specs: &[FaultSpec], seed: u64) -> Result<Self, FaultError> {
         let mut registry = Registry {
             seed,
             next_number: 1,
@@ -126,7 +126,7 @@ impl Faults {
     }
 
     /// Adds a fault; it counts its events from now on.
-    pub fn add(&self, spec: FaultSpec) -> Result<FaultView, String> {
+    pub fn add(&self, spec: FaultSpec) -> Result<FaultView, FaultError> {
         let view = self.lock().add(spec)?;
         self.notify();
         Ok(view)
@@ -245,18 +245,12 @@ impl Faults {
 }
 
 impl Registry {
-    fn add(&mut self, spec: FaultSpec) -> Result<FaultView, String> {
-        spec.check().map_err(|e| {
-            if e.field == SpecField::Kind {
-                e.why
-            } else {
-                format!("{}: {}", e.field, e.why)
-            }
-        })?;
+    fn add(&mut self, spec: FaultSpec) -> Result<FaultView, FaultError> {
+        spec.check().map_err(FaultError::Spec)?;
         let name = match &spec.name {
             Some(n) => {
                 if self.active.iter().any(|a| &a.name == n) {
-                    return Err(format!("a fault named `{n}` is in force already"));
+                    return Err(FaultError::NameInUse(n.clone()));
                 }
                 n.clone()
             }

@@ -99,7 +99,7 @@ impl State {
         self.customers.reserve(extra);
         self.ledger.reserve(extra);
         for (spec, n) in world.generated_customers() {
-            let c = spec.customer(n).map_err(MockError::Invalid)?;
+            let c = spec.customer(n).map_err(MockError::Customers)?;
             let key_type = spec.key_type.unwrap_or(pki.key_type);
             let not_after = now + c.expires;
             let lazy = Arc::new(LazyIdentity::new(
