@@ -11,6 +11,7 @@
 // Test support: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};

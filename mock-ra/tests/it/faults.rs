@@ -6,13 +6,11 @@
 // Test code: a failed unwrap in a helper is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use mock_ra::{Cause, FaultKind, FaultSpec, Host, MockRa, OrderState, Role};
 
 fn status_fault(host: Host, status: u16) -> FaultSpec {

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-mod common;
-
-use common::serve;
+use crate::common::serve;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_mock-ra");

@@ -7,10 +7,8 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common::*;
 use certs_gen::{Identity, KeyType};
-use common::*;
 use mock_ra::{AccountPatch, Cause, CertStatus, MockRa, OrderState, Role};
 use serde_json::Value;
 use time::Duration;

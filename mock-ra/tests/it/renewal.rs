@@ -5,12 +5,10 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common::*;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use certs_gen::KeyType;
-use common::*;
 use mock_ra::{Cause, CertStatus, MockRa, OrderState, Role};
 use time::Duration;
 

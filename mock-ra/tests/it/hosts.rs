@@ -4,11 +4,9 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use mock_ra::{Cause, Class, MockRa, OrderState, Role};
 use rustls::client::{ClientSessionMemoryCache, ClientSessionStore};
 use serde_json::{Value, json};

@@ -8,8 +8,6 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,8 +15,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::*;
 use certs_gen::names::{REPO1_HOST, REPOSITORY_HOST, WEBRA1_HOST, WEBRA2_HOST};
-use common::*;
 use mock_ra::{Cause, Class, FaultKind, FaultSpec, Host, MockRa, Role, World};
 use rustls::client::{ClientSessionMemoryCache, Resumption};
 use rustls::{AlertDescription, HandshakeKind};

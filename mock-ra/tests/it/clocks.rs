@@ -6,11 +6,9 @@
 // Test support: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use mock_ra::{MockRa, Role, World};
 use rustls::client::danger::ServerCertVerifier;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};

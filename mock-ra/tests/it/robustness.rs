@@ -6,12 +6,10 @@
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common::*;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use certs_gen::KeyType;
-use common::*;
 use mock_ra::{MockRa, OrderState, Role};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};

@@ -2,7 +2,7 @@
 //! Reads every `src/**/*.rs`, collects its `crate::`, `super::`, `self::`
 //! and child-module paths outside `#[cfg(test)]`, resolves each to the
 //! module file it names, and fails naming a cycle. Run it with
-//! `cargo test -p mock-ra --test layers`.
+//! `cargo test -p mock-ra --test it layers::`.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use x509_parser::prelude::FromDer;
 
-#[allow(unused_imports)] // not every test binary confirms
+#[allow(unused_imports)] // the console's binary, which shares this module, does not confirm
 pub use mock_ra::protocol::{
     CERTIFICATE_PATH as CERTIFICATE, CONFIRM_PATH as CONFIRM, LOGIN_PATH as LOGIN,
 };
