@@ -395,12 +395,9 @@ async fn commit_then_lose_commits_the_issuance_and_drops_the_answer() {
 async fn tls_faults_change_the_handshake() {
     let mock = start(ACME).await;
     // One connection per request, so each meets the fault schedule afresh.
-    let c = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config(&mock, None, None))
-        .resolve(
-            certs_gen::names::WEBRA2_HOST,
-            mock.addr(Role::Webra2).unwrap(),
-        )
+    let c = mock
+        .client_builder(None)
+        .unwrap()
         .pool_max_idle_per_host(0)
         .no_proxy()
         .build()
@@ -429,12 +426,9 @@ async fn tls_faults_change_the_handshake() {
     // A stalled handshake: the client's own timeout ends it.
     mock.add_fault(FaultSpec::new(Host::Webra1, FaultKind::TlsStall).times(1))
         .unwrap();
-    let quick = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls_config(&mock, None, None))
-        .resolve(
-            certs_gen::names::WEBRA1_HOST,
-            mock.addr(Role::Webra1).unwrap(),
-        )
+    let quick = mock
+        .client_builder(None)
+        .unwrap()
         .connect_timeout(Duration::from_millis(500))
         .no_proxy()
         .build()
@@ -481,12 +475,10 @@ async fn a_foreign_ca_request_names_another_client_ca() {
     .unwrap()
     .with_root_certificates(roots)
     .with_client_cert_resolver(names.clone());
-    let c = reqwest::Client::builder()
+    let c = mock
+        .client_builder(None)
+        .unwrap()
         .tls_backend_preconfigured(config)
-        .resolve(
-            certs_gen::names::WEBRA2_HOST,
-            mock.addr(Role::Webra2).unwrap(),
-        )
         .no_proxy()
         .build()
         .unwrap();

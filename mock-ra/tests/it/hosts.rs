@@ -206,12 +206,9 @@ async fn a_resumed_session_keeps_the_old_certificate_until_cleared() {
     .with_client_cert_resolver(choice.clone());
     browser.resumption = rustls::client::Resumption::store(ssl_state);
     let http = |config: rustls::ClientConfig| {
-        reqwest::Client::builder()
+        mock.client_builder(None)
+            .unwrap()
             .tls_backend_preconfigured(config)
-            .resolve(
-                certs_gen::names::WEBRA1_HOST,
-                mock.addr(Role::Webra1).unwrap(),
-            )
             .no_proxy()
             .build()
             .unwrap()

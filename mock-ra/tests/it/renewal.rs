@@ -815,12 +815,10 @@ async fn the_certificate_request_names_the_client_root_over_tls13_and_tls12() {
         .unwrap()
         .with_root_certificates(roots)
         .with_client_cert_resolver(resolver.clone());
-        let c = reqwest::Client::builder()
+        let c = mock
+            .client_builder(None)
+            .unwrap()
             .tls_backend_preconfigured(config)
-            .resolve(
-                certs_gen::names::WEBRA2_HOST,
-                mock.addr(Role::Webra2).unwrap(),
-            )
             .no_proxy()
             .build()
             .unwrap();
