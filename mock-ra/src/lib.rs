@@ -79,8 +79,11 @@ pub use world::{
     DEMO_PASSWORD, PasswordChangeSpec, PkiSection, Policy, World, WorldError,
 };
 
-/// The types of the test PKI ([`certs_gen`]) that appear in this API.
-pub use certs_gen::{Identity, KeyType, Offset, Pki};
+pub use certs_gen;
+/// The types of the test PKI that appear in this API ([`MockRa::pki`],
+/// [`MockRa::identity`], the world's offsets and key types, the PKI's
+/// error in [`MockError::Pki`]); the whole crate is [`certs_gen`].
+pub use certs_gen::{Ca, CertInfo, Error as PkiError, Identity, KeyType, Offset, Pki, PkiNames};
 
 /// The wire contract (`docs/protocol.md`): the paths webra2 and webra1 serve.
 pub mod protocol {
