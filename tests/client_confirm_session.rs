@@ -34,7 +34,7 @@ async fn a_second_visit_resumes_the_session_of_the_first() {
         .add_identity(&ra.old.cert, &ra.old.key, &meta)
         .unwrap();
     store.add_chain(&stored, &ra.old.chain).unwrap();
-    let webra1 = ra.mock.addr(Role::Webra1);
+    let webra1 = ra.mock.addr(Role::Webra1).unwrap();
     let net = Net::new(NetConfig {
         mappings: vec![
             format!("webra1.secomtrust.net:443:127.0.0.1:{}", webra1.port())

@@ -27,7 +27,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use harness::process::clean_env;
-use mock_ra::{FaultHost, FaultKind, FaultSpec};
+use mock_ra::{FaultKind, FaultSpec, Host as FaultHost};
 use support::*;
 
 /// The syscalls that change the store (and the one that syncs it).

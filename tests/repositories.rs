@@ -19,7 +19,7 @@ use certrenew::cert::CertFacts;
 use certrenew::chain::{self, ChainError};
 use certrenew::messages::Class;
 use certrenew::net::{Net, NetConfig, NetErrorKind, RetryPolicy};
-use mock_ra::{FaultHost, FaultKind, FaultSpec, Role};
+use mock_ra::{FaultKind, FaultSpec, Host as FaultHost, Role};
 use support::Ra;
 
 /// An identity valid now, so its chain validates at the mock's now.
@@ -47,7 +47,7 @@ impl World {
         [(Role::Repo1, "repo1"), (Role::Repository, "repository")]
             .into_iter()
             .map(|(role, host)| {
-                let port = self.ra.mock.addr(role).port();
+                let port = self.ra.mock.addr(role).unwrap().port();
                 format!("{host}.secomtrust.net:80:{target}:{port}")
                     .parse()
                     .unwrap()

@@ -1,5 +1,6 @@
 //! The library's error type: starting a mock and changing its state.
 
+use crate::faults::FaultError;
 use crate::world::WorldError;
 
 /// Everything [`crate::MockRa`] can fail with.
@@ -13,13 +14,18 @@ pub enum MockError {
     #[error("PKI: {0}")]
     Pki(#[from] certs_gen::Error),
     /// Building a TLS configuration failed.
-    #[error("TLS configuration for {role}: {message}")]
+    #[error("TLS configuration for {role}: {source}")]
     Tls {
-        /// The role whose configuration failed.
+        /// The role whose configuration failed (`client` for
+        /// [`crate::MockRa::client_tls`]).
         role: &'static str,
-        /// What rustls said.
-        message: String,
+        /// What failed: a [`rustls::Error`], the PKI's or the certificate
+        /// parser's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Building a ready-made client failed.
+    #[error("HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
     /// A listener could not be bound.
     #[error("cannot listen for {role} on {addr}: {source}")]
     Bind {
@@ -38,6 +44,9 @@ pub enum MockError {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// A fault cannot be put in force.
+    #[error(transparent)]
+    Fault(#[from] FaultError),
     /// No fault in force has this name.
     #[error("no fault `{0}` is in force")]
     UnknownFault(String),
@@ -47,7 +56,27 @@ pub enum MockError {
     /// An account with this id exists already.
     #[error("account `{0}` exists already")]
     AccountExists(String),
-    /// A request to change the state that makes no sense.
+    /// An account to add does not describe an account (why).
     #[error("{0}")]
-    Invalid(String),
+    InvalidAccount(String),
+    /// An identity with this name exists already.
+    #[error("identity name `{0}` is used already")]
+    IdentityExists(String),
+    /// No identity has this name.
+    #[error("no identity `{0}`")]
+    UnknownIdentity(String),
+    /// A generated customer's identity could not be made.
+    #[error("identity `{name}`: {message}")]
+    Identity {
+        /// The identity's name.
+        name: String,
+        /// Why (the PKI's words).
+        message: String,
+    },
+    /// The world's `[[customers]]` cannot make a customer (why).
+    #[error("{0}")]
+    Customers(String),
+    /// The mock broke one of its own rules (a bug).
+    #[error("internal: {0}")]
+    Internal(&'static str),
 }

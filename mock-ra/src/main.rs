@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use mock_ra::ready::{self, DemoInfo, ReadyLine};
-use mock_ra::world::{DEMO_ACCOUNT, DEMO_PASSWORD};
+use mock_ra::served::{self as ready, DemoInfo, ReadyLine};
+use mock_ra::{DEMO_ACCOUNT, DEMO_PASSWORD};
 use mock_ra::{MockRa, Ports, World};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -120,7 +120,7 @@ struct LimitArgs {
 
     /// Journal entries kept; older ones are dropped and counted
     /// (`GET /journal/stats`, header `journal-dropped`)
-    #[arg(long, value_name = "N", default_value_t = mock_ra::limits::JOURNAL_CAPACITY as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = mock_ra::JOURNAL_CAPACITY as u64, value_parser = clap::value_parser!(u64).range(1..))]
     journal_capacity: u64,
 }
 
@@ -240,7 +240,7 @@ fn emit(text: &str) -> anyhow::Result<()> {
 
 /// The `faults` listing: every kind, its layer, parameters and doc line.
 fn fault_kinds() -> String {
-    use mock_ra::faults::FaultKind;
+    use mock_ra::FaultKind;
     let mut out =
         String::from("kind                    layer       parameters               what it does\n");
     for kind in FaultKind::ALL {
@@ -287,10 +287,10 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
     if args.frozen {
         world.clock.frozen = true;
     }
-    if args.keep_policy || args.write_target.is_some() {
+    let states = (args.keep_policy || args.write_target.is_some()).then(|| {
         let kept = args.keep_policy.then(|| world.policy.clone());
-        mock_ra::states::enable(kept, args.network.bind);
-    }
+        mock_ra::served::ProviderStates::new(kept, args.network.bind)
+    });
     let p = &args.ports;
     let mut builder = MockRa::builder(world)
         .ports(Ports {
@@ -310,6 +310,9 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
             connections: usize::try_from(args.limits.max_connections).unwrap_or(usize::MAX),
         })
         .journal_capacity(usize::try_from(args.limits.journal_capacity).unwrap_or(usize::MAX));
+    if let Some(states) = &states {
+        builder = builder.admin_routes(states.routes());
+    }
     if args.network.vhost {
         builder = builder.vhost(p.https_port, p.http_port);
     }
@@ -347,7 +350,7 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
     }
     eprint!("{}", ready::hint(&line));
     if let Some(path) = &args.write_target {
-        mock_ra::states::write_target(&mock, &files, path)?;
+        mock_ra::served::write_target(&mock, &files, path)?;
     }
     wait_for_signal().await?;
     eprintln!("mock-ra: shutting down");
@@ -360,7 +363,7 @@ async fn serve(args: ServeArgs, started: Instant) -> anyhow::Result<()> {
 
 /// A fresh directory under the system's temporary directory.
 fn new_temp_dir() -> anyhow::Result<PathBuf> {
-    let suffix = &mock_ra::issuance::random_token()[..12];
+    let suffix = &mock_ra::served::random_token()[..12];
     let dir = std::env::temp_dir().join(format!("mock-ra-{}-{suffix}", std::process::id()));
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create state directory {}", dir.display()))?;

@@ -23,9 +23,9 @@ use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 use tower::ServiceExt;
 
-use crate::accounts::{CertStatus, OrderState, Password};
-use crate::serve::connection::PeerCertificate;
-use crate::state::{AccountPatch, Shared};
+use crate::net::connection::PeerCertificate;
+use crate::ra::accounts::{CertStatus, OrderState, Password};
+use crate::ra::state::{AccountPatch, Shared};
 use crate::world::{AccountSpec, World};
 
 const ACCOUNTS: [&str; 2] = ["a", "b"];
@@ -286,7 +286,7 @@ impl Harness {
             .unwrap();
         req.extensions_mut()
             .insert(PeerCertificate(Some(CertificateDer::from(der.to_vec()))));
-        let app = crate::webra2::app(self.shared.clone());
+        let app = crate::hosts::webra2::app(self.shared.clone());
         let (status, bytes) = self.rt.block_on(async {
             let resp = app.oneshot(req).await.unwrap();
             let status = resp.status().as_u16();
@@ -360,7 +360,7 @@ fn run(h: &Harness, ops: &[Op]) -> Result<(), String> {
                 let der = a.certs[cert].0.clone();
                 let serial = a.certs[cert].1.clone();
                 let (got, body) = h.post(
-                    crate::webra2::LOGIN_PATH,
+                    crate::hosts::webra2::LOGIN_PATH,
                     &der,
                     serde_json::json!({ "password": password }),
                 );
@@ -394,7 +394,7 @@ fn run(h: &Harness, ops: &[Op]) -> Result<(), String> {
                 let der = a.certs[cert].0.clone();
                 let serial = a.certs[cert].1.clone();
                 let (got, body) = h.post(
-                    crate::webra2::CERTIFICATE_PATH,
+                    crate::hosts::webra2::CERTIFICATE_PATH,
                     &der,
                     serde_json::json!({ "ticket": token, "csr": h.csrs[*acct] }),
                 );

@@ -66,8 +66,8 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use time::{Duration, OffsetDateTime};
 
-use crate::accounts::{CertStatus, OrderState, Password};
 use crate::faults::{FaultSettings, FaultSpec};
+use crate::ra::accounts::{CertStatus, OrderState, Password};
 
 mod account;
 pub mod customers;
@@ -459,7 +459,7 @@ impl World {
         let generated = self.check_customers(&ids, &names)?;
         for (i, c) in self.identities.iter().enumerate() {
             let at = |k: &str| vec![Seg::key("identity"), Seg::Index(i), Seg::key(k)];
-            if !crate::protocol::valid_name(&c.name) {
+            if !crate::wire::protocol::valid_name(&c.name) {
                 return Err(Invalid::new(
                     at("name"),
                     format!(

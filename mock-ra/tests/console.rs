@@ -11,6 +11,7 @@
 // Test support: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::io::{Read, Write};
@@ -21,8 +22,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use mock_ra::ready::{ReadyLine, write_state_dir};
-use mock_ra::{FaultHost, FaultKind, FaultSpec, MockRa};
+use mock_ra::served::{ReadyLine, write_state_dir};
+use mock_ra::{FaultKind, FaultSpec, Host, MockRa};
 use serde_json::{Value, json};
 
 const INSTALL: &str =
@@ -155,7 +156,7 @@ fn without_the_token_every_admin_call_is_401() {
     let _guard = rt.enter();
     let dir = tempfile::tempdir().unwrap();
     let mock = start(&rt, dir.path());
-    let mut spec = FaultSpec::new(FaultHost::Repo1, FaultKind::Status).named("repo1-status");
+    let mut spec = FaultSpec::new(Host::Repo1, FaultKind::Status).named("repo1-status");
     spec.status = Some(503);
     mock.add_fault(spec).unwrap();
     let before = (mock.accounts(), mock.faults(), mock.now());
@@ -225,13 +226,13 @@ fn assets_carry_a_strict_policy_and_no_inline_script() {
         );
         assert_eq!(
             h["content-security-policy"],
-            mock_ra::console::CONTENT_SECURITY_POLICY
+            mock_ra::served::CONTENT_SECURITY_POLICY
         );
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["cache-control"], "no-store");
         assert!(h.get("set-cookie").is_none(), "{path} sets no cookie");
     }
-    let csp = mock_ra::console::CONTENT_SECURITY_POLICY;
+    let csp = mock_ra::served::CONTENT_SECURITY_POLICY;
     assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self';"));
     assert!(!csp.contains("unsafe") && !csp.contains("http"), "{csp}");
     let page = rt.block_on(get("/console").text()).unwrap();
@@ -276,7 +277,8 @@ fn regex_like_handler(page: &str) -> bool {
 /// (English). Read as files: mock-ra does not depend on the client.
 fn customer_texts_are_the_manuals() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let texts: Value = serde_json::from_str(include_str!("../src/console/texts.json")).unwrap();
+    let texts: Value =
+        serde_json::from_str(include_str!("../src/control/console/texts.json")).unwrap();
     let mut expected = String::new();
     for entry in std::fs::read_dir(root.join("scenarios")).unwrap() {
         let path = entry.unwrap().path();
@@ -317,7 +319,7 @@ fn customer_texts_are_the_manuals() {
     };
     assert_eq!(keys("ja"), keys("en"), "both languages have every label");
     // Every label the page names exists.
-    let page = include_str!("../src/console/console.html");
+    let page = include_str!("../src/control/console/console.html");
     for part in page.split("data-t=\"").skip(1) {
         let key = &part[..part.find('"').unwrap()];
         assert!(ui["en"].get(key).is_some(), "label `{key}`");
@@ -767,7 +769,7 @@ fn browse(bin: &Path) {
     assert!(mock.account("bob").unwrap().locked);
     // An entry with markup in its path: an absolute-form request through
     // the forward proxy to a host that is not one of ours.
-    let mut s = std::net::TcpStream::connect(mock.addr(mock_ra::Role::Proxy)).unwrap();
+    let mut s = std::net::TcpStream::connect(mock.addr(mock_ra::Role::Proxy).unwrap()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,

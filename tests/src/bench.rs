@@ -193,11 +193,15 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
         .block_on(MockRa::start(world))
         .map_err(|e| err(e.to_string()))?;
     let host = certs_gen::names::WEBRA2_HOST;
-    let base = format!("https://{host}:{}", mock.addr(mock_ra::Role::Webra2).port());
+    let webra2 = mock
+        .addr(mock_ra::Role::Webra2)
+        .ok_or_else(|| err("the mock has no webra2 listener".to_owned()))?;
+    let base = format!("https://{host}:{}", webra2.port());
     let mut times = Vec::new();
     for i in 0..runs {
         let identity = mock
             .identity(&format!("x{i}"))
+            .ok()
             .and_then(|id| {
                 Some(crate::target::IdentityPems {
                     serial: id.info().ok()?.serial,
@@ -214,7 +218,7 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
         let result: Result<(), String> = rt.block_on(async {
             let client = reqwest::Client::builder()
                 .tls_backend_preconfigured(tls)
-                .resolve(host, mock.addr(mock_ra::Role::Webra2))
+                .resolve(host, webra2)
                 .no_proxy()
                 .build()
                 .map_err(|e| e.to_string())?;
@@ -279,7 +283,7 @@ fn renewals(
         let name = format!("bench{i}");
         let id = mock
             .identity(&name)
-            .ok_or_else(|| RunnerError(format!("no identity {name}")))?;
+            .map_err(|e| RunnerError(e.to_string()))?;
         let dir = work.path().join(&name);
         std::fs::create_dir_all(&dir).map_err(|e| RunnerError(e.to_string()))?;
         for (file, text) in [

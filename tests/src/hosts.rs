@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use mock_ra::{FaultHost, Role};
+use mock_ra::{Host as FaultHost, Role};
 
 pub use crate::case::Host;
 

@@ -204,7 +204,7 @@ impl Target for InProcess {
 
     fn connection(&self, server_ca: &str) -> Connection {
         let mock = self.mock();
-        let unresolvable: Vec<mock_ra::FaultHost> = mock
+        let unresolvable: Vec<mock_ra::Host> = mock
             .faults()
             .faults
             .iter()
@@ -218,7 +218,9 @@ impl Target for InProcess {
             ..Default::default()
         };
         for host in hosts::ALL {
-            let addr = mock.addr(hosts::role_of(host));
+            let Some(addr) = mock.addr(hosts::role_of(host)) else {
+                continue;
+            };
             let fh = hosts::fault_host_of(host);
             let to = if unresolvable.contains(&fh) {
                 mock_ra::unresolvable_name(fh)
@@ -235,7 +237,9 @@ impl Target for InProcess {
     }
 
     fn addr(&self, host: Host) -> Result<SocketAddr, String> {
-        Ok(self.mock().addr(hosts::role_of(host)))
+        self.mock()
+            .addr(hosts::role_of(host))
+            .ok_or_else(|| "the mock has no listener for this host".to_owned())
     }
 
     fn proxy(&self) -> Option<String> {
@@ -243,7 +247,7 @@ impl Target for InProcess {
     }
 
     fn identity(&self, name: &str) -> Option<IdentityPems> {
-        let id = self.mock().identity(name)?;
+        let id = self.mock().identity(name).ok()?;
         let serial = id.info().ok()?.serial;
         Some(IdentityPems {
             cert_pem: id.cert_pem(),

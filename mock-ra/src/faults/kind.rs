@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::Host as FaultHost;
+use crate::wire::protocol::Host;
 
 /// Where a fault acts; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,7 +231,7 @@ impl FaultKind {
     }
 
     /// Whether `path` may narrow it (HTTP faults; proxy faults on plain-HTTP hosts).
-    pub(crate) fn takes_path(self, host: FaultHost) -> bool {
+    pub(crate) fn takes_path(self, host: Host) -> bool {
         match self.layer() {
             Layer::Http => true,
             Layer::Proxy => !host.is_https(),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::kind::{FaultKind, Layer};
-use crate::protocol::Host as FaultHost;
+use crate::wire::protocol::Host;
 
 /// `[[fault]]`: one fault, as world files, case files and the admin API
 /// (`POST /faults`, as JSON) write it.
@@ -14,7 +14,7 @@ pub struct FaultSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Which host misbehaves.
-    pub host: FaultHost,
+    pub host: Host,
     /// HTTP and proxy faults: only requests to this path (exact, or a
     /// prefix when it ends with `*`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ pub const MAX_MS: u64 = 86_400_000;
 
 impl FaultSpec {
     /// A fault of `kind` on `host`, for every event, without parameters.
-    pub fn new(host: FaultHost, kind: FaultKind) -> Self {
+    pub fn new(host: Host, kind: FaultKind) -> Self {
         Self {
             name: None,
             host,
@@ -107,7 +107,7 @@ impl FaultSpec {
     pub fn effective_path(&self) -> Option<&str> {
         match (&self.path, self.kind) {
             (Some(p), _) => Some(p),
-            (None, FaultKind::CommitThenLose) => Some(crate::protocol::CERTIFICATE_PATH),
+            (None, FaultKind::CommitThenLose) => Some(crate::wire::protocol::CERTIFICATE_PATH),
             (None, _) => None,
         }
     }
@@ -130,7 +130,7 @@ impl FaultSpec {
     pub fn check(&self) -> Result<(), SpecError> {
         let kind = self.kind;
         if let Some(n) = &self.name
-            && !crate::protocol::valid_name(n)
+            && !crate::wire::protocol::valid_name(n)
         {
             return Err(SpecError::new(
                 SpecField::Name,
@@ -147,7 +147,7 @@ impl FaultSpec {
             ));
         }
         if kind == FaultKind::CommitThenLose {
-            if self.host != FaultHost::Webra2 {
+            if self.host != Host::Webra2 {
                 return Err(SpecError::new(
                     SpecField::Host,
                     format!(
@@ -157,13 +157,13 @@ impl FaultSpec {
                 ));
             }
             if let Some(p) = &self.path
-                && p != crate::protocol::CERTIFICATE_PATH
+                && p != crate::wire::protocol::CERTIFICATE_PATH
             {
                 return Err(SpecError::new(
                     SpecField::Path,
                     format!(
                         "commit_then_lose acts on `{}` only, not `{p}`",
-                        crate::protocol::CERTIFICATE_PATH
+                        crate::wire::protocol::CERTIFICATE_PATH
                     ),
                 ));
             }
@@ -407,5 +407,26 @@ impl SpecError {
             field,
             why: why.into(),
         }
+    }
+}
+
+/// Why a fault cannot be put in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultError {
+    /// The spec does not fit its kind (the key at fault, unless it is the
+    /// fault as a whole, then why).
+    #[error("{}", spec_message(.0))]
+    Spec(#[source] SpecError),
+    /// A fault with this name is in force already.
+    #[error("a fault named `{0}` is in force already")]
+    NameInUse(String),
+}
+
+fn spec_message(e: &SpecError) -> String {
+    if e.field == SpecField::Kind {
+        e.why.clone()
+    } else {
+        format!("{}: {}", e.field, e.why)
     }
 }

@@ -59,7 +59,7 @@ impl AccountSpec {
 
     /// Checks what serde cannot; the error names the offending key.
     pub(crate) fn check(&self) -> Result<(), Invalid> {
-        if !crate::protocol::valid_name(&self.id) {
+        if !crate::wire::protocol::valid_name(&self.id) {
             return Err(Invalid::new(
                 vec![Seg::key("id")],
                 format!(
@@ -107,7 +107,7 @@ impl AccountSpec {
                 ));
             }
             if let Some(n) = &c.name
-                && !crate::protocol::valid_name(n)
+                && !crate::wire::protocol::valid_name(n)
             {
                 return Err(Invalid::new(
                     vec![Seg::key("certificate"), Seg::Index(i), Seg::key("name")],

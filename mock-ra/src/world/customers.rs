@@ -23,7 +23,7 @@ use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 use super::invalid::Invalid;
-use crate::accounts::{OrderState, Password};
+use crate::ra::accounts::{OrderState, Password};
 
 /// The most customers one table may generate.
 pub const MAX_CUSTOMERS: u32 = 1_000_000;
@@ -174,7 +174,7 @@ impl CustomersSpec {
         }
         for n in [1, self.count] {
             let id = expand(&self.id, n).map_err(|e| Invalid::new(at("id"), e))?;
-            if !crate::protocol::valid_name(&id) {
+            if !crate::wire::protocol::valid_name(&id) {
                 return Err(Invalid::new(
                     at("id"),
                     format!(

@@ -80,7 +80,9 @@ pub(super) fn in_process(mock: &Arc<MockRa>) -> anyhow::Result<Ra> {
     let net = client_net(mock.pki().web_root.der().clone(), &args)?;
     let (a, b) = (mock.clone(), mock.clone());
     Ok(Ra {
-        webra2: mock.addr(mock_ra::Role::Webra2),
+        webra2: mock
+            .addr(mock_ra::Role::Webra2)
+            .context("the mock has no webra2 listener")?,
         net,
         now: Box::new(move || a.now()),
         orders: Box::new(move || Ok(b.orders())),

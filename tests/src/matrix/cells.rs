@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use mock_ra::{FaultHost, FaultKind, FaultSpec};
+use mock_ra::{FaultKind, FaultSpec, Host as FaultHost};
 
 use crate::case::{Case, CaseError};
 

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use mock_ra::FaultHost;
+use mock_ra::Host as FaultHost;
 
 use crate::report::CaseReport;
 

@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use mock_ra::{FaultHost, FaultKind, FaultSpec};
+use mock_ra::{FaultKind, FaultSpec, Host as FaultHost};
 
 mod cells;
 mod grid;
