@@ -1,24 +1,38 @@
 //! `export`: one identity as a PKCS#12 file.
 
-use super::{open_store, read_secret};
+use super::{CommandContext, read_secret};
 use crate::cert;
-use crate::cli::{ExportArgs, Global};
-use crate::env::Environment;
 use crate::error::{Error, Usage};
 use crate::messages::{Outcome, Success, Text};
 use crate::pkcs12;
 use crate::prompt::Prompter;
 use crate::selection::{self, NoCertificate};
 use crate::store::Access;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Serial number of the certificate to export
+    #[arg(long, value_name = "SERIAL")]
+    pub select: String,
+    /// The PKCS#12 file to write (must not exist)
+    #[arg(long, value_name = "FILE.p12")]
+    pub out: PathBuf,
+    /// Read the passphrase (not empty) as one line from stdin
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
 
 pub fn run(
-    g: &Global,
-    env: &Environment,
+    ctx: &mut CommandContext<'_>,
     a: &ExportArgs,
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
-    let lang = g.lang;
-    let store = open_store(g, env, Access::Read)?;
+    let lang = ctx.global.lang;
+    let store = ctx.open_store(Access::Read)?;
     let (ids, bad) = store.identities()?;
     let want = cert::normalize_serial(&a.select);
     let id = ids
