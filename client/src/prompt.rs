@@ -11,6 +11,8 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use zeroize::Zeroizing;
 
+use crate::cert::CertFacts;
+
 /// A password or passphrase. Its `Debug` never shows it; its memory is
 /// wiped when dropped.
 #[derive(Clone)]
@@ -182,6 +184,33 @@ impl Prompter for NoQuestions {
     fn choose(&mut self, _: &[String], _: &str, _: usize) -> io::Result<Option<usize>> {
         Ok(None)
     }
+}
+
+impl Dialog for NoQuestions {
+    fn interactive(&self) -> bool {
+        false
+    }
+    fn accept_root(&mut self, _: &str, _: &str) -> bool {
+        false
+    }
+    fn pick(&mut self, _: &[&CertFacts]) -> Option<usize> {
+        None
+    }
+}
+
+/// The questions the domain asks the customer, as data: the selection
+/// (D4.2 その他) and the trust decision (D4.5) say what they ask, the
+/// presentation layer words it in the customer's language
+/// (`messages::Asking`) and a [`Prompter`] reads the answer.
+pub trait Dialog {
+    /// Whether a person can answer.
+    fn interactive(&self) -> bool;
+    /// D4.5: whether to install the root `subject` whose SHA-1 thumbprint
+    /// is `sha1` (in the manual's 8-digit groups); an unreadable answer is no.
+    fn accept_root(&mut self, subject: &str, sha1: &str) -> bool;
+    /// D4.2 その他: which of `candidates` (1-based, the first is the
+    /// default); `None` when no valid number was given.
+    fn pick(&mut self, candidates: &[&CertFacts]) -> Option<usize>;
 }
 
 /// Answers given in advance, for tests of the interactive paths.

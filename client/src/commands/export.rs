@@ -77,6 +77,6 @@ pub fn run(
     Ok(Outcome::success(Success::Exported)
         .field("file", a.out.display().to_string())
         .field("serial", id.cert.serial.clone())
-        .line(selection::describe(id, lang))
+        .line(Text::Identity { cert: &id.cert }.render(lang))
         .line(Text::WrittenTo { path: &a.out }.render(lang)))
 }

@@ -11,7 +11,6 @@ use crate::messages::{Outcome, Success, Text};
 use crate::net::{self, Net};
 use crate::pkcs12;
 use crate::prompt::Prompter;
-use crate::selection;
 use crate::store::{Access, Meta, StoreError};
 use clap::Args;
 
@@ -183,7 +182,7 @@ pub async fn run(
     let mut o = Outcome::success(Success::Imported)
         .field("identity", identity_json(&stored, false))
         .field("already_present", already)
-        .line(selection::describe(&stored, lang))
+        .line(Text::Identity { cert: &stored.cert }.render(lang))
         .line(Text::StoredIn { dir: &stored.dir }.render(lang));
     if already {
         o = o.line(Text::AlreadyInStore.render(lang));

@@ -62,7 +62,7 @@ pub async fn run(ctx: &mut CommandContext<'_>, a: &ListArgs) -> Result<Outcome, 
         // Same reasons as the dialog would give (D6.2, D6.3); every
         // excluded identity is listed with why (so `--excluded` shows them
         // even when nothing can be chosen).
-        let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions, lang)
+        let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions)
             .err()
             .map(|e| e.with_unreadable(&bad))
             .map(Error::NoCertificate)
@@ -75,7 +75,8 @@ pub async fn run(ctx: &mut CommandContext<'_>, a: &ListArgs) -> Result<Outcome, 
     }
     let shown: &[&StoredIdentity] = if a.all { &cands } else { &cands[..1] };
     let mut o = Outcome::success(Success::Listed);
-    for line in selection::numbered(shown, lang) {
+    let certs: Vec<_> = shown.iter().map(|id| &id.cert).collect();
+    for line in Text::numbered(&certs, lang) {
         o = o.line(line);
     }
     if !a.all && cands.len() > 1 {

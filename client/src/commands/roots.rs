@@ -8,7 +8,7 @@ use super::{CommandContext, read_file};
 use crate::cert::{self, CertFacts};
 use crate::clock::rfc3339;
 use crate::error::{Error, InputProblem};
-use crate::messages::{Outcome, Success, Text};
+use crate::messages::{Asking, Outcome, Success, Text};
 use crate::prompt::Prompter;
 use crate::store::{Access, Store, StoreError};
 use crate::trust;
@@ -85,7 +85,7 @@ fn add(
     }
     let policy = ctx.policy(yes)?;
     let store = ctx.open_store(Access::Create)?;
-    let decision = trust::decide(&store, &root, &policy, prompter, lang)?;
+    let decision = trust::decide(&store, &root, &policy, &mut Asking::new(prompter, lang))?;
     let grouped = cert::group_thumbprint(&root.sha1).unwrap_or_default();
     let line = match decision {
         trust::Decision::Installed => Text::RootAdded {

@@ -3,9 +3,9 @@
 
 use super::CommandContext;
 use crate::cert;
-use crate::confirm::{self, Browser, Presentable, Remembered, SslState};
+use crate::confirm::{Browser, Presentable, Remembered, SslState};
 use crate::error::Error;
-use crate::messages::Outcome;
+use crate::messages::{self, Outcome};
 use crate::net::{self, Net};
 use crate::selection::NoCertificate;
 use crate::store::{Access, StoreError};
@@ -88,7 +88,7 @@ pub async fn run(ctx: &mut CommandContext<'_>, a: &VerifyArgs) -> Result<Outcome
             serial: p.cert.serial.clone(),
         });
     }
-    Ok(confirm::outcome(
+    Ok(messages::verify_outcome(
         &visit,
         remembered.as_ref(),
         a.ssl_state.as_deref(),
