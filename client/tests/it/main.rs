@@ -1,0 +1,13 @@
+//! The client's integration tests: one test binary (`autotests = false`),
+//! each file a module, so the library and its test code link once.
+//!
+//! - `customer_texts`: what the customer reads when no server is
+//!   involved, through the built binary.
+//!
+//! The end-to-end tests against the real mock are the harness's
+//! (`tests/` at the workspace root).
+
+// Test code: a panic here is a failed test, which is what an unwrap means.
+#![allow(clippy::unwrap_used)]
+
+mod customer_texts;
