@@ -3,6 +3,8 @@
 //!
 //! - `customer_texts`: what the customer reads when no server is
 //!   involved, through the built binary.
+//! - `http`: the plain-HTTP layer (repositories, redirects, every status
+//!   and body shape) against wiremock servers.
 //!
 //! The end-to-end tests against the real mock are the harness's
 //! (`tests/` at the workspace root).
@@ -11,3 +13,4 @@
 #![allow(clippy::unwrap_used)]
 
 mod customer_texts;
+mod http;
