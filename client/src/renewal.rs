@@ -19,7 +19,7 @@ use crate::clock::{Clock, rfc3339};
 use crate::error::{Error, Usage};
 use crate::messages::{Asking, Class, Lang, Outcome, Progress, Stage, Success, Text};
 use crate::net::{self, BodyProblem, FixedClientCert, Net, NetErrorKind};
-use crate::prompt::{Prompter, Secret};
+use crate::prompt::{ExposeSecret, Prompter, Secret};
 use crate::selection::{self, Choice};
 use crate::store::{Meta, Store, StoredIdentity};
 use crate::trust::{self, Approval, Decision, Policy, TrustError};
@@ -243,7 +243,7 @@ async fn renew_selected(
 
     // 2.3 login
     let body = serde_json::to_vec(&LoginRequest {
-        password: password.expose(),
+        password: password.expose_secret(),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
     let login: LoginResponse = post_json(ctx.net, &client, &login_url, body, 200).await?;

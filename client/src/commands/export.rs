@@ -5,7 +5,7 @@ use crate::cert;
 use crate::error::{Error, Usage};
 use crate::messages::{Outcome, Success, Text};
 use crate::pkcs12;
-use crate::prompt::Prompter;
+use crate::prompt::{ExposeSecret, Prompter};
 use crate::selection::{self, NoCertificate};
 use crate::store::Access;
 use std::path::PathBuf;
@@ -57,7 +57,7 @@ pub fn run(
     )?;
     // A PKCS#12 file without a passphrase leaves the key readable by
     // anyone who gets the file.
-    if pass.expose().is_empty() {
+    if pass.expose_secret().is_empty() {
         return Err(Usage::EmptyPassphrase.into());
     }
     let key = store.load_key(id)?;
@@ -70,7 +70,7 @@ pub fn run(
         certs,
         local_key_id,
         &format!("certrenew-{}", id.cert.serial),
-        pass.expose(),
+        pass.expose_secret(),
     )
     .map_err(|e| Error::Internal(format!("PKCS#12: {e}")))?;
     crate::store::write_new(&a.out, &bytes, true)?;

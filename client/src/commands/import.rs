@@ -10,7 +10,7 @@ use crate::error::{Error, InputProblem, Usage};
 use crate::messages::{Outcome, Success, Text};
 use crate::net::{self, Net};
 use crate::pkcs12;
-use crate::prompt::Prompter;
+use crate::prompt::{ExposeSecret, Prompter};
 use crate::store::{Access, Meta, StoreError};
 use clap::Args;
 
@@ -95,7 +95,7 @@ pub async fn run(
             &Text::PassphrasePrompt.render(lang),
             prompter,
         )?;
-        let pkcs12::Contents { key, certs } = pkcs12::read(&data, pass.expose())
+        let pkcs12::Contents { key, certs } = pkcs12::read(&data, pass.expose_secret())
             .map_err(|e| Error::input(p12, InputProblem::NotPkcs12(e.to_string())))?;
         let key = key.ok_or_else(|| Error::input(p12, InputProblem::NoKey))?;
         let certs = certs

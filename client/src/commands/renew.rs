@@ -6,7 +6,7 @@ use crate::cert::KeyType;
 use crate::error::{Error, Usage};
 use crate::messages::{Outcome, Progress, Text};
 use crate::net::Net;
-use crate::prompt::Prompter;
+use crate::prompt::{ExposeSecret, Prompter};
 use crate::renewal::{self, Context};
 use crate::selection::Choice;
 use crate::store::Access;
@@ -48,7 +48,7 @@ pub async fn run(
         &Text::PasswordPrompt.render(lang),
         prompter,
     )?;
-    if password.expose().is_empty() {
+    if password.expose_secret().is_empty() {
         return Err(Usage::EmptyPassword.into());
     }
     if a.all && !prompter.interactive() {
