@@ -210,3 +210,43 @@ pub(crate) fn identity_json(id: &StoredIdentity, default: bool) -> serde_json::V
 pub(crate) fn read_file(p: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(p).map_err(|e| Error::input(p, InputProblem::Read(e.to_string())))
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::Cli;
+    use crate::messages::{Class, Success};
+
+    #[test]
+    fn the_recovery_report_belongs_to_the_command_that_opened_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path(), Access::Create).unwrap());
+        // A temporary file a run that ended early left behind.
+        std::fs::write(dir.path().join("identities/.cert.pem.1.0.tmp"), b"x").unwrap();
+        let store = dir.path().to_str().unwrap();
+        let cli = Cli::try_parse_from(["certrenew", "--store", store, "list"]).unwrap();
+        let env = Environment::default();
+
+        let mut first = CommandContext::new(&cli.global, &env);
+        first.open_store(Access::Read).unwrap();
+        assert_eq!(
+            first.recovered(),
+            [Recovered::TemporariesRemoved { count: 1 }]
+        );
+        let o = first.finish(Outcome::success(Success::Listed));
+        assert_eq!(
+            o.details["store_recovered"][0]["kind"],
+            "temporaries_removed"
+        );
+        assert_eq!(o.lines.len(), 1, "{:?}", o.lines);
+
+        // The next command, in the same process, reports only its own.
+        let mut second = CommandContext::new(&cli.global, &env);
+        second.open_store(Access::Read).unwrap();
+        assert!(second.recovered().is_empty());
+        let o = second.finish(Outcome::new(Class::NoCert));
+        assert!(o.lines.is_empty() && o.details.is_empty(), "{o:?}");
+    }
+}
