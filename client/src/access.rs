@@ -121,13 +121,13 @@ pub fn outcome(report: &AccessReport, lang: Lang) -> Outcome {
             "url": h.url,
             "answered": h.result.is_ok(),
             "error": h.result.as_ref().err().map(|e| e.kind.to_string()),
-            "failure": h.result.as_ref().err().map(|e| crate::error::failure_name(&e.kind)),
+            "failure": h.result.as_ref().err().map(|e| crate::messages::failure_name(&e.kind)),
             "elapsed_ms": ms as u64,
         }));
     }
     o = o.field("hosts", hosts);
     if !ok {
-        o = crate::error::host_table(o, lang).with_remedy(lang);
+        o = crate::messages::host_table(o, lang).with_remedy(lang);
     }
     o
 }

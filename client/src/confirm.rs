@@ -19,9 +19,7 @@ use rustls::client::ResolvesClientCert;
 use rustls::sign::CertifiedKey;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Clock, rfc3339};
-use crate::error::Error;
-use crate::messages::{Lang, Outcome, Success, Text};
+use crate::clock::Clock;
 use crate::net::{self, Net, NetError, NetErrorKind};
 use crate::selection::{self, CaNames, NoCertificate};
 use crate::store::StoredIdentity;
@@ -50,19 +48,6 @@ pub enum NotConfirmed {
         /// The HTTP status.
         status: u16,
     },
-}
-
-impl NotConfirmed {
-    /// Detail fields (lines come from the error and the caller).
-    pub fn fields(&self, o: Outcome) -> Outcome {
-        match self {
-            NotConfirmed::Page { status, url } => {
-                o.field("status", *status).field("url", url.clone())
-            }
-            NotConfirmed::Unreachable(e) => o.field("url", e.url.clone()),
-            NotConfirmed::NoIdentity { host, .. } => o.field("host", host.clone()),
-        }
-    }
 }
 
 /// The remembered choice for one site
@@ -182,7 +167,6 @@ impl BrowserResolver {
             now,
             &selection::Choice::Default,
             &mut crate::prompt::NoQuestions,
-            Lang::En,
         )?;
         self.ids
             .iter()
@@ -322,50 +306,6 @@ impl Browser {
                 status,
             })
         }
-    }
-}
-
-/// The outcome of `verify` for one visit, with the presented identity;
-/// D6.11's remedy names the SSL-state directory when there is one.
-pub fn outcome(
-    visit: &Visit,
-    remembered: Option<&Remembered>,
-    ssl_state: Option<&Path>,
-    lang: Lang,
-) -> Outcome {
-    let failure = visit
-        .result
-        .as_ref()
-        .err()
-        .map(|e| Error::Confirm(e.clone()));
-    let mut o = match &failure {
-        None => Outcome::success(Success::Confirmed),
-        Some(e) => e.to_outcome_without_remedy(lang),
-    };
-    if let Some(p) = &visit.presented {
-        let c = &p.cert;
-        o = o
-            .field("presented_serial", c.serial.clone())
-            .field("presented_not_after", rfc3339(c.not_after))
-            .line(
-                Text::Presented {
-                    serial: &c.serial,
-                    not_after: &rfc3339(c.not_after),
-                }
-                .render(lang),
-            );
-    }
-    if let Some(r) = remembered {
-        o = o
-            .field("ssl_state_serial", r.serial.clone())
-            .line(Text::RememberedPresented { serial: &r.serial }.render(lang));
-    }
-    match &failure {
-        None => o,
-        Some(Error::Confirm(NotConfirmed::Page { .. })) => {
-            o.with_remedy_lines(vec![Text::ClearSslState { dir: ssl_state }.render(lang)])
-        }
-        Some(e) => e.add_remedy(o, lang),
     }
 }
 

@@ -1,17 +1,19 @@
 //! The crate's error type and the one place that maps each error to the
 //! class the customer sees ([`Error::class`]).
 //!
-//! The errors' texts, Japanese and English (the English is their
-//! `Display`, the technical form in JSON `details.error` and `--lang en`),
-//! are the catalogue's (`messages/catalogue/`), not written here.
+//! Errors are data. The errors' texts, Japanese and English (the English is
+//! their `Display`, the technical form in JSON `details.error` and `--lang
+//! en`), are the catalogue's (`messages/catalogue/`), and the outcome shown
+//! for an error ([`Error::to_outcome`]) is built by the presentation layer
+//! (`messages/present.rs`), not here.
 
 use std::path::PathBuf;
 
 use crate::cert::{CertError, KeyType};
 use crate::chain::ChainError;
 use crate::confirm::NotConfirmed;
-use crate::messages::{Class, Lang, Outcome, Text};
-use crate::net::{NetError, NetErrorKind};
+use crate::messages::class::Class;
+use crate::net::NetError;
 use crate::selection::NoCertificate;
 use crate::store::StoreError;
 
@@ -202,142 +204,4 @@ impl Error {
             Error::Internal(_) => Class::Internal,
         }
     }
-
-    /// The outcome printed for this error: the class, this error as a detail
-    /// line, the lines only this error knows, and the remedy.
-    pub fn to_outcome(&self, lang: Lang) -> Outcome {
-        let o = self.to_outcome_without_remedy(lang);
-        self.add_remedy(o, lang)
-    }
-
-    /// The remedy for this error: the class's, unless the error knows a
-    /// better one (ENOCERT has several causes, D6.2/D6.3, each with its own).
-    pub fn add_remedy(&self, o: Outcome, lang: Lang) -> Outcome {
-        match self {
-            Error::NoCertificate(nc) | Error::Confirm(NotConfirmed::NoIdentity { why: nc, .. }) => {
-                o.with_remedy_lines(Text::no_certificate_remedy(nc, lang))
-            }
-            _ => o.with_remedy(lang),
-        }
-    }
-
-    /// [`Error::to_outcome`] without the remedy, for callers that add lines
-    /// of their own before it.
-    pub fn to_outcome_without_remedy(&self, lang: Lang) -> Outcome {
-        let mut o = Outcome::new(self.class())
-            .field("error", self.to_string())
-            .line(
-                Text::Detail {
-                    text: &Text::describe(self, lang),
-                }
-                .render(lang),
-            );
-        match self {
-            Error::Net(e) => {
-                o = net_lines(o, e, lang);
-            }
-            Error::AnswerLost(e) => {
-                o = net_lines(o, e, lang)
-                    .field("issuance_answer_lost", true)
-                    .line(Text::AnswerLost.render(lang));
-            }
-            Error::Refused { host, status, .. } => {
-                o = o.field("host", host.clone()).field("status", *status);
-            }
-            Error::NoCertificate(NoCertificate::NoCandidate { reasons }) => {
-                for (serial, why) in reasons {
-                    o = o.line(Text::Excluded { serial, why }.render(lang));
-                }
-            }
-            Error::NotStored {
-                recovery: Some(p),
-                serial,
-                ..
-            } => {
-                o = o
-                    .line(Text::RecoverySaved { path: p }.render(lang))
-                    .field("recovery_file", p.display().to_string())
-                    .field("serial", serial.clone());
-            }
-            Error::Chain { serial, source } => {
-                if let ChainError::Net(e) = source {
-                    o = net_lines(o, e, lang);
-                }
-                o = o
-                    .field("serial", serial.clone())
-                    .field("issued_and_stored", true)
-                    .line(Text::StoredChainLater.render(lang));
-            }
-            Error::Root(r) => {
-                o = r.lines(o, lang);
-            }
-            Error::RootAfterIssuance { serial, refused } => {
-                o = refused
-                    .lines(o, lang)
-                    .field("serial", serial.clone())
-                    .field("issued_and_stored", true)
-                    .line(Text::IssuedAndStored { serial }.render(lang));
-            }
-            Error::Confirm(c) => {
-                if let NotConfirmed::Unreachable(e) = c {
-                    o = net_lines(o, e, lang);
-                }
-                o = c.fields(o);
-            }
-            _ => {}
-        }
-        o
-    }
-}
-
-/// The name of a transport failure in JSON `details.failure`.
-pub fn failure_name(kind: &NetErrorKind) -> &'static str {
-    match kind {
-        NetErrorKind::Connect(_) | NetErrorKind::Unresolved { .. } => "connect",
-        NetErrorKind::Timeout(_) => "timeout",
-        NetErrorKind::Tls { .. } => "tls",
-        NetErrorKind::Status(_) => "status",
-        NetErrorKind::Body(_) | NetErrorKind::TooLarge(_) => "body",
-        NetErrorKind::Dropped(_) => "dropped",
-        NetErrorKind::Setup(_) => "setup",
-    }
-}
-
-/// Which host failed, the interception hint, and the host table of D6.1.
-fn net_lines(mut o: Outcome, e: &NetError, lang: Lang) -> Outcome {
-    o = o
-        .field("host", e.host.clone())
-        .field("url", e.url.clone())
-        .field("failure", failure_name(&e.kind));
-    if !e.host.is_empty() {
-        let answered = matches!(
-            e.kind,
-            NetErrorKind::Status(_)
-                | NetErrorKind::Body(_)
-                | NetErrorKind::TooLarge(_)
-                | NetErrorKind::Dropped(_)
-        );
-        o = o.line(
-            Text::HostFailed {
-                host: &e.host,
-                answered,
-            }
-            .render(lang),
-        );
-    }
-    if let NetErrorKind::Tls { .. } = e.kind {
-        o = o.line(Text::Interception.render(lang));
-    }
-    if e.host == crate::net::WEBRA1_HOST {
-        o = o.line(Text::AllowConfirmationPage.render(lang));
-    }
-    host_table(o, lang)
-}
-
-/// The manual's table of hosts (D3, D6.1), as the catalogue writes it.
-pub fn host_table(mut o: Outcome, lang: Lang) -> Outcome {
-    for line in Text::host_table(lang) {
-        o = o.line(line);
-    }
-    o
 }

@@ -7,6 +7,14 @@
 //! (the root question, D4.5), [`confirm`] (the confirmation page, D5.1),
 //! [`access`] (the access check, D3.1), [`messages`] (the catalogue and exit
 //! codes). [`net`] holds all HTTP/TLS plumbing, [`clock`] the one clock.
+//!
+//! The modules form layers, no module importing one that imports it back:
+//! the domain ([`selection`], [`trust`], [`confirm`], [`chain`], [`store`])
+//! returns data and asks its questions as data ([`prompt::Dialog`]); the
+//! [`error`] type is data too; [`messages`] is the one presentation layer
+//! that turns errors and outcomes into the catalogue's lines; [`renewal`],
+//! [`access`] and [`commands`] run on top, and [`cli`] composes the
+//! commands' arguments.
 
 pub mod access;
 pub mod cert;

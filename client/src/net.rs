@@ -14,15 +14,19 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::CertificateDer;
 
+mod body;
 mod classify;
 mod connect_to;
 mod failure;
 mod limits;
+mod sources;
 
-pub use classify::{classify, error_chain, find_rustls_error};
+pub use body::{BodyError, read_body};
+pub use classify::classify;
 pub use connect_to::ConnectTo;
-pub use failure::{BodyProblem, NetError, NetErrorKind, SetupProblem, Transport};
-pub use limits::{BodyError, Limit, read_body};
+pub use failure::{BodyProblem, NetError, NetErrorKind, ResolveError, SetupProblem, Transport};
+pub use limits::Limit;
+pub use sources::{error_chain, find_rustls_error};
 
 /// The RA (D3).
 pub const WEBRA2_HOST: &str = "webra2.secomtrust.net";
@@ -364,16 +368,6 @@ struct Resolver {
     target: Option<(String, u16)>,
     /// How long a lookup may take.
     timeout: Duration,
-}
-
-/// A name that did not resolve.
-#[derive(Debug, thiserror::Error)]
-#[error("{why}")]
-pub struct ResolveError {
-    /// The name looked up.
-    pub name: String,
-    /// Why it did not resolve.
-    pub why: String,
 }
 
 impl reqwest::dns::Resolve for Resolver {

@@ -11,27 +11,22 @@ use std::io::{self, BufRead, IsTerminal, Write};
 
 use zeroize::Zeroizing;
 
-/// A password or passphrase. Its `Debug` never shows it; its memory is
-/// wiped when dropped.
-#[derive(Clone)]
-pub struct Secret(Zeroizing<String>);
+use crate::cert::CertFacts;
 
-impl Secret {
-    /// Wraps a secret string.
-    pub fn new(s: String) -> Self {
-        Self(Zeroizing::new(s))
-    }
+pub use secrecy::ExposeSecret;
 
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
+/// A password or passphrase: secrecy's string. Its `Debug` never shows it,
+/// its memory is wiped when dropped, and it is read only through
+/// [`ExposeSecret::expose_secret`], at the one place that sends it.
+pub type Secret = secrecy::SecretString;
 
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
+/// Keeps `s` as a [`Secret`] and wipes the `String` it came in: secrecy's
+/// `From<String>` shrinks the string into a box, which may move it and
+/// free the old bytes unwiped, so the secret is copied from a `&str` (an
+/// exact allocation) and the original is zeroized.
+pub fn secret(s: String) -> Secret {
+    let s = Zeroizing::new(s);
+    Secret::from(s.as_str())
 }
 
 /// Reads one line (without its line ending) from `input`: the
@@ -40,7 +35,7 @@ pub fn read_secret_line(input: &mut dyn BufRead) -> io::Result<Secret> {
     let mut line = Zeroizing::new(String::new());
     input.read_line(&mut line)?;
     let trimmed = line.trim_end_matches(['\r', '\n']);
-    Ok(Secret::new(trimmed.to_owned()))
+    Ok(Secret::from(trimmed))
 }
 
 /// The questions a command may ask.
@@ -133,7 +128,7 @@ impl Prompter for Terminal {
         write!(err, "{prompt}")?;
         err.flush()?;
         drop(err);
-        rpassword::read_password().map(Secret::new)
+        rpassword::read_password().map(secret)
     }
 
     fn confirm(&mut self, question: &str) -> io::Result<bool> {
@@ -184,6 +179,33 @@ impl Prompter for NoQuestions {
     }
 }
 
+impl Dialog for NoQuestions {
+    fn interactive(&self) -> bool {
+        false
+    }
+    fn accept_root(&mut self, _: &str, _: &str) -> bool {
+        false
+    }
+    fn pick(&mut self, _: &[&CertFacts]) -> Option<usize> {
+        None
+    }
+}
+
+/// The questions the domain asks the customer, as data: the selection
+/// (D4.2 その他) and the trust decision (D4.5) say what they ask, the
+/// presentation layer words it in the customer's language
+/// (`messages::Asking`) and a [`Prompter`] reads the answer.
+pub trait Dialog {
+    /// Whether a person can answer.
+    fn interactive(&self) -> bool;
+    /// D4.5: whether to install the root `subject` whose SHA-1 thumbprint
+    /// is `sha1` (in the manual's 8-digit groups); an unreadable answer is no.
+    fn accept_root(&mut self, subject: &str, sha1: &str) -> bool;
+    /// D4.2 その他: which of `candidates` (1-based, the first is the
+    /// default); `None` when no valid number was given.
+    fn pick(&mut self, candidates: &[&CertFacts]) -> Option<usize>;
+}
+
 /// Answers given in advance, for tests of the interactive paths.
 #[cfg(test)]
 #[derive(Debug, Default)]
@@ -218,10 +240,10 @@ impl Prompter for Scripted {
         true
     }
     fn stdin_line(&mut self) -> io::Result<Secret> {
-        self.next("(stdin)").map(Secret::new)
+        self.next("(stdin)").map(secret)
     }
     fn secret(&mut self, prompt: &str) -> io::Result<Secret> {
-        self.next(prompt).map(Secret::new)
+        self.next(prompt).map(secret)
     }
     fn confirm(&mut self, question: &str) -> io::Result<bool> {
         Ok(self.next(question)? == "y")
@@ -244,16 +266,21 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug() {
-        let s = Secret::new("hunter2".into());
-        assert_eq!(format!("{s:?}"), "Secret(***)");
+        let s = secret("hunter2".into());
+        assert!(format!("{s:?}").contains("REDACTED"), "{s:?}");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.expose_secret(), "hunter2");
         assert!(!format!("{:?}", Some(&s)).contains("hunter2"));
     }
 
     #[test]
     fn one_line_is_read_from_stdin_without_its_ending() {
         let mut input: &[u8] = b"pass word\r\nnext line\n";
-        assert_eq!(read_secret_line(&mut input).unwrap().expose(), "pass word");
+        assert_eq!(
+            read_secret_line(&mut input).unwrap().expose_secret(),
+            "pass word"
+        );
         let mut empty: &[u8] = b"";
-        assert_eq!(read_secret_line(&mut empty).unwrap().expose(), "");
+        assert_eq!(read_secret_line(&mut empty).unwrap().expose_secret(), "");
     }
 }

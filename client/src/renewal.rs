@@ -17,9 +17,9 @@ use crate::cert::{CertFacts, KeyType, pem_certificates};
 use crate::chain::{self, ChainError};
 use crate::clock::{Clock, rfc3339};
 use crate::error::{Error, Usage};
-use crate::messages::{Class, Lang, Outcome, Progress, Stage, Success, Text};
+use crate::messages::{Asking, Class, Lang, Outcome, Progress, Stage, Success, Text};
 use crate::net::{self, BodyProblem, FixedClientCert, Net, NetErrorKind};
-use crate::prompt::{Prompter, Secret};
+use crate::prompt::{ExposeSecret, Prompter, Secret};
 use crate::selection::{self, Choice};
 use crate::store::{Meta, Store, StoredIdentity};
 use crate::trust::{self, Approval, Decision, Policy, TrustError};
@@ -146,8 +146,7 @@ pub async fn renew(
         &access.ca_names,
         ctx.clock.now(),
         &opts.choice,
-        ctx.prompter,
-        lang,
+        &mut Asking::new(&mut *ctx.prompter, lang),
     )
     .map_err(|e| e.with_unreadable(&unreadable))?;
 
@@ -229,8 +228,7 @@ async fn renew_selected(
             ctx.store,
             root,
             &opts.trust,
-            ctx.prompter,
-            lang,
+            &mut Asking::new(&mut *ctx.prompter, lang),
         )?),
         None => None,
     };
@@ -245,7 +243,7 @@ async fn renew_selected(
 
     // 2.3 login
     let body = serde_json::to_vec(&LoginRequest {
-        password: password.expose(),
+        password: password.expose_secret(),
     })
     .map_err(|e| Error::Internal(e.to_string()))?;
     let login: LoginResponse = post_json(ctx.net, &client, &login_url, body, 200).await?;
@@ -425,15 +423,14 @@ async fn complete(
     let decision = match approval.filter(|a| a.root.der == root.der) {
         Some(a) => trust::install(ctx.store, a)?,
         None => {
-            trust::decide(ctx.store, &root, &opts.trust, ctx.prompter, lang).map_err(
-                |e| match e {
-                    TrustError::Refused(refused) => Error::RootAfterIssuance {
-                        serial: serial.clone(),
-                        refused,
-                    },
-                    TrustError::Store(s) => Error::Store(s),
+            let mut asking = Asking::new(&mut *ctx.prompter, lang);
+            trust::decide(ctx.store, &root, &opts.trust, &mut asking).map_err(|e| match e {
+                TrustError::Refused(refused) => Error::RootAfterIssuance {
+                    serial: serial.clone(),
+                    refused,
                 },
-            )?
+                TrustError::Store(s) => Error::Store(s),
+            })?
         }
     };
     let done = ctx.store.add_chain(stored, &chain.ders())?;

@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use time::{Duration, OffsetDateTime};
 use x509_cert::der::Decode;
 
+use crate::cert::CertFacts;
 use crate::clock::rfc3339;
-use crate::messages::{Lang, Text};
-use crate::prompt::Prompter;
+use crate::prompt::Dialog;
 use crate::store::StoredIdentity;
 
 /// The renewal window after expiry (D1.2, D6.2): `now - notAfter < 90 days`.
@@ -257,34 +257,13 @@ pub enum NoCertificate {
     NotChosen,
 }
 
-/// One line of the selection dialog.
-pub fn describe(id: &StoredIdentity, lang: Lang) -> String {
-    Text::Identity { cert: &id.cert }.render(lang)
-}
-
-/// The dialog's numbered lines, the default (first) marked.
-pub fn numbered(ids: &[&StoredIdentity], lang: Lang) -> Vec<String> {
-    ids.iter()
-        .enumerate()
-        .map(|(i, id)| {
-            Text::Candidate {
-                number: i + 1,
-                default: i == 0,
-                cert: &id.cert,
-            }
-            .render(lang)
-        })
-        .collect()
-}
-
 /// Chooses the identity as the dialog would (D4.2).
 pub fn select(
     ids: &[StoredIdentity],
     names: &CaNames,
     now: OffsetDateTime,
     choice: &Choice,
-    prompter: &mut dyn Prompter,
-    lang: Lang,
+    dialog: &mut dyn Dialog,
 ) -> Result<StoredIdentity, NoCertificate> {
     if ids.is_empty() {
         return Err(NoCertificate::EmptyStore);
@@ -315,12 +294,10 @@ pub fn select(
     }
     match choice {
         Choice::Pick => {
-            let lines = numbered(&cands, lang);
-            let q = Text::PickQuestion { count: cands.len() }.render(lang);
-            let n = prompter
-                .choose(&lines, &q, cands.len())
-                .ok()
-                .flatten()
+            let certs: Vec<&CertFacts> = cands.iter().map(|id| &id.cert).collect();
+            let n = dialog
+                .pick(&certs)
+                .filter(|n| (1..=cands.len()).contains(n))
                 .ok_or(NoCertificate::NotChosen)?;
             Ok(cands[n - 1].clone())
         }

@@ -27,7 +27,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
@@ -36,69 +36,26 @@ use time::OffsetDateTime;
 
 use crate::cert::{self, CertError, CertFacts};
 
+mod error;
 mod files;
+mod paths;
+mod recovered;
 mod recovery;
 mod trust_list;
 
+pub use error::StoreError;
 pub use files::{write_new, write_recovery};
-pub use recovery::Recovered;
+pub use recovered::Recovered;
 
+use error::io_err;
 use files::{TMP_COUNTER, create_private_dir, create_private_dir_all, sync_dir};
-use recovery::{is_complete, is_hidden, unfinished_why};
+use paths::{is_complete, is_hidden, unfinished_why};
 
 const IDENTITIES: &str = "identities";
 const TRUST: &str = "trust";
 const LOCK: &str = ".lock";
 /// How long a command waits for another one to release the store.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
-
-/// What went wrong with the store.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The file system refused.
-    Io {
-        /// The file or directory.
-        path: PathBuf,
-        /// What the OS said.
-        source: io::Error,
-    },
-    /// Another certrenew holds the store.
-    Busy {
-        /// The lock file.
-        path: PathBuf,
-        /// How long we waited.
-        waited: Duration,
-    },
-    /// A file in the store or given to import that is not what it should be.
-    Unreadable {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: CertError,
-    },
-    /// The identity is already there (create-new semantics).
-    Exists(String),
-    /// The key is not the certificate's.
-    KeyMismatch(String),
-    /// A command that only reads (or renews what is there) was pointed at
-    /// a store that does not exist; only `import` and `roots add` create one.
-    Missing(PathBuf),
-    /// An identity an earlier run left half-written that could not be
-    /// completed; it is kept, set aside under this hidden name.
-    Unfinished {
-        /// The set-aside directory.
-        dir: PathBuf,
-        /// Why it cannot be completed.
-        why: String,
-    },
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
 
 /// How an identity came into the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,8 +6,7 @@
 //! already: being installed spares the question, not the check.
 
 use crate::cert::{CertFacts, group_thumbprint, normalize_thumbprint};
-use crate::messages::{Lang, Outcome, Text};
-use crate::prompt::Prompter;
+use crate::prompt::Dialog;
 use crate::store::{Store, StoreError};
 
 /// The thumbprint the manual tells the customer to check (D4.5).
@@ -39,33 +38,6 @@ pub enum RootRefused {
         /// The root's subject.
         subject: String,
     },
-}
-
-impl RootRefused {
-    /// The detail lines and fields for the customer.
-    pub fn lines(&self, mut o: Outcome, lang: Lang) -> Outcome {
-        match self {
-            RootRefused::Mismatch {
-                expected,
-                got,
-                subject,
-            } => {
-                o = o
-                    .field("expected_sha1", expected.clone())
-                    .field("got_sha1", got.clone())
-                    .field("root_subject", subject.clone())
-                    .line(Text::RootMismatch { expected, got }.render(lang))
-                    .line(Text::RootNotInstalled.render(lang));
-            }
-            RootRefused::Declined { got, subject } | RootRefused::NotAsked { got, subject } => {
-                o = o
-                    .field("got_sha1", got.clone())
-                    .field("root_subject", subject.clone())
-                    .line(Text::RootCheckThenRetry.render(lang));
-            }
-        }
-        o
-    }
 }
 
 /// Whether the root was already trusted or has just been added.
@@ -125,8 +97,7 @@ pub fn approve(
     store: &Store,
     root: &CertFacts,
     policy: &Policy,
-    prompter: &mut dyn Prompter,
-    lang: Lang,
+    dialog: &mut dyn Dialog,
 ) -> Result<Approval, TrustError> {
     // The pin first, even for a root in the trust list: D4.5 skips only
     // the question when the root is installed, not the customer's check of
@@ -151,13 +122,8 @@ pub fn approve(
     }
     let accepted = if policy.yes {
         true
-    } else if prompter.interactive() {
-        let q = Text::RootQuestion {
-            subject: &root.subject,
-            sha1: &got,
-        }
-        .render(lang);
-        prompter.confirm(&q).unwrap_or(false)
+    } else if dialog.interactive() {
+        dialog.accept_root(&root.subject, &got)
     } else {
         return Err(RootRefused::NotAsked {
             got,
@@ -192,35 +158,29 @@ pub fn decide(
     store: &Store,
     root: &CertFacts,
     policy: &Policy,
-    prompter: &mut dyn Prompter,
-    lang: Lang,
+    dialog: &mut dyn Dialog,
 ) -> Result<Decision, TrustError> {
-    let approval = approve(store, root, policy, prompter, lang)?;
+    let approval = approve(store, root, policy, dialog)?;
     Ok(install(store, &approval)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::{Asking, Lang};
     use crate::prompt::Scripted;
     use crate::store::Access;
     use certs_gen::{KeyType, Pki};
 
     struct NoTerminal;
-    impl Prompter for NoTerminal {
+    impl Dialog for NoTerminal {
         fn interactive(&self) -> bool {
             false
         }
-        fn stdin_line(&mut self) -> std::io::Result<crate::prompt::Secret> {
-            unreachable!()
-        }
-        fn secret(&mut self, _: &str) -> std::io::Result<crate::prompt::Secret> {
-            unreachable!()
-        }
-        fn confirm(&mut self, _: &str) -> std::io::Result<bool> {
+        fn accept_root(&mut self, _: &str, _: &str) -> bool {
             unreachable!("no terminal to ask")
         }
-        fn choose(&mut self, _: &[String], _: &str, _: usize) -> std::io::Result<Option<usize>> {
+        fn pick(&mut self, _: &[&CertFacts]) -> Option<usize> {
             unreachable!()
         }
     }
@@ -243,7 +203,7 @@ mod tests {
     fn a_mismatch_is_refused_even_with_yes() {
         let (_d, store, root) = setup();
         let policy = Policy::new(MANUAL_ROOT_SHA1, true).unwrap();
-        let e = decide(&store, &root, &policy, &mut NoTerminal, Lang::Ja).unwrap_err();
+        let e = decide(&store, &root, &policy, &mut NoTerminal).unwrap_err();
         let TrustError::Refused(RootRefused::Mismatch { expected, got, .. }) = e else {
             panic!("{e:?}")
         };
@@ -257,17 +217,17 @@ mod tests {
         let (_d, store, root) = setup();
         let no = Policy::new(&root.sha1, false).unwrap();
         assert!(matches!(
-            decide(&store, &root, &no, &mut NoTerminal, Lang::En),
+            decide(&store, &root, &no, &mut NoTerminal),
             Err(TrustError::Refused(RootRefused::NotAsked { .. }))
         ));
         let yes = Policy::new(&root.sha1, true).unwrap();
         assert_eq!(
-            decide(&store, &root, &yes, &mut NoTerminal, Lang::En).unwrap(),
+            decide(&store, &root, &yes, &mut NoTerminal).unwrap(),
             Decision::Installed
         );
         // Already trusted: no question, with or without --yes.
         assert_eq!(
-            decide(&store, &root, &no, &mut NoTerminal, Lang::En).unwrap(),
+            decide(&store, &root, &no, &mut NoTerminal).unwrap(),
             Decision::AlreadyTrusted
         );
     }
@@ -277,12 +237,12 @@ mod tests {
         let (_d, store, root) = setup();
         store.trust_root(&root.der).unwrap();
         let other = Policy::new(MANUAL_ROOT_SHA1, true).unwrap();
-        let e = decide(&store, &root, &other, &mut NoTerminal, Lang::Ja).unwrap_err();
+        let e = decide(&store, &root, &other, &mut NoTerminal).unwrap_err();
         assert!(
             matches!(e, TrustError::Refused(RootRefused::Mismatch { .. })),
             "{e:?}"
         );
-        let e = approve(&store, &root, &other, &mut NoTerminal, Lang::Ja).unwrap_err();
+        let e = approve(&store, &root, &other, &mut NoTerminal).unwrap_err();
         assert!(matches!(
             e,
             TrustError::Refused(RootRefused::Mismatch { .. })
@@ -290,7 +250,7 @@ mod tests {
         // The matching pin: trusted already, no question.
         let same = Policy::new(&root.sha1, false).unwrap();
         assert_eq!(
-            decide(&store, &root, &same, &mut NoTerminal, Lang::Ja).unwrap(),
+            decide(&store, &root, &same, &mut NoTerminal).unwrap(),
             Decision::AlreadyTrusted
         );
     }
@@ -301,7 +261,7 @@ mod tests {
         let policy = Policy::new(&root.sha1, false).unwrap();
         let mut p = Scripted::new(&["n"]);
         assert!(matches!(
-            decide(&store, &root, &policy, &mut p, Lang::Ja),
+            decide(&store, &root, &policy, &mut Asking::new(&mut p, Lang::Ja)),
             Err(TrustError::Refused(RootRefused::Declined { .. }))
         ));
         assert!(p.asked[0].contains(&format!(
@@ -310,7 +270,7 @@ mod tests {
         )));
         let mut p = Scripted::new(&["y"]);
         assert_eq!(
-            decide(&store, &root, &policy, &mut p, Lang::Ja).unwrap(),
+            decide(&store, &root, &policy, &mut Asking::new(&mut p, Lang::Ja)).unwrap(),
             Decision::Installed
         );
         assert!(store.is_trusted(&root.der).unwrap());

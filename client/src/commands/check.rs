@@ -1,15 +1,14 @@
 //! `check`: can webra2, repo1 and repository be reached (D3.1)?
 
-use super::net_config;
+use super::CommandContext;
 use crate::access;
-use crate::cli::Global;
-use crate::env::Environment;
 use crate::error::Error;
 use crate::messages::Outcome;
 use crate::net::Net;
 
-pub async fn run(g: &Global, env: &Environment) -> Result<Outcome, Error> {
-    let net = Net::new(net_config(g, env)?)?;
+/// Runs `check`.
+pub async fn run(ctx: &mut CommandContext<'_>) -> Result<Outcome, Error> {
+    let net = Net::new(ctx.net_config()?)?;
     let report = access::check(&net).await;
-    Ok(access::outcome(&report, g.lang))
+    Ok(access::outcome(&report, ctx.global.lang))
 }

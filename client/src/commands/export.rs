@@ -1,24 +1,38 @@
 //! `export`: one identity as a PKCS#12 file.
 
-use super::{open_store, read_secret};
+use super::{CommandContext, read_secret};
 use crate::cert;
-use crate::cli::{ExportArgs, Global};
-use crate::env::Environment;
 use crate::error::{Error, Usage};
 use crate::messages::{Outcome, Success, Text};
 use crate::pkcs12;
-use crate::prompt::Prompter;
+use crate::prompt::{ExposeSecret, Prompter};
 use crate::selection::{self, NoCertificate};
 use crate::store::Access;
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Serial number of the certificate to export
+    #[arg(long, value_name = "SERIAL")]
+    pub select: String,
+    /// The PKCS#12 file to write (must not exist)
+    #[arg(long, value_name = "FILE.p12")]
+    pub out: PathBuf,
+    /// Read the passphrase (not empty) as one line from stdin
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
 
 pub fn run(
-    g: &Global,
-    env: &Environment,
+    ctx: &mut CommandContext<'_>,
     a: &ExportArgs,
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
-    let lang = g.lang;
-    let store = open_store(g, env, Access::Read)?;
+    let lang = ctx.global.lang;
+    let store = ctx.open_store(Access::Read)?;
     let (ids, bad) = store.identities()?;
     let want = cert::normalize_serial(&a.select);
     let id = ids
@@ -43,7 +57,7 @@ pub fn run(
     )?;
     // A PKCS#12 file without a passphrase leaves the key readable by
     // anyone who gets the file.
-    if pass.expose().is_empty() {
+    if pass.expose_secret().is_empty() {
         return Err(Usage::EmptyPassphrase.into());
     }
     let key = store.load_key(id)?;
@@ -56,13 +70,13 @@ pub fn run(
         certs,
         local_key_id,
         &format!("certrenew-{}", id.cert.serial),
-        pass.expose(),
+        pass.expose_secret(),
     )
     .map_err(|e| Error::Internal(format!("PKCS#12: {e}")))?;
     crate::store::write_new(&a.out, &bytes, true)?;
     Ok(Outcome::success(Success::Exported)
         .field("file", a.out.display().to_string())
         .field("serial", id.cert.serial.clone())
-        .line(selection::describe(id, lang))
+        .line(Text::Identity { cert: &id.cert }.render(lang))
         .line(Text::WrittenTo { path: &a.out }.render(lang)))
 }

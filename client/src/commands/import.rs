@@ -3,18 +3,38 @@
 
 use std::path::PathBuf;
 
-use super::{clock, identity_json, net_config, open_store, read_file, read_secret};
+use super::{CommandContext, identity_json, read_file, read_secret};
 use crate::cert::{self, CertFacts};
 use crate::chain::{self, ChainError};
-use crate::cli::{Global, ImportArgs};
-use crate::env::Environment;
 use crate::error::{Error, InputProblem, Usage};
 use crate::messages::{Outcome, Success, Text};
 use crate::net::{self, Net};
 use crate::pkcs12;
-use crate::prompt::Prompter;
-use crate::selection;
+use crate::prompt::{ExposeSecret, Prompter};
 use crate::store::{Access, Meta, StoreError};
+use clap::Args;
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A PKCS#12 file (key, certificate, chain)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cert", "key", "chain"], required_unless_present = "cert")]
+    pub p12: Option<PathBuf>,
+    /// Read the PKCS#12 passphrase as one line from stdin
+    #[arg(long, requires = "p12")]
+    pub passphrase_stdin: bool,
+    /// PEM certificate (may also hold its chain)
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// PEM chain (issuing CA, root) [default: fetched from the
+    /// repositories the certificate names (AIA), with the global network
+    /// options]
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub chain: Option<PathBuf>,
+}
 
 /// Orders `pool` into the chain above `leaf`: issuer after issuer, up to a
 /// self-issued root or the first missing link.
@@ -40,12 +60,11 @@ fn order_chain(leaf: &CertFacts, pool: &[CertFacts]) -> Vec<CertFacts> {
 /// the leaf's start, client-auth EKU; no revocation: the old certificate
 /// may be expired). Nothing is fetched when `known` ends in a root.
 async fn complete_chain(
-    g: &Global,
-    env: &Environment,
+    ctx: &CommandContext<'_>,
     leaf: &CertFacts,
     known: &[CertFacts],
 ) -> Result<Vec<CertFacts>, ChainError> {
-    let net = Net::new(net_config(g, env).map_err(|e| {
+    let net = Net::new(ctx.net_config().map_err(|e| {
         ChainError::Net(net::NetError {
             host: String::new(),
             url: String::new(),
@@ -62,12 +81,11 @@ async fn complete_chain(
 type Block = (PathBuf, usize, Vec<u8>);
 
 pub async fn run(
-    g: &Global,
-    env: &Environment,
+    ctx: &mut CommandContext<'_>,
     a: &ImportArgs,
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
-    let lang = g.lang;
+    let lang = ctx.global.lang;
     // Every certificate with where it came from (file, 1-based block).
     let (source, key, certs): (PathBuf, _, Vec<Block>) = if let Some(p12) = &a.p12 {
         let data = read_file(p12)?;
@@ -77,7 +95,7 @@ pub async fn run(
             &Text::PassphrasePrompt.render(lang),
             prompter,
         )?;
-        let pkcs12::Contents { key, certs } = pkcs12::read(&data, pass.expose())
+        let pkcs12::Contents { key, certs } = pkcs12::read(&data, pass.expose_secret())
             .map_err(|e| Error::input(p12, InputProblem::NotPkcs12(e.to_string())))?;
         let key = key.ok_or_else(|| Error::input(p12, InputProblem::NoKey))?;
         let certs = certs
@@ -131,15 +149,15 @@ pub async fn run(
     let (chain, fetched) = if reaches_root {
         (given, None)
     } else {
-        match complete_chain(g, env, &leaf, &given).await {
+        match complete_chain(ctx, &leaf, &given).await {
             Ok(cas) => (cas, Some(Ok(()))),
             Err(e) => (given, Some(Err(e))),
         }
     };
-    let store = open_store(g, env, Access::Create)?;
+    let store = ctx.open_store(Access::Create)?;
     let meta = Meta {
         origin: "imported".into(),
-        stored_at: clock(g).now(),
+        stored_at: ctx.clock().now(),
         renewed_from: None,
     };
     let (stored, already) = match store.add_identity(&leaf.der, &key, &meta) {
@@ -164,7 +182,7 @@ pub async fn run(
     let mut o = Outcome::success(Success::Imported)
         .field("identity", identity_json(&stored, false))
         .field("already_present", already)
-        .line(selection::describe(&stored, lang))
+        .line(Text::Identity { cert: &stored.cert }.render(lang))
         .line(Text::StoredIn { dir: &stored.dir }.render(lang));
     if already {
         o = o.line(Text::AlreadyInStore.render(lang));

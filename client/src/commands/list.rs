@@ -1,28 +1,42 @@
 //! `list`: the selection dialog's candidates (D4.2), and with
 //! `--excluded` the identities left out and why.
 
-use super::{clock, identity_json, net_config, open_store};
-use crate::cli::{Global, ListArgs};
+use super::{CommandContext, identity_json};
 use crate::clock::rfc3339;
-use crate::env::Environment;
 use crate::error::Error;
 use crate::messages::{Outcome, Success, Text};
 use crate::net::Net;
 use crate::prompt::NoQuestions;
 use crate::selection::{self, CaNames, Choice, Ineligible};
 use crate::store::{Access, StoredIdentity};
+use clap::Args;
 
-pub async fn run(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome, Error> {
-    let lang = g.lang;
-    let store = open_store(g, env, Access::Read)?;
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Show every candidate, not only the default one (その他)
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask webra2 which CAs it accepts; treat every CA as accepted
+    #[arg(long)]
+    pub offline: bool,
+    /// Also show the installed identities the dialog does not offer (a CA
+    /// the site does not accept, expired 90 days or more), and why
+    #[arg(long)]
+    pub excluded: bool,
+}
+
+pub async fn run(ctx: &mut CommandContext<'_>, a: &ListArgs) -> Result<Outcome, Error> {
+    let lang = ctx.global.lang;
+    let store = ctx.open_store(Access::Read)?;
     let names = if a.offline {
         CaNames::any()
     } else {
-        let net = Net::new(net_config(g, env)?)?;
+        let net = Net::new(ctx.net_config()?)?;
         crate::access::probe_webra2(&net).await?
     };
     let (ids, bad) = store.identities()?;
-    let now = clock(g).now();
+    let now = ctx.clock().now();
     let excluded: Vec<(&StoredIdentity, Ineligible)> = ids
         .iter()
         .filter_map(|id| selection::check(id, &names, now).err().map(|why| (id, why)))
@@ -48,7 +62,7 @@ pub async fn run(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome,
         // Same reasons as the dialog would give (D6.2, D6.3); every
         // excluded identity is listed with why (so `--excluded` shows them
         // even when nothing can be chosen).
-        let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions, lang)
+        let e = selection::select(&ids, &names, now, &Choice::Default, &mut NoQuestions)
             .err()
             .map(|e| e.with_unreadable(&bad))
             .map(Error::NoCertificate)
@@ -61,7 +75,8 @@ pub async fn run(g: &Global, env: &Environment, a: &ListArgs) -> Result<Outcome,
     }
     let shown: &[&StoredIdentity] = if a.all { &cands } else { &cands[..1] };
     let mut o = Outcome::success(Success::Listed);
-    for line in selection::numbered(shown, lang) {
+    let certs: Vec<_> = shown.iter().map(|id| &id.cert).collect();
+    for line in Text::numbered(&certs, lang) {
         o = o.line(line);
     }
     if !a.all && cands.len() > 1 {

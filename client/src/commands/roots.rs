@@ -1,26 +1,60 @@
 //! `roots` and `roots add`: the trusted client-CA roots (D4.5).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{open_store, policy, read_file, store_dir};
+use clap::{Args, Subcommand};
+
+use super::{CommandContext, read_file};
 use crate::cert::{self, CertFacts};
-use crate::cli::Global;
 use crate::clock::rfc3339;
-use crate::env::Environment;
 use crate::error::{Error, InputProblem};
-use crate::messages::{Outcome, Success, Text};
+use crate::messages::{Asking, Outcome, Success, Text};
 use crate::prompt::Prompter;
 use crate::store::{Access, Store, StoreError};
 use crate::trust;
 
-pub fn add(
-    g: &Global,
-    env: &Environment,
+/// `roots`.
+#[derive(Debug, Args)]
+pub struct RootsArgs {
+    /// Without an action: list the trusted roots with their SHA-1 thumbprints
+    #[command(subcommand)]
+    pub action: Option<RootsAction>,
+}
+
+/// `roots add`.
+#[derive(Debug, Subcommand)]
+pub enum RootsAction {
+    /// Install a client-CA root into the trust list, by the same rule as
+    /// renew: its SHA-1 must equal --root-sha1, and you confirm it (or --yes)
+    Add {
+        /// The root certificate, PEM
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Accept without asking (only if the thumbprint equals --root-sha1)
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+/// Runs `roots` (the list) or `roots add`.
+pub fn run(
+    ctx: &mut CommandContext<'_>,
+    a: &RootsArgs,
+    prompter: &mut dyn Prompter,
+) -> Result<Outcome, Error> {
+    match &a.action {
+        None => list(ctx),
+        Some(RootsAction::Add { file, yes }) => add(ctx, file, *yes, prompter),
+    }
+}
+
+fn add(
+    ctx: &mut CommandContext<'_>,
     file: &Path,
     yes: bool,
     prompter: &mut dyn Prompter,
 ) -> Result<Outcome, Error> {
-    let lang = g.lang;
+    let lang = ctx.global.lang;
     let text = read_file(file)?;
     let certs = cert::pem_certificates(&text).map_err(|e| Error::input(file, e))?;
     let [der] = certs.as_slice() else {
@@ -49,9 +83,9 @@ pub fn add(
             },
         ));
     }
-    let policy = policy(g, yes)?;
-    let store = open_store(g, env, Access::Create)?;
-    let decision = trust::decide(&store, &root, &policy, prompter, lang)?;
+    let policy = ctx.policy(yes)?;
+    let store = ctx.open_store(Access::Create)?;
+    let decision = trust::decide(&store, &root, &policy, &mut Asking::new(prompter, lang))?;
     let grouped = cert::group_thumbprint(&root.sha1).unwrap_or_default();
     let line = match decision {
         trust::Decision::Installed => Text::RootAdded {
@@ -70,9 +104,9 @@ pub fn add(
         .field("installed", matches!(decision, trust::Decision::Installed)))
 }
 
-pub fn list(g: &Global, env: &Environment) -> Result<Outcome, Error> {
-    let lang = g.lang;
-    let dir = store_dir(g, env)?;
+fn list(ctx: &mut CommandContext<'_>) -> Result<Outcome, Error> {
+    let lang = ctx.global.lang;
+    let dir = ctx.store_dir()?;
     let store = match Store::open(&dir, Access::Read) {
         Ok(s) => s,
         // No store yet: nothing is trusted, and nothing is created.

@@ -1,21 +1,37 @@
 //! `verify`: the confirmation page (D5.1) with the browser-like SSL
 //! state (D6.11).
 
-use super::{clock, net_config, open_store};
+use super::CommandContext;
 use crate::cert;
-use crate::cli::{Global, VerifyArgs};
-use crate::confirm::{self, Browser, Presentable, Remembered, SslState};
-use crate::env::Environment;
+use crate::confirm::{Browser, Presentable, Remembered, SslState};
 use crate::error::Error;
-use crate::messages::Outcome;
+use crate::messages::{self, Outcome};
 use crate::net::{self, Net};
 use crate::selection::NoCertificate;
 use crate::store::{Access, StoreError};
+use std::path::PathBuf;
 
-pub async fn run(g: &Global, env: &Environment, a: &VerifyArgs) -> Result<Outcome, Error> {
-    let lang = g.lang;
-    let net = Net::new(net_config(g, env)?)?;
-    let store = open_store(g, env, Access::Read)?;
+use clap::Args;
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Present the certificate with this serial number
+    #[arg(long, value_name = "SERIAL")]
+    pub select: Option<String>,
+    /// Remember per site which certificate was presented, like a browser
+    #[arg(long, value_name = "DIR")]
+    pub ssl_state: Option<PathBuf>,
+    /// Empty the SSL state first (the manual's remedy for D6.11): only the
+    /// files certrenew wrote there are removed
+    #[arg(long, requires = "ssl_state")]
+    pub clear_ssl_state: bool,
+}
+
+pub async fn run(ctx: &mut CommandContext<'_>, a: &VerifyArgs) -> Result<Outcome, Error> {
+    let lang = ctx.global.lang;
+    let net = Net::new(ctx.net_config()?)?;
+    let store = ctx.open_store(Access::Read)?;
     let (ids, _) = store.identities()?;
     // An unknown --select is ENOCERT (D6.3), before any connection.
     if let Some(serial) = &a.select {
@@ -59,7 +75,7 @@ pub async fn run(g: &Global, env: &Environment, a: &VerifyArgs) -> Result<Outcom
     let browser = Browser::new(
         &net,
         presentable,
-        clock(g),
+        ctx.clock(),
         a.select.clone(),
         remembered.as_ref().map(|r| r.identity.clone()),
     )?;
@@ -72,7 +88,7 @@ pub async fn run(g: &Global, env: &Environment, a: &VerifyArgs) -> Result<Outcom
             serial: p.cert.serial.clone(),
         });
     }
-    Ok(confirm::outcome(
+    Ok(messages::verify_outcome(
         &visit,
         remembered.as_ref(),
         a.ssl_state.as_deref(),

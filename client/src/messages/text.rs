@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::{Class, Lang};
+use super::class::Class;
+use super::lang::Lang;
 use crate::cert::CertFacts;
 use crate::chain::ChainError;
 use crate::error::Error;
@@ -301,6 +302,23 @@ impl Text<'_> {
             lines.push(Text::HostTableRow { host, ip, protocol }.render(lang));
         }
         lines
+    }
+
+    /// The selection dialog's numbered lines, the default (first) marked
+    /// (D4.2).
+    pub fn numbered(certs: &[&CertFacts], lang: Lang) -> Vec<String> {
+        certs
+            .iter()
+            .enumerate()
+            .map(|(i, cert)| {
+                Text::Candidate {
+                    number: i + 1,
+                    default: i == 0,
+                    cert,
+                }
+                .render(lang)
+            })
+            .collect()
     }
 
     /// What went wrong, for the detail line ([`details`]: the Japanese and

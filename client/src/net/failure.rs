@@ -5,8 +5,8 @@
 
 use reqwest::Url;
 
-use super::classify::find_io_kind;
-use super::{Limit, error_chain};
+use super::limits::Limit;
+use super::sources::{error_chain, find_io_kind};
 
 /// A transport failure: what was asked and what happened.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -136,4 +136,14 @@ impl PartialEq for SetupProblem {
             _ => false,
         }
     }
+}
+
+/// A name that did not resolve.
+#[derive(Debug, thiserror::Error)]
+#[error("{why}")]
+pub struct ResolveError {
+    /// The name looked up.
+    pub name: String,
+    /// Why it did not resolve.
+    pub why: String,
 }

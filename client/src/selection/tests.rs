@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::cert::CertFacts;
+use crate::messages::{Asking, Lang};
 use crate::prompt::Scripted;
 use certs_gen::{ClientSpec, KeyType, Pki, PkiNames};
 use proptest::prelude::*;
@@ -107,8 +108,7 @@ fn selection_at_the_line_with_real_certificates() {
         &names,
         at_line,
         &Choice::Default,
-        &mut p,
-        Lang::En,
+        &mut Asking::new(&mut p, Lang::En),
     );
     assert!(matches!(
         r,
@@ -119,8 +119,7 @@ fn selection_at_the_line_with_real_certificates() {
         &names,
         at_line,
         &Choice::Serial(id.cert.serial.to_uppercase()),
-        &mut p,
-        Lang::En,
+        &mut Asking::new(&mut p, Lang::En),
     );
     assert!(matches!(r, Err(NoCertificate::Ineligible { .. })), "{r:?}");
 }
@@ -136,7 +135,14 @@ fn the_default_is_the_newest_not_before() {
     let newer = ending_at(now - Duration::days(5), 365);
     let ids = vec![old.clone(), newer.clone()];
     let mut p = Scripted::default();
-    let chosen = select(&ids, &root_names(), now, &Choice::Default, &mut p, Lang::Ja).unwrap();
+    let chosen = select(
+        &ids,
+        &root_names(),
+        now,
+        &Choice::Default,
+        &mut Asking::new(&mut p, Lang::Ja),
+    )
+    .unwrap();
     assert_eq!(chosen.cert.serial, newer.cert.serial);
     assert!(p.asked.is_empty());
     let cands = candidates(&ids, &root_names(), now);
@@ -151,11 +157,24 @@ fn other_choices_pick_by_number() {
     let newer = ending_at(now - Duration::days(5), 365);
     let ids = vec![old.clone(), newer.clone()];
     let mut p = Scripted::new(&["2"]);
-    let chosen = select(&ids, &root_names(), now, &Choice::Pick, &mut p, Lang::Ja).unwrap();
+    let chosen = select(
+        &ids,
+        &root_names(),
+        now,
+        &Choice::Pick,
+        &mut Asking::new(&mut p, Lang::Ja),
+    )
+    .unwrap();
     assert_eq!(chosen.cert.serial, old.cert.serial);
     assert!(p.asked[0].contains(&format!("* [1] シリアル番号 {}", newer.cert.serial)));
     let mut p = Scripted::new(&["7"]);
-    let r = select(&ids, &root_names(), now, &Choice::Pick, &mut p, Lang::Ja);
+    let r = select(
+        &ids,
+        &root_names(),
+        now,
+        &Choice::Pick,
+        &mut Asking::new(&mut p, Lang::Ja),
+    );
     assert_eq!(r.unwrap_err(), NoCertificate::NotChosen);
 }
 
@@ -191,7 +210,14 @@ fn only_identities_of_a_named_ca_are_offered() {
     assert!(CaNames(Some(vec![])).accepts(&theirs));
     let mut p = Scripted::default();
     assert_eq!(
-        select(&[], &names, now, &Choice::Default, &mut p, Lang::Ja).unwrap_err(),
+        select(
+            &[],
+            &names,
+            now,
+            &Choice::Default,
+            &mut Asking::new(&mut p, Lang::Ja)
+        )
+        .unwrap_err(),
         NoCertificate::EmptyStore
     );
     assert!(matches!(
@@ -200,8 +226,7 @@ fn only_identities_of_a_named_ca_are_offered() {
             &names,
             now,
             &Choice::Serial("ff".into()),
-            &mut p,
-            Lang::Ja
+            &mut Asking::new(&mut p, Lang::Ja)
         ),
         Err(NoCertificate::SerialNotFound(_))
     ));

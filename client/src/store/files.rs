@@ -2,7 +2,15 @@
 //! fsynced, linked into place without replacing anything; private
 //! directories.
 
-use super::*;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
+
+use super::error::{StoreError, io_err};
+use crate::cert;
 
 pub(super) fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut b = fs::DirBuilder::new();

@@ -4,47 +4,6 @@
 
 use super::*;
 
-/// What opening the store found left by an earlier run that ended early
-/// (killed, power lost) and put right. Each is said once, by the run that
-/// did it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recovered {
-    /// A complete identity (certificate and matching key) left in a
-    /// temporary directory was added to the store under its name.
-    Adopted {
-        /// The certificate's serial.
-        serial: String,
-        /// Where it is now.
-        dir: PathBuf,
-        /// Whether it was a renewal (its chain is completed by `renew`).
-        renewal: bool,
-    },
-    /// A renewal that saved its new key and then ended before the RA's
-    /// answer was stored: removed (a key without its certificate is of no
-    /// use). The RA may have issued the certificate (D7.3).
-    AnswerNotStored {
-        /// The identity it renewed, if recorded.
-        renewed_from: Option<String>,
-    },
-    /// A temporary identity that cannot be completed, kept under this name.
-    SetAside {
-        /// The hidden directory it is kept in.
-        dir: PathBuf,
-    },
-    /// Temporary files and directories of runs that ended early, removed.
-    TemporariesRemoved {
-        /// How many.
-        count: usize,
-    },
-    /// A store directory others could read or enter was made 0700.
-    Tightened {
-        /// The directory.
-        dir: PathBuf,
-        /// Its mode before.
-        mode: u32,
-    },
-}
-
 impl Store {
     /// Puts right what runs that ended early left: store directories made
     /// private; temporary files removed; temporary identity directories
@@ -249,28 +208,4 @@ pub(super) fn tighten(dir: &Path) -> Option<u32> {
 #[cfg(not(unix))]
 pub(super) fn tighten(_dir: &Path) -> Option<u32> {
     None
-}
-
-/// A name starting with a dot: temporary or set aside, not an identity.
-pub(super) fn is_hidden(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-}
-
-/// Why a set-aside temporary identity cannot be completed.
-pub(super) fn unfinished_why(dir: &Path) -> String {
-    let cert = dir.join("cert.pem");
-    match fs::read(&cert) {
-        Err(_) => "no readable certificate".into(),
-        Ok(b) if cert::pem_certificates(&b).map_or(true, |v| v.is_empty()) => {
-            "the certificate cannot be read".into()
-        }
-        Ok(_) if !dir.join("key.pem").is_file() => "no private key".into(),
-        Ok(_) => "the private key does not belong to the certificate, or the identity exists with another certificate".into(),
-    }
-}
-
-/// Whether an identity directory has its certificate and its key.
-pub(super) fn is_complete(dir: &Path) -> bool {
-    dir.join("cert.pem").is_file() && dir.join("key.pem").is_file()
 }

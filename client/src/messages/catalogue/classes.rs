@@ -1,7 +1,8 @@
 //! The class lines and remedies (DOMAIN D6): the manual's Japanese, byte
 //! for byte where the manual has words, beside our English.
 
-use crate::messages::{Class, Lang, Success};
+use crate::messages::class::{Class, Success};
+use crate::messages::lang::Lang;
 
 impl Class {
     /// The one-line message.

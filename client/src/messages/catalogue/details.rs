@@ -1,9 +1,12 @@
 //! The details of the errors of the command line, the store and the files
 //! given: each variant's Japanese beside its English.
 
-use super::{Lang, chain, confirm, net, no_certificate, root};
-use crate::cert::CertError;
+use super::cert::cert;
+use super::net::net;
+use super::selection::no_certificate;
+use super::verdicts::{chain, confirm, root};
 use crate::error::{Error, InputProblem, Usage};
+use crate::messages::lang::Lang;
 use crate::store::StoreError;
 
 /// The detail line's text for `e`.
@@ -250,20 +253,6 @@ pub fn store(se: &StoreError, lang: Lang) -> String {
             "{}: an unfinished identity that cannot be completed: {why}",
             dir.display()
         ),
-    }
-}
-
-/// A certificate or key that cannot be read.
-pub fn cert(ce: &CertError, lang: Lang) -> String {
-    match (ce, lang) {
-        (CertError::Certificate(_), Lang::Ja) => "X.509 証明書として読み取れません".into(),
-        (CertError::Certificate(why), Lang::En) => {
-            format!("not a DER X.509 certificate: {why}")
-        }
-        (CertError::NoPem(_), Lang::Ja) => "PEM 形式のデータが見つかりません".into(),
-        (CertError::NoPem(label), Lang::En) => format!("no {label} found in the PEM text"),
-        (CertError::Key(_), Lang::Ja) => "秘密鍵を読み取れないか、対応していない形式です".into(),
-        (CertError::Key(why), Lang::En) => format!("unusable private key: {why}"),
     }
 }
 

@@ -6,9 +6,14 @@
 
 use std::path::Path;
 
+use super::details::io;
+use super::net::net_kind;
+use super::selection::ineligible;
+use super::verdicts::chain;
 use crate::cert::CertFacts;
 use crate::clock::rfc3339;
-use crate::messages::{Lang, Stage, Text};
+use crate::messages::lang::Lang;
+use crate::messages::text::{Stage, Text};
 use crate::store::Recovered;
 use crate::trust::MANUAL_ROOT_SHA1;
 
@@ -82,7 +87,7 @@ impl Text<'_> {
             },
             Text::Excluded { serial, why } => match lang {
                 Lang::Ja => {
-                    format!("  (対象外) シリアル番号 {serial}: {}", super::ineligible(why, Lang::Ja))
+                    format!("  (対象外) シリアル番号 {serial}: {}", ineligible(why, Lang::Ja))
                 }
                 Lang::En => format!("  (excluded) serial {serial}: {why}"),
             },
@@ -292,7 +297,7 @@ impl Text<'_> {
             Text::ChainFetchFailed { why } => match lang {
                 Lang::Ja => format!(
                     "リポジトリから証明書チェーンを取得できませんでした: {}",
-                    super::chain(why, Lang::Ja)
+                    chain(why, Lang::Ja)
                 ),
                 Lang::En => {
                     format!("its chain could not be fetched from the repositories: {why}")
@@ -368,7 +373,7 @@ impl Text<'_> {
             },
             Text::AccessFailed { url, kind } => match lang {
                 Lang::Ja => {
-                    format!("  {url}  応答なし: {}", super::net_kind(kind, Lang::Ja))
+                    format!("  {url}  応答なし: {}", net_kind(kind, Lang::Ja))
                 }
                 Lang::En => format!("  {url}  no answer: {kind}"),
             },
@@ -424,7 +429,7 @@ impl Text<'_> {
             },
             Text::OutputFailed { error } => match lang {
                 Lang::Ja => {
-                    format!("certrenew: 結果を出力できませんでした ({})。", super::io(error, Lang::Ja))
+                    format!("certrenew: 結果を出力できませんでした ({})。", io(error, Lang::Ja))
                 }
                 Lang::En => format!("certrenew: writing the result failed: {error}"),
             },

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::Lang;
+use super::lang::Lang;
 use crate::cert::CertError;
 use crate::chain::{ChainError, PathProblem};
 use crate::confirm::NotConfirmed;
@@ -17,16 +17,16 @@ use crate::selection::{Ineligible, NoCertificate};
 use crate::store::StoreError;
 use crate::trust::RootRefused;
 
+mod cert;
 mod classes;
 mod details;
 mod lines;
 mod net;
 mod selection;
-#[cfg(test)]
-mod tests;
 mod verdicts;
 
-pub use details::{cert, error, input, io, store, usage};
+pub use cert::cert;
+pub use details::{error, input, store, usage};
 pub use net::{net, net_kind};
 pub use selection::{ineligible, no_certificate};
 pub use verdicts::{chain, confirm, path_problem, root};
@@ -57,3 +57,6 @@ english_display! {
     RootRefused => root,
     NotConfirmed => confirm,
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,7 @@
 //! The details of a request that failed (E115's causes): each kind's
 //! Japanese beside its English.
 
-use super::Lang;
+use crate::messages::lang::Lang;
 use crate::net::{Limit, NetError, NetErrorKind};
 
 /// A request that failed, as a sentence naming what was asked.

@@ -1,7 +1,8 @@
 //! Why no identity could be chosen (ENOCERT's causes, D6.2, D6.3): each
 //! variant's Japanese beside its English.
 
-use super::{Lang, cert};
+use super::cert::cert;
+use crate::messages::lang::Lang;
 use crate::selection::{Ineligible, NoCertificate};
 
 /// Why no identity could be chosen (D6.2, D6.3).

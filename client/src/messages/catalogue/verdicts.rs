@@ -1,9 +1,12 @@
 //! The chain, the root and the confirmation page: why each was not
 //! accepted, the Japanese beside the English.
 
-use super::{Lang, cert, net, no_certificate};
+use super::cert::cert;
+use super::net::net;
+use super::selection::no_certificate;
 use crate::chain::{ChainError, MAX_DEPTH, PathProblem};
 use crate::confirm::NotConfirmed;
+use crate::messages::lang::Lang;
 use crate::trust::RootRefused;
 
 /// Why the chain could not be built or does not validate.

@@ -7,9 +7,6 @@
 //! `list`, `export` and `roots` are the harness's end-to-end tests against
 //! the real mock (`tests/client_texts.rs` in the workspace).
 
-// Test code: a panic here is a failed test, which is what an unwrap means.
-#![allow(clippy::unwrap_used)]
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
