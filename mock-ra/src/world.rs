@@ -60,8 +60,10 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use certs_gen::spec::{ClientEntry, Seg};
-use certs_gen::{KeyType, Offset};
+use certs_gen::KeyType;
+use certs_gen::spec::ClientEntry;
+use fileformat::Offset;
+use fileformat::Seg;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use time::{Duration, OffsetDateTime};
@@ -244,7 +246,7 @@ impl Default for Policy {
 }
 
 mod defaults {
-    use certs_gen::Offset;
+    use fileformat::Offset;
     use time::Duration;
 
     pub(super) fn renewal_window() -> Offset {
@@ -356,10 +358,10 @@ impl World {
     /// with the offending line quoted.
     pub fn from_toml(path: &str, text: &str) -> Result<Self, WorldError> {
         let world: World = toml::from_str(text)
-            .map_err(|e| WorldError::new(certs_gen::spec::toml_error(path, text, &e)))?;
-        world.check().map_err(|e| {
-            WorldError::new(certs_gen::spec::error_at_path(path, text, &e.at, &e.why))
-        })?;
+            .map_err(|e| WorldError::new(fileformat::toml_error(path, text, &e)))?;
+        world
+            .check()
+            .map_err(|e| WorldError::new(fileformat::error_at_path(path, text, &e.at, &e.why)))?;
         Ok(world)
     }
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use certs_gen::Offset;
+use fileformat::Offset;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -426,16 +426,16 @@ impl Case {
     ) -> Result<Self, CaseError> {
         let shown = path.display().to_string();
         let raw: RawCase = toml::from_str(&text)
-            .map_err(|e| CaseError(certs_gen::spec::toml_error(&shown, &text, &e)))?;
+            .map_err(|e| CaseError(fileformat::toml_error(&shown, &text, &e)))?;
         let at = |offset: usize| {
-            let (line, column) = certs_gen::spec::line_column(&text, offset);
+            let (line, column) = fileformat::line_column(&text, offset);
             format!("{shown}:{line}:{column}")
         };
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
-        use certs_gen::spec::{Seg, error_at_path};
+        use fileformat::{Seg, error_at_path};
         let at_path =
             |path: &[Seg], message: String| CaseError(error_at_path(&shown, &text, path, &message));
         if raw.case.name != stem {
@@ -496,7 +496,7 @@ impl Case {
         let mut steps = Vec::new();
         for (i, spanned) in raw.step.into_iter().enumerate() {
             let where_ = at(spanned.span().start);
-            let (line, _) = certs_gen::spec::line_column(&text, spanned.span().start);
+            let (line, _) = fileformat::line_column(&text, spanned.span().start);
             let step = spanned.into_inner();
             check::step(&step, i + 1, &where_, &at)?;
             steps.push((line, step));
@@ -517,7 +517,7 @@ impl Case {
 
     /// `path:line` of a byte span in the file.
     pub fn at(&self, span: std::ops::Range<usize>) -> String {
-        let (line, _) = certs_gen::spec::line_column(&self.text, span.start);
+        let (line, _) = fileformat::line_column(&self.text, span.start);
         format!("{}:{line}", self.path.display())
     }
 }

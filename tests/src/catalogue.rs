@@ -52,7 +52,7 @@ impl Catalogue {
             read_toml(&own)?
         } else {
             toml::from_str(BUILT_IN_BEHAVIOURS).map_err(|e| {
-                CaseError(certs_gen::spec::toml_error(
+                CaseError(fileformat::toml_error(
                     "scenarios/behaviours.toml (built in)",
                     BUILT_IN_BEHAVIOURS,
                     &e,
@@ -215,7 +215,7 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CaseError> 
     let text = std::fs::read_to_string(path)
         .map_err(|e| CaseError(format!("{}: cannot read: {e}", path.display())))?;
     toml::from_str(&text).map_err(|e| {
-        CaseError(certs_gen::spec::toml_error(
+        CaseError(fileformat::toml_error(
             &path.display().to_string(),
             &text,
             &e,

@@ -360,7 +360,7 @@ impl Target for Remote {
         }
     }
 
-    fn advance_clock(&self, by: certs_gen::Offset) -> Result<(), String> {
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String> {
         self.ok(
             reqwest::Method::POST,
             "/clock",
