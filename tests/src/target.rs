@@ -293,7 +293,7 @@ impl Target for InProcess {
             Admin::Reissue { account } => mock.reissue(account).map(drop),
             Admin::SetOrder { account, order } => mock.set_order(account, *order),
             Admin::ChangePassword { account, password } => {
-                mock.change_password(account, &password.0)
+                mock.change_password(account, secrecy::ExposeSecret::expose_secret(password))
             }
             Admin::AddFault { fault } => mock.add_fault(fault.clone()).map(drop),
             Admin::RemoveFault { name } => mock.remove_fault(name),
