@@ -70,8 +70,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use certs_gen::KeyType;
 use certs_gen::spec::ClientEntry;
-use fileformat::Offset;
-use fileformat::Seg;
+use fileformat::{Offset, Seg};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 

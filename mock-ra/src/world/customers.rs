@@ -18,8 +18,7 @@
 //! milliseconds per thousand customers.
 
 use certs_gen::KeyType;
-use fileformat::Offset;
-use fileformat::Seg;
+use fileformat::{Offset, Seg};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
