@@ -129,3 +129,64 @@ fn diagnose_answers_in_json_and_exits_1_when_it_can_only_guess() {
         text(&out.stdout)
     );
 }
+
+/// A case file that holds every key of a world file (`[[customers]]` among
+/// them) is valid to `harness list`, passes under `harness run`, and starts
+/// under `mock-ra serve --scenario`: the harness and mock-ra read its world
+/// with one parser.
+#[test]
+fn a_case_with_every_world_key_lists_runs_and_starts_under_mock_ra() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("every-world-key.toml");
+    std::fs::write(&case, include_str!("src/case/every-world-key.toml")).unwrap();
+    let case_arg = case.to_str().unwrap();
+
+    let out = harness(&["list", dir.path().to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("every-world-key  D1.2") && !stdout.contains("INVALID"),
+        "{stdout}{}",
+        text(&out.stderr)
+    );
+
+    let out = harness(&["run", case_arg]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("1 cases: 1 passed, 0 failed, 0 pending"),
+        "{stdout}"
+    );
+
+    let mock_ra = harness::process::locate_binary("mock-ra", "mock-ra", "MOCK_RA_BIN").unwrap();
+    let state = dir.path().join("state");
+    let mut child = Command::new(mock_ra)
+        .args(["serve", "--scenario", case_arg, "--state-dir"])
+        .arg(&state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = line.expect("mock-ra printed its ready line");
+    let ready: serde_json::Value = serde_json::from_str(&line).expect("the ready line is JSON");
+    assert_eq!(ready["event"], "ready", "{line}");
+    assert_eq!(ready["clock"], "2026-11-25T00:00:00Z", "{line}");
+    assert_eq!(ready["fault_seed"], 42, "{line}");
+    assert_eq!(
+        ready["faults"],
+        serde_json::json!(["repository-status"]),
+        "{line}"
+    );
+}

@@ -24,7 +24,7 @@ fn main() -> std::process::ExitCode {
         .map(|cell| {
             let runner = runner.clone();
             Trial::test(cell.name(), move || {
-                let case = matrix::case(&cell).map_err(|e| Failed::from(e.0))?;
+                let case = matrix::case(&cell).map_err(|e| Failed::from(e.to_string()))?;
                 let runner = runner
                     .get_or_init(|| Runner::locate().map_err(|e| e.to_string()))
                     .as_ref()

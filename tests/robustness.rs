@@ -120,7 +120,7 @@ fn damaged_case_files_are_errors_never_panics() {
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let world = mock_ra::World::from_toml(&shown, &damaged).is_ok();
                 let case = Case::parse(file, damaged.clone(), &known);
-                (world, case.map_err(|e| e.0))
+                (world, case.map_err(|e| e.to_string()))
             }));
             match result {
                 Err(_) => panics.push(format!("{shown}: {what}")),

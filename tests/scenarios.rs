@@ -40,7 +40,7 @@ fn main() -> std::process::ExitCode {
                     .and_then(|s| s.to_str())
                     .unwrap_or("?")
                     .to_owned();
-                trials.push(Trial::test(name, move || Err(Failed::from(e.0))));
+                trials.push(Trial::test(name, move || Err(Failed::from(e.to_string()))));
             }
             Ok(case) => {
                 if let Some(reason) = catalogue.pending.get(case.name()) {

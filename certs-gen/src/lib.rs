@@ -22,8 +22,6 @@ pub mod info;
 pub mod names;
 pub mod pem;
 mod pki;
-pub mod redact;
-pub mod reltime;
 pub mod spec;
 
 pub use identity::Identity;
@@ -33,7 +31,6 @@ pub use pki::{
     Ca, ClientSpec, DEFAULT_CLIENT_LIFETIME, Pki, Revocation, RevocationReason, der_tlv,
     random_serial, truncate_to_seconds,
 };
-pub use reltime::Offset;
 
 use rcgen::{KeyPair, KeyUsagePurpose, SignatureAlgorithm};
 use serde::{Deserialize, Serialize};
@@ -152,7 +149,7 @@ pub const LATEST_NOW: time::OffsetDateTime = time::macros::datetime!(2999-12-31 
 
 /// Whether a PKI can be made around `now`. Its CAs start 10 years before
 /// it, and a client window reaches at most 40 years back (an end up to 20
-/// years away, [`reltime::MAX_SECONDS`], and a life as long): every such
+/// years away, [`fileformat::Offset::MAX_SECONDS`], and a life as long): every such
 /// instant must be one that certificates parsed here can hold (from 1970 on).
 /// Years 2010 to 2999 leave room for all of that; a clock outside them is
 /// refused here rather than failing or overflowing later.

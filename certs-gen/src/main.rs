@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use certs_gen::KeyType;
 use certs_gen::export::Generated;
 use certs_gen::spec::{ClientEntry, Spec};
-use certs_gen::{KeyType, Offset};
 use clap::Parser;
+use fileformat::Offset;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

@@ -505,7 +505,7 @@ mod tests {
         for now in [EARLIEST_NOW, LATEST_NOW] {
             let pki = Pki::generate(KeyType::P256, now).unwrap();
             // The farthest client windows still make certificates that parse.
-            let max = Duration::seconds(crate::reltime::MAX_SECONDS);
+            let max = Duration::seconds(fileformat::Offset::MAX_SECONDS);
             let far = ClientSpec::ending("edge", now, max);
             pki.issue_client(&far).unwrap().info().unwrap();
             let mut early = ClientSpec::ending("edge", now, -max);

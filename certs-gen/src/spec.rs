@@ -20,7 +20,9 @@
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::{ClientSpec, Error, KeyType, Offset};
+use fileformat::{Offset, Seg, error_at_path, toml_error};
+
+use crate::{ClientSpec, Error, KeyType};
 
 /// Passphrase of the PKCS#12 bundles unless the spec says otherwise.
 pub const DEFAULT_P12_PASSPHRASE: &str = "changeit";
@@ -222,129 +224,6 @@ impl Spec {
     }
 }
 
-/// Formats a TOML error as `path:line:column: message` with the line quoted.
-pub fn toml_error(path: &str, text: &str, err: &toml::de::Error) -> String {
-    let message = err.message().trim_end();
-    match err.span() {
-        Some(span) => error_at(path, text, span.start, message),
-        None => format!("{path}: {message}"),
-    }
-}
-
-/// `path:line:column: message`, then the line at `offset` quoted with a
-/// caret under the column: how every file error of the workspace reads.
-/// Values of password-like keys anywhere in the file are masked by the one
-/// rule of [`crate::redact`], in the quote (a line inside a multi-line
-/// password included) and in the message, so a typo in a file that holds a
-/// password never prints it.
-pub fn error_at(path: &str, text: &str, offset: usize, message: &str) -> String {
-    let (line, column) = line_column(text, offset);
-    let spans = crate::redact::secret_spans(text);
-    let range = line_range(text, line);
-    let quoted = crate::redact::mask_range(text, range, &spans);
-    let message = crate::redact::mask_message(message, &crate::redact::secret_forms(text, &spans));
-    format!(
-        "{path}:{line}:{column}: {message}\n  |\n{line:>3} | {quoted}\n  | {caret:>width$}",
-        caret = "^",
-        width = column
-    )
-}
-
-/// The byte range of 1-based line `line` of `text`, without its line break.
-fn line_range(text: &str, line: usize) -> std::ops::Range<usize> {
-    let mut start = 0;
-    for _ in 1..line {
-        match text[start..].find('\n') {
-            Some(i) => start += i + 1,
-            None => return text.len()..text.len(),
-        }
-    }
-    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let end = if text[start..end].ends_with('\r') {
-        end - 1
-    } else {
-        end
-    };
-    start..end
-}
-
-/// One step of a path into a TOML document: a key or an array index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    /// A table key.
-    Key(String),
-    /// An array element.
-    Index(usize),
-}
-
-impl Seg {
-    /// A key step.
-    pub fn key(k: &str) -> Self {
-        Seg::Key(k.to_owned())
-    }
-}
-
-/// The byte offset of the value `path` leads to in `text` (as far as the
-/// path exists; the document's start when nothing of it does), or `None`
-/// when `text` is not TOML.
-pub fn offset_of(text: &str, path: &[Seg]) -> Option<usize> {
-    let root = toml::de::DeTable::parse(text).ok()?;
-    let mut span = root.span();
-    let mut table = root.get_ref();
-    let mut value: Option<&toml::de::DeValue<'_>> = None;
-    for seg in path {
-        let next = match (seg, value) {
-            (Seg::Key(k), None) => table.get(k.as_str()),
-            (Seg::Key(k), Some(v)) => v.as_table().and_then(|t| t.get(k.as_str())),
-            (Seg::Index(i), Some(v)) => v.as_array().and_then(|a| a.get(*i)),
-            (Seg::Index(_), None) => None,
-        };
-        let Some(next) = next else { break };
-        span = next.span();
-        value = Some(next.get_ref());
-        if let Some(t) = next.get_ref().as_table() {
-            table = t;
-        }
-    }
-    Some(span.start)
-}
-
-/// A semantic error at the value `path` points to, in the form of
-/// [`error_at`] (`file: message` when the text is not TOML).
-pub fn error_at_path(file: &str, text: &str, path: &[Seg], message: &str) -> String {
-    match offset_of(text, path) {
-        Some(offset) => error_at(file, text, offset, message),
-        None => format!("{file}: {message}"),
-    }
-}
-
-/// One TOML line with the value of every password-like key masked by
-/// the rule of [`crate::redact`]; also the masked values' forms, longest
-/// first.
-pub fn mask_secrets(line: &str) -> (String, Vec<String>) {
-    let spans = crate::redact::secret_spans(line);
-    let masked = crate::redact::mask_range(line, 0..line.len(), &spans);
-    let forms = crate::redact::secret_forms(line, &spans)
-        .into_iter()
-        .map(|(f, _)| f)
-        .collect();
-    (masked, forms)
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = text
-        .get(line_start..offset)
-        .map(|s| s.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, column)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,46 +263,5 @@ mod tests {
         let mut c = ClientEntry::new("x", Offset::parse("+1d").unwrap());
         c.not_before = Some(Offset::parse("+2d").unwrap());
         assert!(c.to_client_spec(OffsetDateTime::now_utc()).is_err());
-    }
-
-    #[test]
-    fn password_values_never_reach_an_error() {
-        for (line, secret) in [
-            ("password = 12345678", "12345678"),
-            (r#"pasword = "Sup3r-secret""#, "Sup3r-secret"),
-            (
-                r#"password_change = [{ at = "soon", password = "N3w-secret" }]"#,
-                "N3w-secret",
-            ),
-            ("passphrase = 'changeit'", "changeit"),
-            (
-                r#"admin = { action = "change_password", account = "acme", password = "Ne\"w" }"#,
-                "Ne\\\"w",
-            ),
-            (r#"  pwd="x-1", other = 2"#, "x-1"),
-        ] {
-            let text = format!("[x]\n{line}\n");
-            let message = format!("invalid type: integer `{secret}`, expected a string");
-            let shown = error_at("f.toml", &text, 4 + line.len() / 2, &message);
-            assert!(!shown.contains(secret), "{line}: {shown}");
-            assert!(shown.starts_with("f.toml:2:"), "{shown}");
-            assert!(shown.contains("***"), "{shown}");
-        }
-        // Other values stay as written.
-        let (line, secrets) = mask_secrets(r#"message = "550:...", exit = 5"#);
-        assert_eq!(line, r#"message = "550:...", exit = 5"#);
-        assert!(secrets.is_empty());
-        let (line, _) = mask_secrets(r#"password_change = [{ at = "-30d", password = "b" }]"#);
-        assert_eq!(
-            line,
-            r#"password_change = [{ at = "-30d", password = *** }]"#
-        );
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        let text = "a\nパスワード = x\n";
-        let offset = text.find('x').unwrap();
-        assert_eq!(line_column(text, offset), (2, 9));
     }
 }

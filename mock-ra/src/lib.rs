@@ -83,7 +83,9 @@ pub use certs_gen;
 /// The types of the test PKI that appear in this API ([`MockRa::pki`],
 /// [`MockRa::identity`], the world's offsets and key types, the PKI's
 /// error in [`MockError::Pki`]); the whole crate is [`certs_gen`].
-pub use certs_gen::{Ca, CertInfo, Error as PkiError, Identity, KeyType, Offset, Pki, PkiNames};
+pub use certs_gen::{Ca, CertInfo, Error as PkiError, Identity, KeyType, Pki, PkiNames};
+/// How the world file writes a time relative to now (`-10d`, `+89d23h59m`).
+pub use fileformat::Offset;
 
 /// The wire contract (`docs/protocol.md`): the paths webra2 and webra1 serve.
 pub mod protocol {

@@ -215,7 +215,9 @@ fn harness() -> Harness {
     world.accounts = ACCOUNTS
         .iter()
         .zip(EXPIRES)
-        .map(|(id, e)| AccountSpec::new(id, INITIAL_PASSWORD, certs_gen::Offset::parse(e).unwrap()))
+        .map(|(id, e)| {
+            AccountSpec::new(id, INITIAL_PASSWORD, fileformat::Offset::parse(e).unwrap())
+        })
         .collect();
     let shared = Arc::new(Shared::new(&world, "t".into(), 1).unwrap());
     let state = shared.lock();

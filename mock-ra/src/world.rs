@@ -54,16 +54,24 @@
 //! times = 2
 //! ```
 //!
-//! A case file puts these keys at top level next to `[case]`, `[client]`
-//! and `[[step]]`; exactly those three are ignored here (they belong to the
-//! harness), every other unknown key is an error naming `file:line:column`.
+//! A case file puts these keys at top level next to the harness's own,
+//! [`World::HARNESS_KEYS`] (`[case]`, `[client]`, `[[step]]`). That list is
+//! the one place that says which top-level keys are the harness's: the
+//! harness takes exactly those off a parsed case file and hands the rest to
+//! [`World::from_document`], and every file mock-ra reads (`serve --world`,
+//! `serve --scenario`, `check`) goes through the same two functions. So
+//! every world key is valid in a case file by construction, a case file
+//! starts under `mock-ra serve --scenario` exactly when its world is one the
+//! harness accepts, and every unknown key is an error naming
+//! `file:line:column` of the file as written. (mock-ra sets the harness's
+//! keys aside unread; the harness checks them.)
 
 use std::collections::{BTreeSet, HashSet};
 
-use certs_gen::spec::{ClientEntry, Seg};
-use certs_gen::{KeyType, Offset};
+use certs_gen::KeyType;
+use certs_gen::spec::ClientEntry;
+use fileformat::{Offset, Seg};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use time::{Duration, OffsetDateTime};
 
 use crate::faults::{FaultSettings, FaultSpec};
@@ -113,16 +121,6 @@ pub struct World {
     /// Client identities that belong to no account.
     #[serde(default, rename = "identity")]
     pub identities: Vec<ClientEntry>,
-    /// A case file's `[case]`: the harness's, ignored here.
-    #[serde(default, rename = "case")]
-    _case: Option<IgnoredAny>,
-    /// A case file's `[client]` (the customer's machine): the harness's,
-    /// ignored here.
-    #[serde(default, rename = "client")]
-    _client: Option<IgnoredAny>,
-    /// A case file's `[[step]]`: the harness's, ignored here.
-    #[serde(default, rename = "step")]
-    _step: Option<IgnoredAny>,
     /// `[[fault]]`: the faults in force from the start (the `faults` module).
     #[serde(default, rename = "fault")]
     pub faults: Vec<FaultSpec>,
@@ -244,7 +242,7 @@ impl Default for Policy {
 }
 
 mod defaults {
-    use certs_gen::Offset;
+    use fileformat::Offset;
     use time::Duration;
 
     pub(super) fn renewal_window() -> Offset {
@@ -351,15 +349,53 @@ impl CertificateSpec {
     }
 }
 
+/// A TOML document parsed once, every key and value with its span in the
+/// text it was parsed from.
+pub type Document<'i> = toml::Spanned<toml::de::DeTable<'i>>;
+
 impl World {
+    /// The top-level keys of a case file that are the harness's, not the
+    /// world's: `[case]`, `[client]` and `[[step]]` (see the module's
+    /// documentation).
+    pub const HARNESS_KEYS: [&'static str; 3] = ["case", "client", "step"];
+
     /// Parses a world (or case) file; errors read `path:line:column: message`
-    /// with the offending line quoted.
+    /// with the offending line quoted. The harness's keys
+    /// ([`Self::HARNESS_KEYS`]) are set aside unread.
     pub fn from_toml(path: &str, text: &str) -> Result<Self, WorldError> {
-        let world: World = toml::from_str(text)
-            .map_err(|e| WorldError::new(certs_gen::spec::toml_error(path, text, &e)))?;
-        world.check().map_err(|e| {
-            WorldError::new(certs_gen::spec::error_at_path(path, text, &e.at, &e.why))
-        })?;
+        let mut document = toml::de::DeTable::parse(text)
+            .map_err(|e| WorldError::new(fileformat::toml_error(path, text, &e)))?;
+        let _harness = Self::take_harness_keys(&mut document);
+        Self::from_document(path, text, document)
+    }
+
+    /// Takes the harness's keys ([`Self::HARNESS_KEYS`]) off a parsed case
+    /// file and returns them as a document of their own, spans kept; what
+    /// stays in `document` is the world.
+    pub fn take_harness_keys<'i>(document: &mut Document<'i>) -> Document<'i> {
+        let mut harness = toml::de::DeTable::new();
+        for key in Self::HARNESS_KEYS {
+            if let Some((k, v)) = document.get_mut().remove_entry(key) {
+                harness.insert(k, v);
+            }
+        }
+        toml::Spanned::new(document.span(), harness)
+    }
+
+    /// The world of a parsed document (`text`, read from `path`) whose
+    /// harness keys are off: parsed once, so every error, serde's or the
+    /// world's own checks', points at `path:line:column` of the file as
+    /// written.
+    pub fn from_document(
+        path: &str,
+        text: &str,
+        document: Document<'_>,
+    ) -> Result<Self, WorldError> {
+        let world = World::deserialize(toml::de::Deserializer::from(document))
+            .map_err(|e| WorldError::new(fileformat::toml_error(path, text, &e)))?;
+        world
+            .check()
+            .map_err(|e| WorldError::new(fileformat::error_at_path(path, text, &e.at, &e.why)))?;
         Ok(world)
     }
 

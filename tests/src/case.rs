@@ -1,14 +1,20 @@
 //! The case-file model: metadata, the client's setup, and the steps with what
-//! must follow each. The world part of a case file (`pki`, `clock`, `policy`,
-//! `account`, `identity`, `fault`, `faults`) is mock-ra's own configuration
-//! and is validated by `mock_ra::World`; this module checks everything else.
+//! must follow each, next to the case's world. A case file is parsed once,
+//! spans kept: the harness's keys (`mock_ra::World::HARNESS_KEYS`: `[case]`,
+//! `[client]`, `[[step]]`) are taken off and checked here; everything else
+//! is the world, mock-ra's own configuration, parsed by `mock_ra::World`. So
+//! every world key is valid in a case file, and an error in either part
+//! names `file:line:column` of the case file.
 //!
 //! The format is documented for people in `scenarios/README.md`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use certs_gen::Offset;
+use fileformat::{Offset, Seg, error_at_path, line_column, toml_error};
+use mock_ra::World;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -21,8 +27,13 @@ pub use check::check_placeholders;
 pub struct Case {
     /// Where it was read from.
     pub path: PathBuf,
-    /// Its full text (the world part goes to mock-ra as is).
+    /// Its full text (for the lines of the spans the steps keep).
     pub text: String,
+    /// The world: every key but the harness's, as mock-ra reads it.
+    pub world: World,
+    /// The world's tables as written (for a target that takes a world as
+    /// data).
+    pub world_tables: toml::Table,
     /// `[case]`.
     pub meta: Meta,
     /// `[client]`.
@@ -184,8 +195,9 @@ pub enum Admin {
     ChangePassword {
         /// Account id.
         account: String,
-        /// The new password.
-        password: Secret,
+        /// The new password (its `Debug` never shows it, so no report,
+        /// transcript or error message can).
+        password: SecretString,
     },
     /// Put a fault in force from now on (a `[[fault]]` table inline).
     AddFault {
@@ -235,7 +247,7 @@ impl Admin {
             Admin::ChangePassword { account, password } => (
                 "PATCH",
                 format!("/accounts/{account}"),
-                Some(serde_json::json!({ "password": password.0 })),
+                Some(serde_json::json!({ "password": password.expose_secret() })),
             ),
             Admin::AddFault { fault } => (
                 "POST",
@@ -245,18 +257,6 @@ impl Admin {
             Admin::RemoveFault { name } => ("DELETE", format!("/faults/{name}"), None),
             Admin::ClearFaults => ("DELETE", "/faults".to_owned(), None),
         })
-    }
-}
-
-/// A password in a case file: its `Debug` never shows it, so no report,
-/// transcript or error message can.
-#[derive(Clone, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
     }
 }
 
@@ -378,7 +378,8 @@ pub struct AccountExpect {
     pub issued: Option<usize>,
 }
 
-/// The file as serde sees it. World keys are taken as opaque values here.
+/// The harness's part of a case file as serde sees it: exactly the keys of
+/// `mock_ra::World::HARNESS_KEYS` (a test holds the two together).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCase {
@@ -387,34 +388,71 @@ struct RawCase {
     client: ClientSetup,
     #[serde(default)]
     step: Vec<Spanned<Step>>,
-    // The world: mock-ra's configuration, checked by mock_ra::World.
-    #[serde(default)]
-    pki: Option<toml::Value>,
-    #[serde(default)]
-    clock: Option<toml::Value>,
-    #[serde(default)]
-    policy: Option<toml::Value>,
-    #[serde(default)]
-    account: Option<toml::Value>,
-    #[serde(default)]
-    identity: Option<toml::Value>,
-    #[serde(default)]
-    fault: Option<toml::Value>,
-    #[serde(default)]
-    faults: Option<toml::Value>,
 }
 
-/// A case file that is not a valid case: always names `file:line:column`.
+/// A case file (or a catalogue's `behaviours.toml` or `pending.toml`) that
+/// is not valid: which file, and what is wrong. It reads as every file
+/// error of the workspace: `file:line:column: message` with the line
+/// quoted, wherever the place is known.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct CaseError(pub String);
+pub enum CaseError {
+    /// The file cannot be read.
+    #[error("{}: cannot read: {error}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why (part of the message, not a source: the message is whole).
+        error: Arc<std::io::Error>,
+    },
+    /// A directory of case files cannot be listed.
+    #[error("{}: cannot list: {error}", path.display())]
+    Unlisted {
+        /// The directory.
+        path: PathBuf,
+        /// Why (part of the message, not a source: the message is whole).
+        error: Arc<std::io::Error>,
+    },
+    /// The text is not valid: `shown` is the whole message, starting with
+    /// the file's name (and `:line:column` where the place is known).
+    #[error("{shown}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, as shown.
+        shown: String,
+    },
+}
+
+impl CaseError {
+    /// The file (or directory) at fault.
+    pub fn path(&self) -> &Path {
+        match self {
+            CaseError::Unreadable { path, .. }
+            | CaseError::Unlisted { path, .. }
+            | CaseError::Invalid { path, .. } => path,
+        }
+    }
+
+    pub(crate) fn unreadable(path: &Path, e: std::io::Error) -> Self {
+        CaseError::Unreadable {
+            path: path.to_path_buf(),
+            error: Arc::new(e),
+        }
+    }
+
+    pub(crate) fn invalid(path: &Path, shown: impl Into<String>) -> Self {
+        CaseError::Invalid {
+            path: path.to_path_buf(),
+            shown: shown.into(),
+        }
+    }
+}
 
 impl Case {
     /// Reads and checks a case file. `known_ids` are the DOMAIN ids a case
     /// may name in `reproduces`.
     pub fn load(path: &Path, known_ids: &BTreeSet<String>) -> Result<Self, CaseError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| CaseError(format!("{}: cannot read: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| CaseError::unreadable(path, e))?;
         Self::parse(path, text, known_ids)
     }
 
@@ -425,19 +463,23 @@ impl Case {
         known_ids: &BTreeSet<String>,
     ) -> Result<Self, CaseError> {
         let shown = path.display().to_string();
-        let raw: RawCase = toml::from_str(&text)
-            .map_err(|e| CaseError(certs_gen::spec::toml_error(&shown, &text, &e)))?;
+        let invalid = |message: String| CaseError::invalid(path, message);
+        // Parsed once: the harness's keys off, the rest is the world.
+        let mut document =
+            toml::de::DeTable::parse(&text).map_err(|e| invalid(toml_error(&shown, &text, &e)))?;
+        let harness = World::take_harness_keys(&mut document);
+        let raw = RawCase::deserialize(toml::de::Deserializer::from(harness))
+            .map_err(|e| invalid(toml_error(&shown, &text, &e)))?;
         let at = |offset: usize| {
-            let (line, column) = certs_gen::spec::line_column(&text, offset);
+            let (line, column) = line_column(&text, offset);
             format!("{shown}:{line}:{column}")
         };
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
-        use certs_gen::spec::{Seg, error_at_path};
         let at_path =
-            |path: &[Seg], message: String| CaseError(error_at_path(&shown, &text, path, &message));
+            |path: &[Seg], message: String| invalid(error_at_path(&shown, &text, path, &message));
         if raw.case.name != stem {
             return Err(at_path(
                 &[Seg::key("case"), Seg::key("name")],
@@ -477,28 +519,22 @@ impl Case {
             })?;
         }
         if raw.step.is_empty() {
-            return Err(CaseError(format!(
+            return Err(invalid(format!(
                 "{shown}: a case needs at least one [[step]]"
             )));
         }
-        let _world = (
-            &raw.pki,
-            &raw.clock,
-            &raw.policy,
-            &raw.account,
-            &raw.identity,
-            &raw.fault,
-            &raw.faults,
-        );
-        // The world part is mock-ra's: checked here too, so a bad account
-        // or fault table shows in `harness list`, not only when run.
-        mock_ra::World::from_toml(&shown, &text).map_err(|e| CaseError(e.to_string()))?;
+        // The world part is mock-ra's, checked at load time, so a bad
+        // account or fault table shows in `harness list`, not only when run.
+        let world_tables = toml::Table::deserialize(toml::de::Deserializer::from(document.clone()))
+            .map_err(|e| invalid(toml_error(&shown, &text, &e)))?;
+        let world =
+            World::from_document(&shown, &text, document).map_err(|e| invalid(e.to_string()))?;
         let mut steps = Vec::new();
         for (i, spanned) in raw.step.into_iter().enumerate() {
             let where_ = at(spanned.span().start);
-            let (line, _) = certs_gen::spec::line_column(&text, spanned.span().start);
+            let (line, _) = line_column(&text, spanned.span().start);
             let step = spanned.into_inner();
-            check::step(&step, i + 1, &where_, &at)?;
+            check::step(&step, i + 1, &where_, &at).map_err(invalid)?;
             steps.push((line, step));
         }
         Ok(Self {
@@ -506,6 +542,8 @@ impl Case {
             meta: raw.case,
             client: raw.client,
             steps,
+            world,
+            world_tables,
             text,
         })
     }
@@ -517,7 +555,10 @@ impl Case {
 
     /// `path:line` of a byte span in the file.
     pub fn at(&self, span: std::ops::Range<usize>) -> String {
-        let (line, _) = certs_gen::spec::line_column(&self.text, span.start);
+        let (line, _) = line_column(&self.text, span.start);
         format!("{}:{line}", self.path.display())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -51,12 +51,12 @@ impl Catalogue {
         let behaviours: BehavioursFile = if own.exists() {
             read_toml(&own)?
         } else {
+            let shown = "scenarios/behaviours.toml (built in)";
             toml::from_str(BUILT_IN_BEHAVIOURS).map_err(|e| {
-                CaseError(certs_gen::spec::toml_error(
-                    "scenarios/behaviours.toml (built in)",
-                    BUILT_IN_BEHAVIOURS,
-                    &e,
-                ))
+                CaseError::invalid(
+                    Path::new(shown),
+                    fileformat::toml_error(shown, BUILT_IN_BEHAVIOURS, &e),
+                )
             })?
         };
         let pending: PendingFile = match std::fs::metadata(dir.join("pending.toml")) {
@@ -67,7 +67,10 @@ impl Catalogue {
         };
         let known: BTreeSet<String> = behaviours.behaviour.keys().cloned().collect();
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| CaseError(format!("{}: cannot list: {e}", dir.display())))?
+            .map_err(|e| CaseError::Unlisted {
+                path: dir.to_path_buf(),
+                error: std::sync::Arc::new(e),
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .filter(|p| {
@@ -89,10 +92,12 @@ impl Catalogue {
             .collect();
         for name in pending.pending.keys() {
             if !names.contains(name) {
-                return Err(CaseError(format!(
+                let pending = dir.join("pending.toml");
+                let shown = format!(
                     "{}: `{name}` is listed as pending but there is no {name}.toml",
-                    dir.join("pending.toml").display()
-                )));
+                    pending.display()
+                );
+                return Err(CaseError::invalid(&pending, shown));
             }
         }
         Ok(Self {
@@ -171,7 +176,7 @@ impl Catalogue {
                         out,
                         "  {:<w$}  INVALID: {}",
                         stem(p),
-                        e.0.lines().next().unwrap_or_default()
+                        e.to_string().lines().next().unwrap_or_default()
                     );
                 }
             }
@@ -212,14 +217,12 @@ fn stem(p: &Path) -> String {
 }
 
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, CaseError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CaseError(format!("{}: cannot read: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| CaseError::unreadable(path, e))?;
     toml::from_str(&text).map_err(|e| {
-        CaseError(certs_gen::spec::toml_error(
-            &path.display().to_string(),
-            &text,
-            &e,
-        ))
+        CaseError::invalid(
+            path,
+            fileformat::toml_error(&path.display().to_string(), &text, &e),
+        )
     })
 }
 
@@ -234,7 +237,7 @@ mod tests {
         let invalid: Vec<String> = cat
             .cases
             .iter()
-            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
+            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.to_string()))
             .collect();
         assert!(
             invalid.is_empty(),
@@ -315,7 +318,7 @@ mod tests {
         let errors: Vec<String> = cat
             .cases
             .iter()
-            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
+            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.to_string()))
             .collect();
         assert_eq!(errors.len(), 4, "{errors:?}");
         assert!(
@@ -348,7 +351,7 @@ mod tests {
         assert_eq!(step.describe(), "admin change_password acme");
         let debug = format!("{step:?}");
         assert!(
-            !debug.contains("Secret-New-Pass-9") && debug.contains("***"),
+            !debug.contains("Secret-New-Pass-9") && debug.contains("[REDACTED]"),
             "{debug}"
         );
     }
@@ -395,7 +398,7 @@ mod tests {
         let errors: Vec<String> = cat
             .cases
             .iter()
-            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.0.clone()))
+            .filter_map(|c| c.as_ref().err().map(|(_, e)| e.to_string()))
             .collect();
         let error = |file: &str| -> &String {
             errors

@@ -253,7 +253,7 @@ impl Accepted {
 
     /// Parses one.
     pub fn from_toml(path: &Path, text: &str) -> Result<Self, String> {
-        use certs_gen::spec::{Seg, error_at_path, toml_error};
+        use fileformat::{Seg, error_at_path, toml_error};
         let shown = path.display().to_string();
         let accepted: Accepted = toml::from_str(text).map_err(|e| toml_error(&shown, text, &e))?;
         for (i, a) in accepted.accept.iter().enumerate() {

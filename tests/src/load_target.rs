@@ -50,7 +50,7 @@ impl TargetState {
             }
         };
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(certs_gen::spec::toml_error(
+            anyhow::anyhow!(fileformat::toml_error(
                 &world.display().to_string(),
                 &text,
                 &e

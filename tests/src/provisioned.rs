@@ -259,7 +259,7 @@ pub fn plan(
             )));
         }
         if let Some(expires) = expires {
-            match certs_gen::Offset::parse(expires) {
+            match fileformat::Offset::parse(expires) {
                 Ok(offset) => {
                     let asked = now + offset.duration();
                     if (info.not_after - asked).abs() > EXPIRY_TOLERANCE {

@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use mock_ra::{FaultKind, Host, World};
+use mock_ra::{FaultKind, Host};
 
 use crate::case::{Admin, Case, Step, StepKind};
 use crate::placeholders::{self, Values};
@@ -205,7 +205,7 @@ wait \"$MOCK_PID\"
 
 fn build(case: &Case, bins: &Binaries) -> Result<(String, String), String> {
     let shown = case.path.display().to_string();
-    let world = World::from_toml(&shown, &case.text).map_err(|e| e.to_string())?;
+    let world = &case.world;
     let ports = Ports::pick(case.meta.vhost)?;
     let token = format!("repro-{:016x}", rand_u64());
     let case_path = case

@@ -134,7 +134,7 @@ pub trait Target {
     /// An account's state; `None` when there is no such account.
     fn account(&self, id: &str) -> Result<Option<AccountState>, String>;
     /// Moves the clock.
-    fn advance_clock(&self, by: certs_gen::Offset) -> Result<(), String>;
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String>;
     /// An admin step.
     fn admin(&self, admin: &Admin) -> Result<(), String>;
     /// The fault seed and names in force, for reports.
@@ -285,7 +285,7 @@ impl Target for InProcess {
             .transpose()
     }
 
-    fn advance_clock(&self, by: certs_gen::Offset) -> Result<(), String> {
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String> {
         self.mock()
             .advance_clock(by.duration())
             .map_err(|e| e.to_string())
@@ -297,7 +297,7 @@ impl Target for InProcess {
             Admin::Reissue { account } => mock.reissue(account).map(drop),
             Admin::SetOrder { account, order } => mock.set_order(account, *order),
             Admin::ChangePassword { account, password } => {
-                mock.change_password(account, &password.0)
+                mock.change_password(account, secrecy::ExposeSecret::expose_secret(password))
             }
             Admin::AddFault { fault } => mock.add_fault(fault.clone()).map(drop),
             Admin::RemoveFault { name } => mock.remove_fault(name),

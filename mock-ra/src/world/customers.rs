@@ -17,8 +17,8 @@
 //! certificate are made on first use (`identities`): the world starts in
 //! milliseconds per thousand customers.
 
-use certs_gen::spec::Seg;
-use certs_gen::{KeyType, Offset};
+use certs_gen::KeyType;
+use fileformat::{Offset, Seg};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 

@@ -1,6 +1,6 @@
 //! What a world's checks fail with, a leaf below `world` and its tables.
 
-use certs_gen::spec::Seg;
+use fileformat::Seg;
 
 /// What a world's checks refuse: where (the key path from the top of the
 /// file, which `from_toml` turns into `file:line:column`) and why.

@@ -314,3 +314,25 @@ fn generated_customers_errors_name_file_line_and_column() {
     assert!(err.contains("bad placeholder"), "{err}");
     assert!(!err.contains("pw-{m}"), "the password is not quoted: {err}");
 }
+
+#[test]
+fn the_harness_keys_come_off_whole_and_world_errors_point_into_the_case_file() {
+    let text = "[case]\nname = \"x\"\n[[step]]\nclock = \"+1d\"\n[[customers]]\ncount = 2\n\
+                password = \"pw-{n}\"\nexpires_from = \"-1d\"\ncolour = 1\n";
+    let mut document = toml::de::DeTable::parse(text).unwrap();
+    let harness = World::take_harness_keys(&mut document);
+    let keys: Vec<&str> = harness
+        .get_ref()
+        .keys()
+        .map(|k| k.get_ref().as_ref())
+        .collect();
+    assert_eq!(keys, ["case", "step"]);
+    assert_eq!(document.get_ref().len(), 1);
+    let err = World::from_document("c.toml", text, document)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("c.toml:9:1: unknown field `colour`"),
+        "{err}"
+    );
+}

@@ -1,4 +1,4 @@
-//! World-file errors never show a password (certs_gen::redact's rule):
+//! World-file errors never show a password (fileformat's masking rule):
 //! the key `pass`, a line inside a multi-line password, a password in an
 //! array, whatever the error and wherever it points.
 

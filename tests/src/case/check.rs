@@ -2,16 +2,17 @@
 //! options that belong to certrenew steps, faults added by admin steps,
 //! `within`, and the placeholders of arguments and expected output.
 
-use super::{Admin, CaseError, Step, StepKind};
+use super::{Admin, Step, StepKind};
 
 /// Checks step `number` (1-based), which starts at `where_`
-/// (`file:line:column`); `at` gives the position of a byte offset.
+/// (`file:line:column`); `at` gives the position of a byte offset. The
+/// error is the message as shown, `where_` first.
 pub(super) fn step(
     step: &Step,
     number: usize,
     where_: &str,
     at: &impl Fn(usize) -> String,
-) -> Result<(), CaseError> {
+) -> Result<(), String> {
     let kinds = [
         step.certrenew.is_some(),
         step.clock.is_some(),
@@ -20,9 +21,9 @@ pub(super) fn step(
     ];
     let n = kinds.iter().filter(|k| **k).count();
     if n != 1 {
-        return Err(CaseError(format!(
+        return Err(format!(
             "{where_}: step {number} must have exactly one of `certrenew`, `clock`, `admin`, `request` (it has {n})"
-        )));
+        ));
     }
     if step.kind() != StepKind::Certrenew
         && (step.password.is_some()
@@ -30,37 +31,37 @@ pub(super) fn step(
             || !step.unreachable.is_empty()
             || step.disk_full)
     {
-        return Err(CaseError(format!(
+        return Err(format!(
             "{where_}: step {number}: `password`, `stdin`, `unreachable` and `disk_full` apply to certrenew steps only"
-        )));
+        ));
     }
     if step.password.is_some() && step.stdin.is_some() {
-        return Err(CaseError(format!(
+        return Err(format!(
             "{where_}: step {number}: give either `password` or `stdin`, not both"
-        )));
+        ));
     }
     if let Some(Admin::AddFault { fault }) = &step.admin
         && let Err(e) = fault.check()
     {
-        return Err(CaseError(format!(
+        return Err(format!(
             "{where_}: step {number}: admin add_fault: {}: {}",
             e.field, e.why
-        )));
+        ));
     }
     let expect = &step.expect;
     if let Some(within) = &expect.within
         && within.get_ref().duration().whole_seconds() <= 0
     {
-        return Err(CaseError(format!(
+        return Err(format!(
             "{}: step {number}: within = `{}`: expected a positive time such as \"5s\"",
             at(within.span().start),
             within.get_ref()
-        )));
+        ));
     }
     if expect.within.is_some() && step.kind() != StepKind::Certrenew {
-        return Err(CaseError(format!(
+        return Err(format!(
             "{where_}: step {number}: `within` applies to certrenew steps only"
-        )));
+        ));
     }
     let texts = step
         .certrenew
@@ -70,7 +71,7 @@ pub(super) fn step(
         .chain(expect.output.iter().map(|o| o.get_ref()))
         .chain(expect.no_output.iter().map(|o| o.get_ref()));
     for text in texts {
-        check_placeholders(text).map_err(|e| CaseError(format!("{where_}: step {number}: {e}")))?;
+        check_placeholders(text).map_err(|e| format!("{where_}: step {number}: {e}"))?;
     }
     Ok(())
 }

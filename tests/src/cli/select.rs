@@ -58,7 +58,9 @@ pub(crate) fn select(args: &[PathBuf]) -> anyhow::Result<Vec<Selected>> {
                     story: String::new(),
                     reproduces: Vec::new(),
                     manual: None,
-                    outcome: Outcome::Invalid { error: e.0 },
+                    outcome: Outcome::Invalid {
+                        error: e.to_string(),
+                    },
                     steps: Vec::new(),
                     elapsed: std::time::Duration::ZERO,
                     redactions: Default::default(),
@@ -91,7 +93,7 @@ pub(crate) fn load_one(arg: &Path) -> anyhow::Result<Case> {
     for c in cat.cases {
         match c {
             Ok(c) if same_file(&c.path, &path) => return Ok(c),
-            Err((p, e)) if same_file(&p, &path) => anyhow::bail!("{}", e.0),
+            Err((p, e)) if same_file(&p, &path) => anyhow::bail!("{e}"),
             _ => {}
         }
     }

@@ -44,14 +44,10 @@ pub struct Remote {
     pub not_applied: Vec<String>,
 }
 
-/// The world tables of a case file (everything but `[case]`, `[client]`
-/// and `[[step]]`), as JSON.
+/// The world tables of a case file (everything but the harness's keys,
+/// `mock_ra::World::HARNESS_KEYS`), as JSON.
 pub fn world_json(case: &Case) -> Result<serde_json::Value, String> {
-    let mut table: toml::Table = toml::from_str(&case.text).map_err(|e| e.to_string())?;
-    for key in ["case", "client", "step"] {
-        table.remove(key);
-    }
-    serde_json::to_value(table).map_err(|e| e.to_string())
+    serde_json::to_value(&case.world_tables).map_err(|e| e.to_string())
 }
 
 impl std::fmt::Debug for Remote {
@@ -360,7 +356,7 @@ impl Target for Remote {
         }
     }
 
-    fn advance_clock(&self, by: certs_gen::Offset) -> Result<(), String> {
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String> {
         self.ok(
             reqwest::Method::POST,
             "/clock",

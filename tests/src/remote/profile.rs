@@ -116,18 +116,15 @@ impl Profile {
     pub fn from_toml(path: &Path, text: &str) -> Result<Self, String> {
         let shown = path.display().to_string();
         let mut profile: Profile =
-            toml::from_str(text).map_err(|e| certs_gen::spec::toml_error(&shown, text, &e))?;
+            toml::from_str(text).map_err(|e| fileformat::toml_error(&shown, text, &e))?;
         for name in profile.hosts.keys() {
             if hosts::parse(name).is_none() {
-                let at = certs_gen::spec::offset_of(
+                let at = fileformat::offset_of(
                     text,
-                    &[
-                        certs_gen::spec::Seg::key("hosts"),
-                        certs_gen::spec::Seg::key(name),
-                    ],
+                    &[fileformat::Seg::key("hosts"), fileformat::Seg::key(name)],
                 )
                 .unwrap_or(0);
-                return Err(certs_gen::spec::error_at(
+                return Err(fileformat::error_at(
                     &shown,
                     text,
                     at,
@@ -156,13 +153,10 @@ impl Profile {
         for (i, id) in profile.identity.iter_mut().enumerate() {
             id.resolve_paths(dir);
             if let Err(e) = id.check() {
-                return Err(certs_gen::spec::error_at_path(
+                return Err(fileformat::error_at_path(
                     &shown,
                     text,
-                    &[
-                        certs_gen::spec::Seg::key("identity"),
-                        certs_gen::spec::Seg::Index(i),
-                    ],
+                    &[fileformat::Seg::key("identity"), fileformat::Seg::Index(i)],
                     &e,
                 ));
             }

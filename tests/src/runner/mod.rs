@@ -94,7 +94,7 @@ impl Runner {
         report: &mut CaseReport,
     ) -> Result<(Vec<Failure>, usize), String> {
         let shown = case.path.display().to_string();
-        let world = World::from_toml(&shown, &case.text).map_err(|e| e.to_string())?;
+        let world = case.world.clone();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -210,7 +210,9 @@ pub fn password_redactions(world: &World, case: &Case) -> Vec<(String, String)> 
         .collect();
     passwords.extend(case.steps.iter().filter_map(|(_, s)| s.password.clone()));
     passwords.extend(case.steps.iter().filter_map(|(_, s)| match &s.admin {
-        Some(crate::case::Admin::ChangePassword { password, .. }) => Some(password.0.clone()),
+        Some(crate::case::Admin::ChangePassword { password, .. }) => {
+            Some(secrecy::ExposeSecret::expose_secret(password).to_owned())
+        }
         _ => None,
     }));
     passwords.sort();

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use certs_gen::{Identity, KeyType, Offset};
+use certs_gen::{Identity, KeyType};
+use fileformat::Offset;
 use mock_ra::{AccountSpec, Cause, Host, JournalEntry, MockRa, Role, World};
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
 use reqwest::StatusCode;

@@ -1,7 +1,5 @@
 //! The `certs-gen` binary as a user runs it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
 use std::process::Command;
 
 fn certs_gen(args: &[&str]) -> (i32, String, String) {

@@ -1,6 +1,7 @@
 //! The one masking rule for file errors (world, case, spec and profile
-//! files all quote their lines through `spec::error_at`): a password never
-//! reaches an error message, even from a file that is not valid TOML yet.
+//! files all quote their lines through [`crate::error_at`]): a password
+//! never reaches an error message, even from a file that is not valid TOML
+//! yet.
 //!
 //! The rule:
 //! 1. A key is *password-like* when its name, in any case, contains `pass`,
@@ -330,6 +331,18 @@ pub fn secret_forms(text: &str, spans: &[Range<usize>]) -> Vec<(String, bool)> {
     out
 }
 
+/// One TOML line with the value of every password-like key masked by the
+/// rule; also the masked values' forms, longest first.
+pub fn mask_secrets(line: &str) -> (String, Vec<String>) {
+    let spans = secret_spans(line);
+    let masked = mask_range(line, 0..line.len(), &spans);
+    let forms = secret_forms(line, &spans)
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect();
+    (masked, forms)
+}
+
 /// `message` with every form of a masked value replaced (rule 4).
 pub fn mask_message(message: &str, forms: &[(String, bool)]) -> String {
     let mut message = message.to_owned();
@@ -416,7 +429,7 @@ mod tests {
                         continue;
                     }
                     let message = format!("invalid type: string \"{secret}\", expected `{secret}`");
-                    let shown = crate::spec::error_at("w.toml", &text, offset, &message);
+                    let shown = crate::error_at("w.toml", &text, offset, &message);
                     assert!(
                         !shown.contains(&secret),
                         "{key} = {value:?} at {offset}:\n{shown}"

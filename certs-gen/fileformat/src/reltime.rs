@@ -12,10 +12,6 @@ use time::Duration;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Offset(pub Duration);
 
-/// The longest offset [`Offset::parse`] takes: 20 years of 365.25 days,
-/// far beyond any validity window of this domain.
-pub const MAX_SECONDS: i64 = 7_305 * 86_400;
-
 /// Why an offset did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid time offset `{input}`: {reason} (expected e.g. `-10d`, `+89d23h59m`, `30s`)")]
@@ -25,6 +21,10 @@ pub struct OffsetError {
 }
 
 impl Offset {
+    /// The longest offset [`Offset::parse`] takes: 20 years of 365.25 days,
+    /// far beyond any validity window of this domain.
+    pub const MAX_SECONDS: i64 = 7_305 * 86_400;
+
     /// Parses the offset syntax described on the type.
     pub fn parse(input: &str) -> Result<Self, OffsetError> {
         let err = |reason| OffsetError {
@@ -77,7 +77,7 @@ impl Offset {
         }
         // With "now" in the range of `check_now`, keeps every instant
         // writable in a certificate.
-        if total > MAX_SECONDS {
+        if total > Self::MAX_SECONDS {
             return Err(err("the offset is too large (at most 20 years, 7305d)"));
         }
         Ok(Offset(Duration::seconds(if negative {

@@ -1,14 +1,13 @@
 //! Independent checks: what certs-gen writes is read and verified by the
 //! openssl CLI, a second implementation (STYLE 10).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
-
 use std::path::Path;
 use std::process::Command;
 
+use certs_gen::KeyType;
 use certs_gen::export::{Generated, Manifest};
 use certs_gen::spec::Spec;
-use certs_gen::{KeyType, Offset};
+use fileformat::Offset;
 use time::OffsetDateTime;
 
 fn openssl(args: &[&str], dir: &Path) -> (bool, String) {
