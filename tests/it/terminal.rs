@@ -10,16 +10,13 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::*;
 use harness::process::clean_env;
 use mock_ra::OrderState;
-use support::*;
 
 /// Runs `argv` on a new pseudo-terminal; for each `(prompt, answer)` in
 /// order, waits until `prompt` has been written and then types `answer`.
