@@ -19,6 +19,7 @@ mod client_renewal;
 mod client_texts;
 mod crash_matrix;
 mod guards;
+mod layers;
 mod load;
 mod reports;
 mod repositories;
