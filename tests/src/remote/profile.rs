@@ -213,11 +213,22 @@ impl Profile {
     }
 }
 
-pub(super) fn resolve(to: &str) -> Result<SocketAddr, String> {
+/// Why a target host's `name:port` gives no socket address.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The lookup failed.
+    #[error("cannot resolve: {0}")]
+    Lookup(#[source] std::io::Error),
+    /// It gave no address.
+    #[error("resolves to no address")]
+    NoAddress,
+}
+
+pub(super) fn resolve(to: &str) -> Result<SocketAddr, ResolveError> {
     to.to_socket_addrs()
-        .map_err(|e| format!("cannot resolve: {e}"))?
+        .map_err(ResolveError::Lookup)?
         .next()
-        .ok_or_else(|| "resolves to no address".to_owned())
+        .ok_or(ResolveError::NoAddress)
 }
 
 /// The capability an admin step needs.
