@@ -12,9 +12,8 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
 use crate::case::Admin;
-use crate::hosts::{self, Connection, Host};
+use crate::hosts::{self, Connection, Host, ResolveError};
 use crate::journal::{Entry, EntryError};
-use crate::remote::ResolveError;
 
 /// Why the target could not answer the runner.
 #[derive(Debug, thiserror::Error)]

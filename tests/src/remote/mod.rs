@@ -11,12 +11,13 @@ use crate::hosts::{self, Connection, Host};
 use crate::journal::Entry;
 use crate::target::{AccountState, Capabilities, IdentityPems, PkiPems, Target, TargetError};
 
+mod error;
 mod profile;
 mod state;
 
-pub use profile::{
-    AdminSection, Profile, ProxySection, ResolveError, Timeouts, Trust, admin_needs,
-};
+pub use error::RemoteError;
+
+pub use profile::{AdminSection, Profile, ProxySection, Timeouts, Trust, admin_needs};
 pub use state::{SetUpError, WorldState};
 
 use profile::resolve;
@@ -48,12 +49,12 @@ pub struct Remote {
 
 /// The world tables of a case file (everything but `[case]`, `[client]`
 /// and `[[step]]`), as JSON.
-pub fn world_json(case: &Case) -> Result<serde_json::Value, String> {
-    let mut table: toml::Table = toml::from_str(&case.text).map_err(|e| e.to_string())?;
+pub fn world_json(case: &Case) -> Result<serde_json::Value, RemoteError> {
+    let mut table: toml::Table = toml::from_str(&case.text).map_err(RemoteError::WorldToml)?;
     for key in ["case", "client", "step"] {
         table.remove(key);
     }
-    serde_json::to_value(table).map_err(|e| e.to_string())
+    serde_json::to_value(table).map_err(RemoteError::WorldJson)
 }
 
 impl std::fmt::Debug for Remote {
@@ -187,8 +188,11 @@ impl Remote {
             time::OffsetDateTime::now_utc(),
         )
         .map_err(SetUpError::Skip)?;
-        let web_root_pem = std::fs::read_to_string(&profile.trust.web_root).map_err(|e| {
-            SetUpError::Failed(format!("{}: {e}", profile.trust.web_root.display()))
+        let web_root_pem = std::fs::read_to_string(&profile.trust.web_root).map_err(|source| {
+            SetUpError::Failed(RemoteError::Read {
+                path: profile.trust.web_root.clone(),
+                source,
+            })
         })?;
         let token = profile.token().map_err(SetUpError::Failed)?;
         let admin_url = profile
