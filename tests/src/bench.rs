@@ -211,8 +211,8 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
                 })
             })
             .ok_or_else(|| err(format!("no identity x{i}")))?;
-        let tls =
-            crate::target::tls_config(&mock.pki().web_root.pem(), Some(&identity)).map_err(err)?;
+        let tls = crate::target::tls_config(&mock.pki().web_root.pem(), Some(&identity))
+            .map_err(|e| err(e.to_string()))?;
         let subject = mock.pki().client_subject(&format!("Bench {i}"), None);
         let t = Instant::now();
         let result: Result<(), String> = rt.block_on(async {

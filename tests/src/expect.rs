@@ -275,7 +275,7 @@ impl Context<'_> {
                 return;
             }
             Err(e) => {
-                check.fail(Some(span), "account", want.id.clone(), e);
+                check.fail(Some(span), "account", want.id.clone(), e.to_string());
                 return;
             }
         };

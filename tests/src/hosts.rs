@@ -114,3 +114,14 @@ mod tests {
         assert_eq!(parse("webra3"), None);
     }
 }
+
+/// Why a target host's `name:port` gives no socket address.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The lookup failed.
+    #[error("cannot resolve: {0}")]
+    Lookup(#[source] std::io::Error),
+    /// It gave no address.
+    #[error("resolves to no address")]
+    NoAddress,
+}

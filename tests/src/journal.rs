@@ -49,16 +49,27 @@ pub struct Entry {
 
 impl Entry {
     /// The in-process mock's entry in the same form as a remote one.
-    pub fn from_mock(e: &mock_ra::JournalEntry) -> Result<Self, String> {
+    pub fn from_mock(e: &mock_ra::JournalEntry) -> Result<Self, EntryError> {
         serde_json::to_value(e)
             .and_then(serde_json::from_value)
-            .map_err(|err| format!("journal entry {}: {err}", e.seq))
+            .map_err(|source| EntryError { seq: e.seq, source })
     }
 
     /// Whether the cause is one of the server's decisions.
     pub fn is_decision(&self) -> bool {
         !ROUTINE_CAUSES.contains(&self.cause.as_str())
     }
+}
+
+/// A mock journal entry that does not fit the harness's form.
+#[derive(Debug, thiserror::Error)]
+#[error("journal entry {seq}: {source}")]
+pub struct EntryError {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// Why it does not fit.
+    #[source]
+    pub source: serde_json::Error,
 }
 
 /// The journal as transcripts show it. The client's access checks run

@@ -370,7 +370,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             emit(&report::table(&reports, total))?;
             if let Some(path) = junit {
-                std::fs::write(&path, report::junit(&reports, total))
+                std::fs::write(&path, report::junit(&reports, total)?)
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
             if let Some(path) = html {

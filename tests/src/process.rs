@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use wait_timeout::ChildExt;
+
 /// Why a binary could not be found or built.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -175,17 +177,15 @@ pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration
     );
     let started = Instant::now();
     let mut timed_out = false;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > timeout => {
-                let _ = child.kill();
-                timed_out = true;
-                break child.wait().ok();
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(_) => break None,
+    // Woken by the child's exit (SIGCHLD), not by a poll.
+    let status = match child.wait_timeout(timeout) {
+        Ok(Some(status)) => Some(status),
+        Ok(None) => {
+            let _ = child.kill();
+            timed_out = true;
+            child.wait().ok()
         }
+        Err(_) => None,
     };
     let elapsed = started.elapsed();
     Run {

@@ -12,8 +12,120 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde::Deserialize;
 
 use crate::case::Admin;
-use crate::hosts::{self, Connection, Host};
-use crate::journal::Entry;
+use crate::hosts::{self, Connection, Host, ResolveError};
+use crate::journal::{Entry, EntryError};
+
+/// Why the target could not answer the runner.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The in-process mock refused (an unknown account, a bad fault) or
+    /// did not start.
+    #[error(transparent)]
+    Mock(#[from] mock_ra::MockError),
+    /// A host of the target does not resolve.
+    #[error("{host} ({to}): {source}")]
+    Resolve {
+        /// The host's short name (`webra2`).
+        host: &'static str,
+        /// Where the target says it is.
+        to: String,
+        /// Why it does not resolve.
+        #[source]
+        source: ResolveError,
+    },
+    /// A request to the target's admin API got no answer.
+    #[error("{method} {url}: {source}")]
+    Request {
+        /// The request's method.
+        method: reqwest::Method,
+        /// Its URL.
+        url: String,
+        /// What the HTTP client said.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The admin API answered with an error status.
+    #[error("{method} {path}: {status} {detail}")]
+    Refused {
+        /// The request's method.
+        method: reqwest::Method,
+        /// Its path under the admin API.
+        path: String,
+        /// The status.
+        status: u16,
+        /// The problem body's `detail`, if any.
+        detail: String,
+    },
+    /// `GET /accounts/{id}` answered neither the account nor 404.
+    #[error("GET /accounts/{id}: {status}")]
+    AccountStatus {
+        /// The account.
+        id: String,
+        /// The status.
+        status: u16,
+    },
+    /// An answer is not what the harness reads (`account user01`, `the
+    /// journal`).
+    #[error("{what}: {source}")]
+    Answer {
+        /// What was read.
+        what: String,
+        /// Why it does not fit.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A journal entry of the mock does not fit the harness's form.
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    /// An admin step the target cannot be asked (the case model's
+    /// mapping refused it).
+    #[error("{0}")]
+    Step(String),
+    /// The in-process mock has no listener for a host the case needs.
+    #[error("the mock has no listener for {0}")]
+    NoListener(Host),
+}
+
+/// Why a TLS client configuration for a target could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsConfigError {
+    /// The web root is not PEM.
+    #[error("web root: {0}")]
+    WebRootPem(#[source] rustls_pki_types::pem::Error),
+    /// rustls refused the web root, or the protocol versions.
+    #[error("web root: {0}")]
+    WebRoot(#[source] rustls::Error),
+    /// The protocol versions.
+    #[error("{0}")]
+    Versions(#[source] rustls::Error),
+    /// The identity's certificates are not PEM.
+    #[error("identity {serial}: {source}")]
+    IdentityPem {
+        /// The identity's serial.
+        serial: String,
+        /// The PEM error.
+        #[source]
+        source: rustls_pki_types::pem::Error,
+    },
+    /// The identity's key is not PEM.
+    #[error("identity {serial}: its key is not PEM")]
+    KeyNotPem {
+        /// The identity's serial.
+        serial: String,
+        /// The PEM error.
+        #[source]
+        source: rustls_pki_types::pem::Error,
+    },
+    /// rustls refused the identity.
+    #[error("identity {serial}: {source}")]
+    Identity {
+        /// The identity's serial.
+        serial: String,
+        /// What rustls said.
+        #[source]
+        source: rustls::Error,
+    },
+}
 
 /// What a target offers beyond what the customer sees. Client-visible
 /// expectations (exit code, class line, output, store) need none of these.
@@ -120,7 +232,7 @@ pub trait Target {
     /// Its PKI's public parts.
     fn pki(&self) -> &PkiPems;
     /// The socket address of a host, for the harness's own requests.
-    fn addr(&self, host: Host) -> Result<SocketAddr, String>;
+    fn addr(&self, host: Host) -> Result<SocketAddr, TargetError>;
     /// The proxy the case may use, as a URL.
     fn proxy(&self) -> Option<String>;
     /// A world identity by name.
@@ -128,15 +240,15 @@ pub trait Target {
     /// Every world identity's name.
     fn identity_names(&self) -> Vec<String>;
     /// Where the journal stands now.
-    fn journal_mark(&self) -> Result<u64, String>;
+    fn journal_mark(&self) -> Result<u64, TargetError>;
     /// Journal entries after `mark`.
-    fn journal_since(&self, mark: u64) -> Result<Vec<Entry>, String>;
+    fn journal_since(&self, mark: u64) -> Result<Vec<Entry>, TargetError>;
     /// An account's state; `None` when there is no such account.
-    fn account(&self, id: &str) -> Result<Option<AccountState>, String>;
+    fn account(&self, id: &str) -> Result<Option<AccountState>, TargetError>;
     /// Moves the clock.
-    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String>;
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), TargetError>;
     /// An admin step.
-    fn admin(&self, admin: &Admin) -> Result<(), String>;
+    fn admin(&self, admin: &Admin) -> Result<(), TargetError>;
     /// The fault seed and names in force, for reports.
     fn faults(&self) -> (u64, Vec<String>);
     /// The password to type where the case file writes `written` (a
@@ -168,12 +280,12 @@ impl InProcess {
         rt: Arc<tokio::runtime::Runtime>,
         world: mock_ra::World,
         vhost: bool,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, TargetError> {
         let mut builder = MockRa::builder(world);
         if vhost {
             builder = builder.vhost(0, 0);
         }
-        let mock = rt.block_on(builder.start()).map_err(|e| e.to_string())?;
+        let mock = rt.block_on(builder.start())?;
         let p = mock.pki();
         let pki = PkiPems {
             web_root_pem: p.web_root.pem(),
@@ -236,10 +348,10 @@ impl Target for InProcess {
         &self.pki
     }
 
-    fn addr(&self, host: Host) -> Result<SocketAddr, String> {
+    fn addr(&self, host: Host) -> Result<SocketAddr, TargetError> {
         self.mock()
             .addr(hosts::role_of(host))
-            .ok_or_else(|| "the mock has no listener for this host".to_owned())
+            .ok_or(TargetError::NoListener(host))
     }
 
     fn proxy(&self) -> Option<String> {
@@ -261,37 +373,39 @@ impl Target for InProcess {
         self.mock().identities().into_keys().collect()
     }
 
-    fn journal_mark(&self) -> Result<u64, String> {
+    fn journal_mark(&self) -> Result<u64, TargetError> {
         Ok(self.mock().journal().last().map_or(0, |e| e.seq))
     }
 
-    fn journal_since(&self, mark: u64) -> Result<Vec<Entry>, String> {
-        self.mock()
+    fn journal_since(&self, mark: u64) -> Result<Vec<Entry>, TargetError> {
+        Ok(self
+            .mock()
             .journal()
             .iter()
             .filter(|e| e.seq > mark)
             .map(Entry::from_mock)
-            .collect()
+            .collect::<Result<_, _>>()?)
     }
 
-    fn account(&self, id: &str) -> Result<Option<AccountState>, String> {
+    fn account(&self, id: &str) -> Result<Option<AccountState>, TargetError> {
         self.mock()
             .account(id)
             .map(|view| {
                 serde_json::to_value(&view)
                     .and_then(serde_json::from_value)
-                    .map_err(|e| format!("account {id}: {e}"))
+                    .map_err(|source| TargetError::Answer {
+                        what: format!("account {id}"),
+                        source,
+                    })
             })
             .transpose()
     }
 
-    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String> {
-        self.mock()
-            .advance_clock(by.duration())
-            .map_err(|e| e.to_string())
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), TargetError> {
+        Ok(self.mock().advance_clock(by.duration())?)
     }
 
-    fn admin(&self, admin: &Admin) -> Result<(), String> {
+    fn admin(&self, admin: &Admin) -> Result<(), TargetError> {
         let mock = self.mock();
         match admin {
             Admin::Reissue { account } => mock.reissue(account).map(drop),
@@ -306,7 +420,7 @@ impl Target for InProcess {
                 Ok(())
             }
         }
-        .map_err(|e| e.to_string())
+        .map_err(TargetError::from)
     }
 
     fn faults(&self) -> (u64, Vec<String>) {
@@ -329,16 +443,16 @@ impl Target for InProcess {
 pub fn tls_config(
     web_root_pem: &str,
     identity: Option<&IdentityPems>,
-) -> Result<rustls::ClientConfig, String> {
+) -> Result<rustls::ClientConfig, TlsConfigError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     for der in CertificateDer::pem_slice_iter(web_root_pem.as_bytes()) {
-        let der = der.map_err(|e| format!("web root: {e}"))?;
-        roots.add(der).map_err(|e| format!("web root: {e}"))?;
+        let der = der.map_err(TlsConfigError::WebRootPem)?;
+        roots.add(der).map_err(TlsConfigError::WebRoot)?;
     }
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(TlsConfigError::Versions)?
         .with_root_certificates(roots);
     match identity {
         None => Ok(builder.with_no_client_auth()),
@@ -346,14 +460,24 @@ pub fn tls_config(
             let mut chain = Vec::new();
             for pem in [&id.cert_pem, &id.chain_pem] {
                 for der in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                    chain.push(der.map_err(|e| format!("identity {}: {e}", id.serial))?);
+                    chain.push(der.map_err(|source| TlsConfigError::IdentityPem {
+                        serial: id.serial.clone(),
+                        source,
+                    })?);
                 }
             }
-            let key = PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes())
-                .map_err(|_| format!("identity {}: its key is not PEM", id.serial))?;
+            let key = PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes()).map_err(|source| {
+                TlsConfigError::KeyNotPem {
+                    serial: id.serial.clone(),
+                    source,
+                }
+            })?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|e| format!("identity {}: {e}", id.serial))
+                .map_err(|source| TlsConfigError::Identity {
+                    serial: id.serial.clone(),
+                    source,
+                })
         }
     }
 }

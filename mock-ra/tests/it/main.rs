@@ -15,7 +15,6 @@ mod clocks;
 mod containers;
 mod faults;
 mod hosts;
-mod layers;
 mod library;
 mod limits;
 mod masking;

@@ -76,7 +76,7 @@ pub(crate) fn matrix(
     }
     emit(&matrix::grid(&cells, &reports, total))?;
     if let Some(path) = junit {
-        std::fs::write(&path, report::junit_suite("matrix", &reports, total))
+        std::fs::write(&path, report::junit_suite("matrix", &reports, total)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = html {

@@ -9,10 +9,13 @@ use std::sync::Arc;
 use crate::case::{Admin, Case};
 use crate::hosts::{self, Connection, Host};
 use crate::journal::Entry;
-use crate::target::{AccountState, Capabilities, IdentityPems, PkiPems, Target};
+use crate::target::{AccountState, Capabilities, IdentityPems, PkiPems, Target, TargetError};
 
+mod error;
 mod profile;
 mod state;
+
+pub use error::RemoteError;
 
 pub use profile::{AdminSection, Profile, ProxySection, Timeouts, Trust, admin_needs};
 pub use state::{SetUpError, WorldState};
@@ -46,8 +49,8 @@ pub struct Remote {
 
 /// The world tables of a case file (everything but the harness's keys,
 /// `mock_ra::World::HARNESS_KEYS`), as JSON.
-pub fn world_json(case: &Case) -> Result<serde_json::Value, String> {
-    serde_json::to_value(&case.world_tables).map_err(|e| e.to_string())
+pub fn world_json(case: &Case) -> Result<serde_json::Value, RemoteError> {
+    serde_json::to_value(&case.world_tables).map_err(RemoteError::WorldJson)
 }
 
 impl std::fmt::Debug for Remote {
@@ -181,8 +184,11 @@ impl Remote {
             time::OffsetDateTime::now_utc(),
         )
         .map_err(SetUpError::Skip)?;
-        let web_root_pem = std::fs::read_to_string(&profile.trust.web_root).map_err(|e| {
-            SetUpError::Failed(format!("{}: {e}", profile.trust.web_root.display()))
+        let web_root_pem = std::fs::read_to_string(&profile.trust.web_root).map_err(|source| {
+            SetUpError::Failed(RemoteError::Read {
+                path: profile.trust.web_root.clone(),
+                source,
+            })
         })?;
         let token = profile.token().map_err(SetUpError::Failed)?;
         let admin_url = profile
@@ -231,7 +237,7 @@ impl Remote {
         method: reqwest::Method,
         path: &str,
         body: Option<serde_json::Value>,
-    ) -> Result<(u16, serde_json::Value), String> {
+    ) -> Result<(u16, serde_json::Value), TargetError> {
         let url = format!("{}{path}", self.admin_url);
         self.rt.block_on(async {
             let mut req = self
@@ -241,15 +247,14 @@ impl Remote {
             if let Some(b) = body {
                 req = req.json(&b);
             }
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| format!("{method} {url}: {e}"))?;
+            let failed = |source| TargetError::Request {
+                method: method.clone(),
+                url: url.clone(),
+                source,
+            };
+            let resp = req.send().await.map_err(failed)?;
             let status = resp.status().as_u16();
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| format!("{method} {url}: {e}"))?;
+            let text = resp.text().await.map_err(failed)?;
             let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
             Ok((status, value))
         })
@@ -260,15 +265,17 @@ impl Remote {
         method: reqwest::Method,
         path: &str,
         body: Option<serde_json::Value>,
-    ) -> Result<serde_json::Value, String> {
+    ) -> Result<serde_json::Value, TargetError> {
         let (status, value) = self.call(method.clone(), path, body)?;
         if (200..300).contains(&status) {
             Ok(value)
         } else {
-            Err(format!(
-                "{method} {path}: {status} {}",
-                value["detail"].as_str().unwrap_or_default()
-            ))
+            Err(TargetError::Refused {
+                method,
+                path: path.to_owned(),
+                status,
+                detail: value["detail"].as_str().unwrap_or_default().to_owned(),
+            })
         }
     }
 }
@@ -314,9 +321,13 @@ impl Target for Remote {
         &self.pki
     }
 
-    fn addr(&self, host: Host) -> Result<SocketAddr, String> {
+    fn addr(&self, host: Host) -> Result<SocketAddr, TargetError> {
         let to = self.hosts.get(&host).cloned().unwrap_or_default();
-        resolve(&to).map_err(|e| format!("{} ({to}): {e}", hosts::short_name(host)))
+        resolve(&to).map_err(|source| TargetError::Resolve {
+            host: hosts::short_name(host),
+            to,
+            source,
+        })
     }
 
     fn proxy(&self) -> Option<String> {
@@ -331,32 +342,43 @@ impl Target for Remote {
         self.identities.keys().cloned().collect()
     }
 
-    fn journal_mark(&self) -> Result<u64, String> {
+    fn journal_mark(&self) -> Result<u64, TargetError> {
         let entries = self.journal_since(0)?;
         Ok(entries.last().map_or(0, |e| e.seq))
     }
 
-    fn journal_since(&self, mark: u64) -> Result<Vec<Entry>, String> {
+    fn journal_since(&self, mark: u64) -> Result<Vec<Entry>, TargetError> {
         let value = self.ok(
             reqwest::Method::GET,
             &format!("/journal?since={mark}"),
             None,
         )?;
-        serde_json::from_value(value).map_err(|e| format!("the journal: {e}"))
+        serde_json::from_value(value).map_err(|source| TargetError::Answer {
+            what: "the journal".to_owned(),
+            source,
+        })
     }
 
-    fn account(&self, id: &str) -> Result<Option<AccountState>, String> {
+    fn account(&self, id: &str) -> Result<Option<AccountState>, TargetError> {
         let (status, value) = self.call(reqwest::Method::GET, &format!("/accounts/{id}"), None)?;
         match status {
             404 => Ok(None),
-            200..=299 => serde_json::from_value(value)
-                .map(Some)
-                .map_err(|e| format!("account {id}: {e}")),
-            other => Err(format!("GET /accounts/{id}: {other}")),
+            200..=299 => {
+                serde_json::from_value(value)
+                    .map(Some)
+                    .map_err(|source| TargetError::Answer {
+                        what: format!("account {id}"),
+                        source,
+                    })
+            }
+            status => Err(TargetError::AccountStatus {
+                id: id.to_owned(),
+                status,
+            }),
         }
     }
 
-    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), String> {
+    fn advance_clock(&self, by: fileformat::Offset) -> Result<(), TargetError> {
         self.ok(
             reqwest::Method::POST,
             "/clock",
@@ -365,9 +387,10 @@ impl Target for Remote {
         .map(drop)
     }
 
-    fn admin(&self, admin: &Admin) -> Result<(), String> {
-        let (method, path, body) = admin.request()?;
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+    fn admin(&self, admin: &Admin) -> Result<(), TargetError> {
+        let (method, path, body) = admin.request().map_err(TargetError::Step)?;
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| TargetError::Step(format!("{method}: {e}")))?;
         self.ok(method, &path, body).map(drop)
     }
 

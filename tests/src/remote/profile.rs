@@ -13,6 +13,9 @@ use crate::hosts::{self};
 use crate::provisioned::ProvisionedIdentity;
 use crate::target::Capabilities;
 
+use super::error::RemoteError;
+use crate::hosts::ResolveError;
+
 /// A target profile, as read from its TOML file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -107,16 +110,19 @@ pub struct AdminSection {
 
 impl Profile {
     /// Reads a profile; errors are `file:line:column` with the line quoted.
-    pub fn from_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn from_file(path: &Path) -> Result<Self, RemoteError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RemoteError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_toml(path, &text)
     }
 
     /// Parses a profile's text.
-    pub fn from_toml(path: &Path, text: &str) -> Result<Self, String> {
+    pub fn from_toml(path: &Path, text: &str) -> Result<Self, RemoteError> {
         let shown = path.display().to_string();
-        let mut profile: Profile =
-            toml::from_str(text).map_err(|e| fileformat::toml_error(&shown, text, &e))?;
+        let mut profile: Profile = toml::from_str(text)
+            .map_err(|e| RemoteError::Profile(fileformat::toml_error(&shown, text, &e)))?;
         for name in profile.hosts.keys() {
             if hosts::parse(name).is_none() {
                 let at = fileformat::offset_of(
@@ -124,20 +130,20 @@ impl Profile {
                     &[fileformat::Seg::key("hosts"), fileformat::Seg::key(name)],
                 )
                 .unwrap_or(0);
-                return Err(fileformat::error_at(
+                return Err(RemoteError::Profile(fileformat::error_at(
                     &shown,
                     text,
                     at,
                     &format!("unknown host `{name}`, expected webra2, webra1, repo1 or repository"),
-                ));
+                )));
             }
         }
         for host in hosts::ALL {
             if !profile.hosts.contains_key(hosts::short_name(host)) {
-                return Err(format!(
+                return Err(RemoteError::Profile(format!(
                     "{shown}: [hosts] names no `{}`",
                     hosts::short_name(host)
-                ));
+                )));
             }
         }
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -153,65 +159,74 @@ impl Profile {
         for (i, id) in profile.identity.iter_mut().enumerate() {
             id.resolve_paths(dir);
             if let Err(e) = id.check() {
-                return Err(fileformat::error_at_path(
+                return Err(RemoteError::Profile(fileformat::error_at_path(
                     &shown,
                     text,
                     &[fileformat::Seg::key("identity"), fileformat::Seg::Index(i)],
                     &e,
-                ));
+                )));
             }
         }
         let caps = profile.capabilities;
         if (caps.journal || caps.accounts || caps.clock || caps.faults || caps.states)
             && profile.admin.is_none()
         {
-            return Err(format!(
+            return Err(RemoteError::Profile(format!(
                 "{shown}: the capabilities need an [admin] table (url, token_file or token_env)"
-            ));
+            )));
         }
         profile.path = path.to_path_buf();
         Ok(profile)
     }
 
-    pub(super) fn token(&self) -> Result<String, String> {
+    pub(super) fn token(&self) -> Result<String, RemoteError> {
         let Some(admin) = &self.admin else {
             return Ok(String::new());
         };
         if let Some(var) = &admin.token_env {
-            return std::env::var(var).map_err(|_| format!("${var} (the admin token) is not set"));
+            return std::env::var(var).map_err(|_| RemoteError::TokenEnv { var: var.clone() });
         }
         if let Some(file) = &admin.token_file {
             return std::fs::read_to_string(file)
                 .map(|t| t.trim().to_owned())
-                .map_err(|e| format!("{}: {e}", file.display()));
+                .map_err(|source| RemoteError::Read {
+                    path: file.clone(),
+                    source,
+                });
         }
         Ok(String::new())
     }
 
     /// Checks that every host accepts a connection within the connect
     /// timeout; the error names the first host that does not.
-    pub fn check_reachable(&self) -> Result<(), String> {
+    pub fn check_reachable(&self) -> Result<(), RemoteError> {
         let timeout = Duration::from_millis(self.timeouts.connect_ms);
         for host in hosts::ALL {
             let name = hosts::short_name(host);
             let to = self.hosts.get(name).cloned().unwrap_or_default();
-            let addr = resolve(&to).map_err(|e| format!("target host {name} ({to}): {e}"))?;
-            std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|e| {
-                format!(
-                    "target host {name} ({to}) does not answer: {e} (within {} ms)",
-                    timeout.as_millis()
-                )
+            let addr = resolve(&to).map_err(|source| RemoteError::Resolve {
+                host: name,
+                to: to.clone(),
+                source,
+            })?;
+            std::net::TcpStream::connect_timeout(&addr, timeout).map_err(|source| {
+                RemoteError::Unreachable {
+                    host: name,
+                    to: to.clone(),
+                    ms: timeout.as_millis(),
+                    source,
+                }
             })?;
         }
         Ok(())
     }
 }
 
-pub(super) fn resolve(to: &str) -> Result<SocketAddr, String> {
+pub(super) fn resolve(to: &str) -> Result<SocketAddr, ResolveError> {
     to.to_socket_addrs()
-        .map_err(|e| format!("cannot resolve: {e}"))?
+        .map_err(ResolveError::Lookup)?
         .next()
-        .ok_or_else(|| "resolves to no address".to_owned())
+        .ok_or(ResolveError::NoAddress)
 }
 
 /// The capability an admin step needs.

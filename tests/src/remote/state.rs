@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::hosts::{self, Host};
 
 use super::Profile;
+use super::error::RemoteError;
 
 /// Why a case could not be set up on the target.
 #[derive(Debug)]
@@ -16,7 +17,7 @@ pub enum SetUpError {
     /// The target cannot provide the case's world: `(what, needs)`.
     Skip(Vec<(String, String)>),
     /// The target failed.
-    Failed(String),
+    Failed(RemoteError),
 }
 
 /// `POST {admin}/states` with `body`; the answer, or what went wrong.
@@ -25,21 +26,26 @@ pub(super) async fn post_state(
     states_url: &str,
     token: &str,
     body: &serde_json::Value,
-) -> Result<StateAnswer, String> {
+) -> Result<StateAnswer, RemoteError> {
     let url = format!("{states_url}/states");
+    let failed = |source| RemoteError::Request {
+        method: "POST",
+        url: url.clone(),
+        source,
+    };
     let resp = http
         .post(&url)
         .bearer_auth(token)
         .json(body)
         .send()
         .await
-        .map_err(|e| format!("POST {url}: {e}"))?;
+        .map_err(failed)?;
     let status = resp.status();
-    let text = resp.text().await.map_err(|e| format!("POST {url}: {e}"))?;
+    let text = resp.text().await.map_err(failed)?;
     if !status.is_success() {
-        return Err(format!("POST {url}: {status}: {text}"));
+        return Err(RemoteError::PostRefused { url, status, text });
     }
-    serde_json::from_str(&text).map_err(|e| format!("POST {url}: the answer: {e}"))
+    serde_json::from_str(&text).map_err(|source| RemoteError::Answer { url, source })
 }
 
 /// A provider state set up for a whole run rather than one case (`harness
@@ -63,32 +69,31 @@ pub struct WorldState {
 }
 
 impl Profile {
-    pub(super) fn http(&self) -> Result<reqwest::Client, String> {
+    pub(super) fn http(&self) -> Result<reqwest::Client, RemoteError> {
         reqwest::Client::builder()
             .no_proxy()
             .connect_timeout(Duration::from_millis(self.timeouts.connect_ms))
             .timeout(Duration::from_millis(self.timeouts.request_ms))
             .build()
-            .map_err(|e| e.to_string())
+            .map_err(RemoteError::Client)
     }
 
-    fn states_url(&self) -> Result<String, String> {
+    fn states_url(&self) -> Result<String, RemoteError> {
         match (&self.admin, self.capabilities.states) {
             (Some(a), true) => Ok(a.url.trim_end_matches('/').to_owned()),
-            _ => Err(format!(
-                "{}: the target offers no provider states (capabilities.states)",
-                self.path.display()
-            )),
+            _ => Err(RemoteError::NoStates {
+                path: self.path.clone(),
+            }),
         }
     }
 
     /// A runtime of its own and an HTTP client on it, for the blocking
     /// state calls.
-    fn blocking_http(&self) -> Result<(tokio::runtime::Runtime, reqwest::Client), String> {
+    fn blocking_http(&self) -> Result<(tokio::runtime::Runtime, reqwest::Client), RemoteError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(RemoteError::Runtime)?;
         let http = {
             let _entered = rt.enter();
             self.http()?
@@ -98,7 +103,11 @@ impl Profile {
 
     /// Sets `world` (a world file's tables as JSON) up on the target, for a
     /// run labelled `label`. Blocking; not from inside an async runtime.
-    pub fn post_state(&self, label: &str, world: serde_json::Value) -> Result<WorldState, String> {
+    pub fn post_state(
+        &self,
+        label: &str,
+        world: serde_json::Value,
+    ) -> Result<WorldState, RemoteError> {
         let url = self.states_url()?;
         let token = self.token()?;
         let (rt, http) = self.blocking_http()?;
@@ -127,18 +136,22 @@ impl Profile {
     }
 
     /// Tears the state `id` down. Blocking.
-    pub fn delete_state(&self, id: &str) -> Result<(), String> {
+    pub fn delete_state(&self, id: &str) -> Result<(), RemoteError> {
         let url = format!("{}/states/{id}", self.states_url()?);
         let token = self.token()?;
         let (rt, http) = self.blocking_http()?;
         let status = rt
             .block_on(async { http.delete(&url).bearer_auth(&token).send().await })
-            .map_err(|e| format!("DELETE {url}: {e}"))?
+            .map_err(|source| RemoteError::Request {
+                method: "DELETE",
+                url: url.clone(),
+                source,
+            })?
             .status();
         if status.is_success() {
             Ok(())
         } else {
-            Err(format!("DELETE {url}: {status}"))
+            Err(RemoteError::DeleteRefused { url, status })
         }
     }
 }

@@ -32,6 +32,7 @@ fn unknown_keys_and_hosts_are_file_line_column_errors() {
     let text = format!("{GOOD}colour = \"red\"\n");
     let err = Profile::from_toml(Path::new("t.toml"), &text)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     // GOOD ends inside `[trust]`: the unknown key is its line 11.
     assert!(err.starts_with("t.toml:11:1: "), "{err}");
@@ -39,6 +40,7 @@ fn unknown_keys_and_hosts_are_file_line_column_errors() {
     let text = GOOD.replace("repository =", "repositry =");
     let err = Profile::from_toml(Path::new("t.toml"), &text)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
         err.starts_with("t.toml:7:13: unknown host `repositry`"),
@@ -53,6 +55,7 @@ fn a_provisioned_identity_takes_its_password_from_exactly_one_place_never_the_pr
     let both = format!("{base}password_env = \"P\"\npassword_file = \"p.txt\"\n");
     let err = Profile::from_toml(Path::new("t.toml"), &both)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
         err.starts_with(
@@ -62,11 +65,13 @@ fn a_provisioned_identity_takes_its_password_from_exactly_one_place_never_the_pr
     );
     let neither = Profile::from_toml(Path::new("t.toml"), &base)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(neither.contains("give exactly one"), "{neither}");
     let inline = format!("{base}password = \"hunter22\"\n");
     let err = Profile::from_toml(Path::new("t.toml"), &inline)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(
         err.starts_with("t.toml:16:") && err.contains("unknown field `password`"),
@@ -89,6 +94,7 @@ fn capabilities_need_an_admin_api() {
     let text = format!("{GOOD}[capabilities]\njournal = true\n");
     let err = Profile::from_toml(Path::new("t.toml"), &text)
         .err()
+        .map(|e| e.to_string())
         .unwrap_or_default();
     assert!(err.contains("need an [admin] table"), "{err}");
 }
@@ -105,7 +111,11 @@ fn a_host_that_does_not_answer_is_named_within_the_timeout() {
         panic!("profile");
     };
     let started = std::time::Instant::now();
-    let err = p.check_reachable().err().unwrap_or_default();
+    let err = p
+        .check_reachable()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(err.starts_with("target host webra2 (127.0.0.1:"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }

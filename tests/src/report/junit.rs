@@ -1,83 +1,67 @@
-//! JUnit XML for CI systems: one testsuite, one testcase per case.
+//! JUnit XML for CI systems: one testsuite, one testcase per case, written
+//! by quick-junit (its escaping, its counts).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
 use super::{CaseReport, Outcome};
+
+/// The JUnit XML could not be written.
+pub type JunitError = quick_junit::SerializeError;
 
 /// JUnit XML: one testsuite, one testcase per case; pending cases are
 /// `<skipped>` with their reason.
-pub fn junit(reports: &[CaseReport], total: Duration) -> String {
+pub fn junit(reports: &[CaseReport], total: Duration) -> Result<String, JunitError> {
     junit_suite("scenarios", reports, total)
 }
 
 /// [`junit`] under another suite name (`matrix` for the fault matrix).
-pub fn junit_suite(suite: &str, reports: &[CaseReport], total: Duration) -> String {
-    let suite = xml(suite);
-    let failures = reports.iter().filter(|r| r.failed()).count();
-    let skipped = reports
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Pending { .. } | Outcome::Skipped { .. }))
-        .count();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">",
-        reports.len(),
-        total.as_secs_f64()
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{:.3}\">",
-        reports.len(),
-        total.as_secs_f64()
-    );
+pub fn junit_suite(
+    suite_name: &str,
+    reports: &[CaseReport],
+    total: Duration,
+) -> Result<String, JunitError> {
+    let mut suite = TestSuite::new(suite_name);
+    suite.set_time(total);
     for r in reports {
-        let _ = write!(
-            out,
-            "    <testcase classname=\"{suite}\" name=\"{}\" time=\"{:.3}\">",
-            xml(&r.name),
-            r.elapsed.as_secs_f64()
-        );
-        if let Some(seed) = r.faults.seed {
-            let _ = write!(
-                out,
-                "<properties><property name=\"fault_seed\" value=\"{seed}\"/><property name=\"faults\" value=\"{}\"/></properties>",
-                xml(&r.faults.names.join(","))
-            );
-        }
-        match &r.outcome {
-            Outcome::Passed => {}
+        let status = match &r.outcome {
+            Outcome::Passed => TestCaseStatus::success(),
             Outcome::Pending { reason } => {
-                let _ = write!(out, "<skipped message=\"{}\"/>", xml(reason));
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(reason.as_str());
+                s
             }
             Outcome::Skipped { reason } => {
-                let _ = write!(
-                    out,
-                    "<skipped message=\"{}\"/>",
-                    xml(&format!("skipped, {reason}"))
-                );
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!("skipped, {reason}"));
+                s
             }
             Outcome::Failed { .. } | Outcome::Invalid { .. } => {
                 let text = r.failure_text();
-                let first = text.lines().next().unwrap_or_default();
-                let _ = write!(
-                    out,
-                    "<failure message=\"{}\">{}</failure>",
-                    xml(first),
-                    xml(&text)
-                );
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(text.lines().next().unwrap_or_default());
+                s.set_description(text.as_str());
+                s
             }
+        };
+        let mut case = TestCase::new(r.name.as_str(), status);
+        case.set_classname(suite_name);
+        case.set_time(r.elapsed);
+        if let Some(seed) = r.faults.seed {
+            case.add_properties([
+                Property::new("fault_seed", seed.to_string()),
+                Property::new("faults", r.faults.names.join(",")),
+            ]);
         }
-        let transcript = transcript_text(r);
-        let _ = writeln!(
-            out,
-            "<system-out>{}</system-out></testcase>",
-            xml(&transcript)
-        );
+        case.set_system_out(transcript_text(r));
+        suite.add_test_case(case);
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    let mut report = Report::new(suite_name);
+    report.set_time(total);
+    report.add_test_suite(suite);
+    report.to_string()
 }
 
 pub(super) fn transcript_text(r: &CaseReport) -> String {
@@ -116,8 +100,8 @@ pub(super) fn transcript_text(r: &CaseReport) -> String {
     t
 }
 
-/// Escapes text for XML attributes and content; drops characters XML 1.0
-/// cannot hold.
+/// Escapes text for the HTML reports' attributes and content; drops
+/// characters XML 1.0 cannot hold.
 pub fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

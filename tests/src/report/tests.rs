@@ -77,8 +77,19 @@ fn redaction_names_known_values_and_hides_volatile_ones() {
 
 #[test]
 fn junit_escapes_and_counts() {
-    let x = junit(&sample(), Duration::from_millis(20));
-    assert!(x.contains("tests=\"2\" failures=\"1\""), "{x}");
+    let x = junit(&sample(), Duration::from_millis(20)).unwrap();
+    let suite = x.lines().find(|l| l.contains("<testsuite ")).unwrap();
+    assert!(
+        [
+            "tests=\"2\"",
+            "failures=\"1\"",
+            "skipped=\"1\"",
+            "errors=\"0\""
+        ]
+        .iter()
+        .all(|a| suite.contains(a)),
+        "{x}"
+    );
     assert!(
         x.contains("<skipped message=\"needs &quot;faults&quot;\"/>"),
         "{x}"
@@ -98,7 +109,7 @@ fn junit_escapes_and_counts() {
 fn junit_is_well_formed_xml_with_the_right_counts() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("junit.xml");
-    std::fs::write(&file, junit(&sample(), Duration::from_millis(20))).unwrap();
+    std::fs::write(&file, junit(&sample(), Duration::from_millis(20)).unwrap()).unwrap();
     let script = r#"
 import sys, xml.dom.minidom
 doc = xml.dom.minidom.parse(sys.argv[1])

@@ -384,7 +384,7 @@ impl<'a> Context<'a> {
 pub fn journal_line(e: &mock_ra::JournalEntry) -> String {
     crate::journal::Entry::from_mock(e)
         .map(|e| crate::journal::line(&e))
-        .unwrap_or_else(|err| err)
+        .unwrap_or_else(|err| err.to_string())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {

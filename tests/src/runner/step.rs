@@ -81,7 +81,12 @@ impl Context<'_> {
                     check.skip(None, "clock step", "clock");
                 } else if let Some(offset) = step.clock {
                     match self.target.advance_clock(offset) {
-                        Err(e) => check.fail(None, "the clock moves", format!("by {offset}"), e),
+                        Err(e) => check.fail(
+                            None,
+                            "the clock moves",
+                            format!("by {offset}"),
+                            e.to_string(),
+                        ),
                         Ok(()) => {
                             record.did = Some(format!(
                                 "POST /clock {{\"advance\":\"{offset}\"}}: the mock's clock moved by {offset}"
@@ -96,7 +101,7 @@ impl Context<'_> {
                     if !caps.has(needs) {
                         check.skip(None, &format!("admin action {admin}"), needs);
                     } else if let Err(e) = self.target.admin(admin) {
-                        check.fail(None, "admin action", admin.to_string(), e);
+                        check.fail(None, "admin action", admin.to_string(), e.to_string());
                     } else {
                         record.did = Some(format!("admin {admin}: done"));
                     }
@@ -124,7 +129,7 @@ impl Context<'_> {
             Some(mark) => match self.target.journal_since(mark) {
                 Ok(j) => j,
                 Err(e) => {
-                    check.fail(None, "the target's journal", "readable", e);
+                    check.fail(None, "the target's journal", "readable", e.to_string());
                     Vec::new()
                 }
             },
@@ -139,7 +144,7 @@ impl Context<'_> {
     }
 
     pub(super) fn request(&self, request: &Request) -> Result<(u16, String), String> {
-        let addr: SocketAddr = self.target.addr(request.host)?;
+        let addr: SocketAddr = self.target.addr(request.host).map_err(|e| e.to_string())?;
         let scheme = if request.host.port() == 443 {
             "https"
         } else {
@@ -164,10 +169,10 @@ impl Context<'_> {
                         .ok_or_else(|| format!("no world identity `{name}`"))?,
                 ),
             };
-            builder = builder.tls_backend_preconfigured(tls_config(
-                &self.target.pki().web_root_pem,
-                identity.as_ref(),
-            )?);
+            builder = builder.tls_backend_preconfigured(
+                tls_config(&self.target.pki().web_root_pem, identity.as_ref())
+                    .map_err(|e| e.to_string())?,
+            );
         }
         let client = builder
             .build()

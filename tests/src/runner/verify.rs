@@ -82,7 +82,7 @@ impl Context<'_> {
     }
 
     fn http_get(&self, host: Host, path: &str) -> Result<Vec<u8>, String> {
-        let addr = self.target.addr(host)?;
+        let addr = self.target.addr(host).map_err(|e| e.to_string())?;
         let url = format!("http://{}:{}{path}", host.hostname(), addr.port());
         let client = reqwest::Client::builder()
             .resolve(host.hostname(), addr)

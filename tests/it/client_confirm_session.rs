@@ -8,17 +8,14 @@
 // Test code: a panic in a helper is a failed test.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::time::Duration;
 
+use crate::support::Ra;
 use certrenew::clock::Clock;
 use certrenew::confirm::{Browser, NotConfirmed, Presentable};
 use certrenew::net::{self, Net, NetConfig};
 use certrenew::store::{Access, Meta, Store};
 use mock_ra::Role;
-use support::Ra;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_visit_resumes_the_session_of_the_first() {

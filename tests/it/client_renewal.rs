@@ -8,14 +8,11 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::*;
 use mock_ra::OrderState;
-use support::*;
 
 const RENEWED_JA: &str = "証明書の更新とインポートが完了しました。";
 const E550F_JA: &str = "550:証明書ファイルは取得できませんでした。証明書が作成されていないか、もしくは既に証明書を取得済みです。";

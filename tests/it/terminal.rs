@@ -1,75 +1,28 @@
 //! The interactive paths through a real pseudo-terminal, against the real
 //! mock: the password typed without echo (D4.1), the その他 list answered
-//! by number (D4.2) and the root question answered y (D4.5). python3's
-//! `pty` module runs the built binary as the session leader of a new
-//! terminal, waits for each prompt and types the answer; everything the
-//! binary writes comes back through the terminal. A run that stops
+//! by number (D4.2) and the root question answered y (D4.5). rexpect runs
+//! the built binary as the session leader of a new terminal, waits for
+//! each prompt and types the answer; everything the binary writes comes
+//! back through the terminal. A run that stops
 //! answering is killed at a deadline, so a prompt that never returns fails
 //! the test instead of hanging it.
 
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
+use std::time::{Duration, Instant};
 
+use crate::support::*;
 use harness::process::clean_env;
 use mock_ra::OrderState;
-use support::*;
 
-/// Runs `argv` on a new pseudo-terminal; for each `(prompt, answer)` in
-/// order, waits until `prompt` has been written and then types `answer`.
-/// An answer to a prompt ending in a password marker is typed only once
-/// the terminal's echo is off (as a person would see no echo), so an
-/// echoed password would show in the output.
-/// Prints one JSON object: the exit code (or `null`), everything written
-/// to the terminal, how many prompts were answered, and whether the
-/// deadline killed the run.
-const PTY_DRIVER: &str = r#"
-import json, os, pty, select, signal, sys, termios, time
-cfg = json.loads(sys.argv[1])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(cfg["argv"][0], cfg["argv"])
-out = b""
-seen = 0
-answered = 0
-timed_out = False
-deadline = time.time() + cfg["timeout"]
-while True:
-    if answered < len(cfg["steps"]):
-        prompt, answer = cfg["steps"][answered]
-        at = out.find(prompt.encode(), seen)
-        quiet = not prompt.endswith(cfg["secret_marker"]) or not (termios.tcgetattr(fd)[3] & termios.ECHO)
-        if at >= 0 and quiet:
-            seen = at + len(prompt.encode())
-            os.write(fd, answer.encode())
-            answered += 1
-            continue
-    left = deadline - time.time()
-    if left <= 0:
-        timed_out = True
-        os.kill(pid, signal.SIGKILL)
-        break
-    ready, _, _ = select.select([fd], [], [], min(left, 0.2))
-    if ready:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        out += data
-_, status = os.waitpid(pid, 0)
-code = None if timed_out else os.waitstatus_to_exitcode(status)
-print(json.dumps({"exit": code, "output": out.decode("utf-8", "replace"),
-                  "answered": answered, "timed_out": timed_out}))
-"#;
+/// The end of the password prompt: typed only once the terminal's echo is
+/// off.
+const SECRET_MARKER: &str = "パスワード: ";
 
+#[derive(Debug)]
 struct PtyRun {
     exit: Option<i32>,
     output: String,
@@ -77,40 +30,101 @@ struct PtyRun {
     timed_out: bool,
 }
 
+/// Runs `argv` on a new pseudo-terminal (rexpect; the binary the session
+/// leader of its own terminal); for each `(prompt, answer)` in order,
+/// waits until `prompt` has been written and then types `answer`. An
+/// answer to a prompt ending in [`SECRET_MARKER`] is typed only once the
+/// terminal's echo is off (as a person would see no echo), so an echoed
+/// password would show in the output. Everything written to the terminal
+/// comes back in `output`; a run still waiting at `limit` is killed.
+fn drive(argv: Vec<String>, steps: Vec<(String, String)>, limit: Duration) -> PtyRun {
+    // rexpect reads the terminal a byte at a time and gives each byte as
+    // one char (U+0000-U+00FF): the prompts are looked for in that form,
+    // and the output is made UTF-8 again at the end.
+    let bytewise = |s: &str| s.bytes().map(char::from).collect::<String>();
+    let mut cmd = Command::new(&argv[0]);
+    clean_env(&mut cmd).args(&argv[1..]);
+    let deadline = Instant::now() + limit;
+    let mut p = rexpect::session::spawn_command(cmd, Some(limit.as_millis() as u64)).unwrap();
+    let mut output = String::new();
+    let mut answered = 0;
+    let mut timed_out = false;
+    for (prompt, answer) in &steps {
+        let wanted = bytewise(prompt);
+        match p.exp_string(&wanted) {
+            Ok(before) => {
+                output.push_str(&before);
+                output.push_str(&wanted);
+            }
+            Err(rexpect::error::Error::Timeout { got, .. }) => {
+                output.push_str(&got);
+                timed_out = true;
+                break;
+            }
+            Err(rexpect::error::Error::EOF { got, .. }) => {
+                output.push_str(&got);
+                break;
+            }
+            Err(e) => panic!("the terminal: {e}"),
+        }
+        if prompt.ends_with(SECRET_MARKER) {
+            let pty = p.process().get_file_handle().unwrap();
+            while rustix::termios::tcgetattr(&pty)
+                .map(|t| t.local_modes.contains(rustix::termios::LocalModes::ECHO))
+                .unwrap_or(false)
+            {
+                if Instant::now() > deadline {
+                    timed_out = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if timed_out {
+                break;
+            }
+        }
+        p.send(answer).unwrap();
+        p.flush().unwrap();
+        answered += 1;
+    }
+    if !timed_out {
+        match p.exp_eof() {
+            Ok(rest) => output.push_str(&rest),
+            Err(rexpect::error::Error::Timeout { got, .. }) => {
+                output.push_str(&got);
+                timed_out = true;
+            }
+            Err(e) => panic!("the terminal: {e}"),
+        }
+    }
+    let exit = if timed_out {
+        let _ = p.process_mut().kill(rexpect::process::Signal::SIGKILL);
+        None
+    } else {
+        match p.process().wait() {
+            Ok(rexpect::process::WaitStatus::Exited(_, code)) => Some(code),
+            _ => None,
+        }
+    };
+    let bytes: Vec<u8> = output.chars().map(|c| c as u32 as u8).collect();
+    PtyRun {
+        exit,
+        output: String::from_utf8_lossy(&bytes).into_owned(),
+        answered,
+        timed_out,
+    }
+}
+
 async fn on_a_terminal(args: Vec<String>, steps: &[(&str, &str)], limit: Duration) -> PtyRun {
     let mut argv = vec![certrenew_bin().display().to_string()];
     argv.extend(args);
-    let cfg = serde_json::json!({
-        "argv": argv,
-        "steps": steps,
-        "timeout": limit.as_secs_f64(),
-        "secret_marker": "パスワード: ",
-    })
-    .to_string();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new("python3");
-        clean_env(&mut cmd)
-            .arg("-c")
-            .arg(PTY_DRIVER)
-            .arg(cfg)
-            .stdin(Stdio::null())
-            .output()
-            .expect("python3 runs")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "the pty driver failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    PtyRun {
-        exit: v["exit"].as_i64().map(|c| c as i32),
-        output: v["output"].as_str().unwrap_or_default().to_owned(),
-        answered: v["answered"].as_u64().unwrap_or(0) as usize,
-        timed_out: v["timed_out"].as_bool().unwrap_or(true),
-    }
+    let steps = steps
+        .iter()
+        .map(|(p, a)| (p.to_string(), a.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || drive(argv, steps, limit))
+        .await
+        .unwrap()
 }
 
 /// A second identity of the same PKI that expired 5 days ago: the newer

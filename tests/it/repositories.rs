@@ -10,17 +10,14 @@
 // Test code: a panic in a helper is a failed test.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::Ra;
 use certrenew::cert::CertFacts;
 use certrenew::chain::{self, ChainError};
 use certrenew::messages::Class;
 use certrenew::net::{Net, NetConfig, NetErrorKind, RetryPolicy};
 use mock_ra::{FaultKind, FaultSpec, Host as FaultHost, Role};
-use support::Ra;
 
 /// An identity valid now, so its chain validates at the mock's now.
 const CURRENT: &str = r#"

@@ -140,7 +140,7 @@ fn a_case_with_every_world_key_lists_runs_and_starts_under_mock_ra() {
     use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let case = dir.path().join("every-world-key.toml");
-    std::fs::write(&case, include_str!("src/case/every-world-key.toml")).unwrap();
+    std::fs::write(&case, include_str!("../src/case/every-world-key.toml")).unwrap();
     let case_arg = case.to_str().unwrap();
 
     let out = harness(&["list", dir.path().to_str().unwrap()]);

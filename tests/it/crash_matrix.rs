@@ -18,17 +18,14 @@
 // Test code: a panic is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use crate::support::*;
 use harness::process::clean_env;
 use mock_ra::{FaultKind, FaultSpec, Host as FaultHost};
-use support::*;
 
 /// The syscalls that change the store (and the one that syncs it).
 const STEPS: &str = "mkdir,mkdirat,openat,write,fsync,fdatasync,link,linkat,rename,renameat,renameat2,unlink,unlinkat,rmdir,chmod,fchmod,fchmodat";

@@ -7,14 +7,11 @@
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
 use std::path::{Path, PathBuf};
 
+use crate::support::*;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use support::*;
 
 /// The seed of the damage: Xoshiro256++ is portable, so a failure replays
 /// exactly from it on any machine.

@@ -5,10 +5,11 @@
 //! tables a test adds), the files a customer would have (web root, client
 //! root, the old identity as PKCS#12), the real `certrenew` binary run with
 //! the mock's ready-line arguments, and what the server side did, read from
-//! the mock's journal and ledger. Each test file includes it with `#[path]`.
+//! the mock's journal and ledger. A plain module of the one test binary
+//! (`tests/it/main.rs`): `use crate::support::*`.
 
 // Test support: a panic here is a failed test, which is what an unwrap means.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,8 +29,6 @@ pub const PASSWORD: &str = "pass-as-of-28-days-before";
 pub const P12_PASS: &str = "p12-secret";
 /// The one account of the world.
 pub const ACCOUNT: &str = "user01";
-/// A pin that is not the test root's: the manual's thumbprint.
-pub const MANUAL_PIN: &str = "40A6C237 3D05322D 64087065 04F141D0 0775CD57";
 
 /// The real mock with one account, and the files a customer would have.
 pub struct Ra {
@@ -203,13 +202,6 @@ pub fn cmd(ra: &Ra, store: &Path, rest: &[&str]) -> Vec<String> {
     a.extend(ra.args());
     a.extend(rest.iter().map(|s| (*s).to_owned()));
     a
-}
-
-/// `args` with the value of `flag` replaced.
-pub fn with_flag(mut args: Vec<String>, flag: &str, value: &str) -> Vec<String> {
-    let i = args.iter().position(|a| a == flag).unwrap();
-    args[i + 1] = value.to_owned();
-    args
 }
 
 /// `args` with the mapping of `host` pointed at a port nothing listens on.

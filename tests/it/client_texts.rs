@@ -10,12 +10,9 @@
 // Test support: a panic here is a failed test, which is what an unwrap means.
 #![allow(clippy::unwrap_used)]
 
-#[path = "support/client.rs"]
-mod support;
-
+use crate::support::*;
 use harness::process::Run;
 use mock_ra::OrderState;
-use support::*;
 
 const E115_JA: &str = "115:データの問合せに失敗しました。";
 const ENOCERT_JA: &str = "証明書がありません。";
