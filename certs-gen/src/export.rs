@@ -25,9 +25,13 @@ pub const WRITTEN: [&str; 5] = ["manifest.json", "web", "client-ca", "foreign-ca
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::error::Error;
+use crate::identity::Identity;
 use crate::info::CertInfo;
+use crate::key::KeyType;
+use crate::names::PkiNames;
+use crate::pki::{Pki, Revocation, RevocationReason};
 use crate::spec::{Issuer, Spec};
-use crate::{Error, Identity, KeyType, Pki, PkiNames, Revocation, RevocationReason};
 
 /// A PKI generated from a spec, not yet written.
 #[derive(Debug)]

@@ -3,8 +3,9 @@
 use p12_keystore::{KeyStore, KeyStoreEntry, PrivateKeyChain};
 use rustls_pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 
+use crate::error::Error;
 use crate::info::{CertInfo, sha1_hex};
-use crate::{Error, KeyType};
+use crate::key::KeyType;
 
 /// A private key (PKCS#8), its certificate and the chain above it (issuing CA
 /// first, root last).

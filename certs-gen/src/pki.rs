@@ -15,10 +15,11 @@ use time::{Duration, OffsetDateTime};
 use x509_cert::der::oid::db::rfc5912::ID_AD_CA_ISSUERS;
 use x509_cert::der::{Encode, Length};
 
+use crate::error::Error;
 use crate::identity::Identity;
 use crate::info::CertInfo;
+use crate::key::KeyType;
 use crate::names::{PkiNames, WEBRA1_HOST, WEBRA2_HOST};
-use crate::{Error, KeyType};
 
 /// How long the CAs live around the PKI's "now": long enough that moving a
 /// virtual clock by years never invalidates them.
@@ -192,7 +193,7 @@ impl Pki {
         key_type: KeyType,
         now: OffsetDateTime,
     ) -> Result<Self, Error> {
-        crate::check_now(now)?;
+        crate::now::check_now(now)?;
         let now = truncate_to_seconds(now);
         let web_root = self_signed_ca(&names.organization, &names.web_root_cn, key_type, now)?;
         let webra2_server = server_identity(&web_root, &names, WEBRA2_HOST, key_type, now)?;
@@ -501,7 +502,7 @@ mod tests {
 
     #[test]
     fn a_pki_is_made_at_both_ends_of_the_range_of_now_and_refused_beyond() {
-        use crate::{EARLIEST_NOW, LATEST_NOW};
+        use crate::now::{EARLIEST_NOW, LATEST_NOW};
         for now in [EARLIEST_NOW, LATEST_NOW] {
             let pki = Pki::generate(KeyType::P256, now).unwrap();
             // The farthest client windows still make certificates that parse.

@@ -22,7 +22,9 @@ use time::OffsetDateTime;
 
 use fileformat::{Offset, Seg, error_at_path, toml_error};
 
-use crate::{ClientSpec, Error, KeyType};
+use crate::error::Error;
+use crate::key::KeyType;
+use crate::pki::ClientSpec;
 
 /// Passphrase of the PKCS#12 bundles unless the spec says otherwise.
 pub const DEFAULT_P12_PASSPHRASE: &str = "changeit";
@@ -175,7 +177,7 @@ impl Spec {
     /// fault in the document.
     fn problem(&self) -> Result<(), (Vec<Seg>, String)> {
         if let Some(now) = self.now {
-            crate::check_now(now).map_err(|e| (vec![Seg::key("now")], format!("now: {e}")))?;
+            crate::now::check_now(now).map_err(|e| (vec![Seg::key("now")], format!("now: {e}")))?;
         }
         let mut seen = std::collections::BTreeSet::new();
         for (i, c) in self.clients.iter().enumerate() {
