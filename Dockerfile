@@ -4,7 +4,7 @@
 #   docker compose up --build --abort-on-container-exit --exit-code-from client
 # What docker-compose.yml relies on here (binaries, paths, ports, the
 # volume, mock-ra's and certrenew's flags) is checked statically by
-# mock-ra/tests/containers.rs; tests/containers.rs builds the image with
+# mock-ra/tests/it/containers.rs; tests/containers.rs builds the image with
 # podman and starts the compose topology.
 #
 # Without an image registry (how this project's CI builds it): a local

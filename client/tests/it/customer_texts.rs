@@ -5,7 +5,7 @@
 //! Japanese customer sees during a renewal, English and JSON details,
 //! progress lines, and the classes and remedies of `verify`, `import`,
 //! `list`, `export` and `roots` are the harness's end-to-end tests against
-//! the real mock (`tests/client_texts.rs` in the workspace).
+//! the real mock (`tests/it/client_texts.rs` in the harness crate).
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
