@@ -96,13 +96,9 @@ impl Tickets {
 /// 32 random bytes, base64url: 43 characters.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    // aws-lc's RNG fails only without any entropy source; the token is then
-    // still unique per process through the counter mixed in below.
-    let _ = aws_lc_rs::rand::fill(&mut bytes);
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    for (b, c) in bytes.iter_mut().zip(n.to_be_bytes()) {
-        *b ^= c;
-    }
+    // Invariant: aws-lc's RNG reads the kernel's CSPRNG, which fails only on
+    // a system without any entropy source. A ticket or admin token must
+    // never be guessable, so there is no fallback: the mock stops.
+    aws_lc_rs::rand::fill(&mut bytes).expect("the system's random source failed");
     URL_SAFE_NO_PAD.encode(bytes)
 }
