@@ -12,8 +12,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mock = MockRa::builder(World::demo()).start().await?;
 
     // What must happen; checked when `mock` is dropped (or by `verify`).
-    let _ = mock.expect(Cause::Page).times(1).on(Role::Webra2);
-    let _ = mock.expect(Cause::WrongPassword).times(0);
+    mock.expect(Cause::Page).times(1).on(Role::Webra2);
+    mock.expect(Cause::WrongPassword).times(0);
 
     // A client that presents the demo customer's certificate, trusts the
     // mock's web root and reaches every host under its real name.

@@ -11,7 +11,7 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use mock_ra::{Cause, Host, MockRa, World};
 //! let mock = MockRa::builder(World::demo()).start().await?;
-//! let _ = mock.expect(Cause::Issued).times(0);
+//! mock.expect(Cause::Issued).times(0);
 //! let client = mock.client_for("demo")?;
 //! let page = client.get(mock.url(Host::Webra2, "/")).send().await?;
 //! println!("webra2 at {} answered {}", mock.urls().webra2, page.status());

@@ -10,7 +10,6 @@ use crate::wire::journal::{Cause, Role};
 /// A handle on one expectation, from [`MockRa::expect`]: narrow it and set
 /// its count. Without a count it wants at least one matching entry.
 #[derive(Debug)]
-#[must_use = "an expectation is registered already; the handle only narrows it"]
 pub struct Expect<'a> {
     mock: &'a MockRa,
     index: usize,
@@ -60,10 +59,10 @@ impl MockRa {
     /// # async fn demo() -> Result<(), mock_ra::MockError> {
     /// use mock_ra::{Cause, MockRa, Role, World};
     /// let mock = MockRa::start(World::demo()).await?;
-    /// let _ = mock.expect(Cause::Issued).times(1).on(Role::Webra2);
-    /// let _ = mock.expect(Cause::WrongPassword).times(0);
+    /// mock.expect(Cause::Issued).times(1).on(Role::Webra2);
+    /// mock.expect(Cause::WrongPassword).times(0);
     /// // ... run a renewal against the mock ...
-    /// mock.verify().map_err(|unmet| panic!("{unmet}")).ok();
+    /// mock.verify().unwrap_or_else(|unmet| panic!("{unmet}"));
     /// # Ok(()) }
     /// ```
     pub fn expect(&self, cause: Cause) -> Expect<'_> {

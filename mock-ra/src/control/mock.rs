@@ -50,7 +50,7 @@ pub struct Urls {
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// use mock_ra::{Cause, Host, MockRa, Role, World};
 /// let mock = MockRa::builder(World::demo()).start().await?;
-/// let _ = mock.expect(Cause::Page).on(Role::Webra2);
+/// mock.expect(Cause::Page).on(Role::Webra2);
 /// let client = mock.client_for("demo")?;
 /// client.get(mock.url(Host::Webra2, "/")).send().await?;
 /// let webra2 = mock.addr(Role::Webra2).ok_or("no webra2 listener")?;

@@ -11,7 +11,7 @@ use mock_ra::{Cause, Host, MockError, MockRa, Role, World};
 #[tokio::test]
 async fn a_client_for_an_identity_presents_it_to_webra2() {
     let mock = MockRa::builder(World::demo()).start().await.unwrap();
-    let _ = mock.expect(Cause::Page).times(1).on(Role::Webra2);
+    mock.expect(Cause::Page).times(1).on(Role::Webra2);
     let client = mock.client_for("demo").unwrap();
     let page = client
         .get(mock.url(Host::Webra2, "/"))
@@ -37,8 +37,8 @@ async fn an_unknown_identity_is_an_error_that_names_it() {
 #[tokio::test]
 async fn unmet_expectations_list_what_was_expected_beside_the_journal() {
     let mock = MockRa::start(World::demo()).await.unwrap();
-    let _ = mock.expect(Cause::Issued).times(1);
-    let _ = mock.expect(Cause::Page).at_least(1).on(Role::Webra2);
+    mock.expect(Cause::Issued).times(1);
+    mock.expect(Cause::Page).at_least(1).on(Role::Webra2);
     mock.client()
         .unwrap()
         .get(mock.url(Host::Webra2, "/"))
@@ -66,7 +66,7 @@ fn dropping_a_mock_with_unmet_expectations_panics_with_the_report() {
         .build()
         .unwrap();
     let mock = runtime.block_on(MockRa::start(World::demo())).unwrap();
-    let _ = mock.expect(Cause::Issued).times(1).account("demo");
+    mock.expect(Cause::Issued).times(1).account("demo");
     let _guard = runtime.enter();
     let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(mock)))
         .expect_err("the drop panics");
