@@ -16,6 +16,7 @@ use crate::wire::protocol::KEY_TYPES;
 use crate::ra::accounts::{AccountCertificate, CertStatus, OrderState};
 use crate::ra::decision::{Presented, Proof, standing};
 use crate::ra::state::State;
+use crate::ra::tickets::TicketError;
 use crate::wire::problem::ApiError;
 use crate::world::Policy;
 
@@ -219,21 +220,16 @@ pub(crate) fn issue(
     csr: &CheckedCsr,
     now: OffsetDateTime,
 ) -> Result<Issued, ApiError> {
-    let ticket = state
-        .tickets
-        .consume(token, presented_serial, now)
-        .map_err(ApiError::BadTicket)?;
+    let ticket = state.tickets.consume(token, presented_serial, now)?;
     let State {
         accounts, ledger, ..
     } = state;
     if !accounts.contains_key(&ticket.account) {
-        return Err(ApiError::BadTicket(
-            "ticket: its account no longer exists".into(),
-        ));
+        return Err(TicketError::AccountGone.into());
     }
     let entry = ledger
         .get(&ticket.serial)
-        .ok_or_else(|| ApiError::BadTicket("ticket: its certificate is unknown".into()))?;
+        .ok_or(TicketError::CertificateUnknown)?;
     // The login's decision, again, in the login's order (protocol 2.6).
     let presented = Presented {
         serial: &ticket.serial,
@@ -313,10 +309,14 @@ mod tests {
         assert!(t.check(&tok, Some("01"), exp).is_err());
         assert!(t.check("nope", Some("01"), now).is_err());
         t.consume(&tok, Some("01"), now).unwrap();
-        assert!(
-            t.consume(&tok, Some("01"), now)
-                .unwrap_err()
-                .contains("used")
+        assert_eq!(
+            t.consume(&tok, Some("01"), now).unwrap_err(),
+            TicketError::Used
+        );
+        assert_eq!(
+            TicketError::Used.to_string(),
+            "ticket: already used",
+            "the problem body's detail"
         );
     }
 
