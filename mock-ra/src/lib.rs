@@ -69,7 +69,7 @@ pub use net::connection::PeerCertificate;
 pub use net::faults::registry::{FaultView, FaultsView};
 pub use net::faults::schedule::fires;
 pub use ra::accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
-pub use ra::issuance::{CheckedCsr, check_csr};
+pub use ra::issuance::{CheckedCsr, CsrError, check_csr};
 pub use ra::state::{AccountPatch, OrderSummary};
 pub use wire::journal::{Cause, Class, JournalEntry, JournalStats, PresentedCertificate, Role};
 pub use wire::limits::{JOURNAL_CAPACITY, Limits};

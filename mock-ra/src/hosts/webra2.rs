@@ -281,7 +281,7 @@ async fn certificate(
         .as_ref()
         .and_then(|der| raw_subject(der))
         .ok_or(TicketError::NoCertificate)?;
-    let csr = check_csr(&request.csr, &subject_der).map_err(ApiError::BadRequest)?;
+    let csr = check_csr(&request.csr, &subject_der)?;
     let issued = {
         let mut state = shared.lock();
         issuance::issue(
