@@ -68,7 +68,9 @@ pub use faults::{
 pub use net::connection::PeerCertificate;
 pub use net::faults::registry::{FaultView, FaultsView};
 pub use net::faults::schedule::fires;
-pub use ra::accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
+pub use ra::accounts::{
+    AccountView, CertStatus, CertificateView, OrderState, Password, UnknownOrderState,
+};
 pub use ra::issuance::{CheckedCsr, CsrError, check_csr};
 pub use ra::state::{AccountPatch, OrderSummary};
 pub use wire::journal::{Cause, Class, JournalEntry, JournalStats, PresentedCertificate, Role};
