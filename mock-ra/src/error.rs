@@ -1,7 +1,7 @@
 //! The library's error type: starting a mock and changing its state.
 
 use crate::faults::FaultError;
-use crate::world::WorldError;
+use crate::world::{PatternError, WorldError};
 
 /// Everything [`crate::MockRa`] can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -73,9 +73,10 @@ pub enum MockError {
         /// Why (the PKI's words).
         message: String,
     },
-    /// The world's `[[customers]]` cannot make a customer (why).
-    #[error("{0}")]
-    Customers(String),
+    /// The world's `[[customers]]` cannot make a customer (its pattern's
+    /// mistake).
+    #[error(transparent)]
+    Customers(#[from] PatternError),
     /// The mock broke one of its own rules (a bug).
     #[error("internal: {0}")]
     Internal(&'static str),

@@ -78,7 +78,7 @@ pub use wire::limits::{JOURNAL_CAPACITY, Limits};
 pub use wire::protocol::{Host, KEY_TYPES, UnknownHost, rfc3339};
 pub use world::{
     AccountSpec, CertificateSpec, ClockSection, Customer, CustomersSpec, DEMO_ACCOUNT,
-    DEMO_PASSWORD, PasswordChangeSpec, PkiSection, Policy, World, WorldError,
+    DEMO_PASSWORD, PasswordChangeSpec, PatternError, PkiSection, Policy, World, WorldError,
 };
 
 pub use certs_gen;
