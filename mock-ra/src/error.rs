@@ -1,6 +1,7 @@
 //! The library's error type: starting a mock and changing its state.
 
 use crate::faults::FaultError;
+use crate::ra::identities::IdentityError;
 use crate::world::{PatternError, WorldError};
 
 /// Everything [`crate::MockRa`] can fail with.
@@ -66,12 +67,13 @@ pub enum MockError {
     #[error("no identity `{0}`")]
     UnknownIdentity(String),
     /// A generated customer's identity could not be made.
-    #[error("identity `{name}`: {message}")]
+    #[error("identity `{name}`: {source}")]
     Identity {
         /// The identity's name.
         name: String,
-        /// Why (the PKI's words).
-        message: String,
+        /// Why: the PKI's error, or a certificate that came out wrong.
+        #[source]
+        source: IdentityError,
     },
     /// The world's `[[customers]]` cannot make a customer (its pattern's
     /// mistake).

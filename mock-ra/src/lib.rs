@@ -71,6 +71,7 @@ pub use net::faults::schedule::fires;
 pub use ra::accounts::{
     AccountView, CertStatus, CertificateView, OrderState, Password, UnknownOrderState,
 };
+pub use ra::identities::IdentityError;
 pub use ra::issuance::{CheckedCsr, CsrError, check_csr};
 pub use ra::state::{AccountPatch, OrderSummary};
 pub use wire::journal::{Cause, Class, JournalEntry, JournalStats, PresentedCertificate, Role};
