@@ -1,7 +1,8 @@
 //! The library's error type: starting a mock and changing its state.
 
 use crate::faults::FaultError;
-use crate::world::WorldError;
+use crate::ra::identities::IdentityError;
+use crate::world::{PatternError, WorldError};
 
 /// Everything [`crate::MockRa`] can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -66,16 +67,18 @@ pub enum MockError {
     #[error("no identity `{0}`")]
     UnknownIdentity(String),
     /// A generated customer's identity could not be made.
-    #[error("identity `{name}`: {message}")]
+    #[error("identity `{name}`: {source}")]
     Identity {
         /// The identity's name.
         name: String,
-        /// Why (the PKI's words).
-        message: String,
+        /// Why: the PKI's error, or a certificate that came out wrong.
+        #[source]
+        source: IdentityError,
     },
-    /// The world's `[[customers]]` cannot make a customer (why).
-    #[error("{0}")]
-    Customers(String),
+    /// The world's `[[customers]]` cannot make a customer (its pattern's
+    /// mistake).
+    #[error(transparent)]
+    Customers(#[from] PatternError),
     /// The mock broke one of its own rules (a bug).
     #[error("internal: {0}")]
     Internal(&'static str),

@@ -68,15 +68,18 @@ pub use faults::{
 pub use net::connection::PeerCertificate;
 pub use net::faults::registry::{FaultView, FaultsView};
 pub use net::faults::schedule::fires;
-pub use ra::accounts::{AccountView, CertStatus, CertificateView, OrderState, Password};
-pub use ra::issuance::{CheckedCsr, check_csr};
+pub use ra::accounts::{
+    AccountView, CertStatus, CertificateView, OrderState, Password, UnknownOrderState,
+};
+pub use ra::identities::IdentityError;
+pub use ra::issuance::{CheckedCsr, CsrError, check_csr};
 pub use ra::state::{AccountPatch, OrderSummary};
 pub use wire::journal::{Cause, Class, JournalEntry, JournalStats, PresentedCertificate, Role};
 pub use wire::limits::{JOURNAL_CAPACITY, Limits};
 pub use wire::protocol::{Host, KEY_TYPES, UnknownHost, rfc3339};
 pub use world::{
     AccountSpec, CertificateSpec, ClockSection, Customer, CustomersSpec, DEMO_ACCOUNT,
-    DEMO_PASSWORD, PasswordChangeSpec, PkiSection, Policy, World, WorldError,
+    DEMO_PASSWORD, PasswordChangeSpec, PatternError, PkiSection, Policy, World, WorldError,
 };
 
 pub use certs_gen;

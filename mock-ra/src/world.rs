@@ -81,7 +81,7 @@ mod account;
 pub mod customers;
 mod invalid;
 
-pub use customers::{Customer, CustomersSpec};
+pub use customers::{Customer, CustomersSpec, PatternError};
 pub(crate) use invalid::Invalid;
 
 /// A world file that does not describe a world.
@@ -573,7 +573,8 @@ impl World {
             spec.check()
                 .map_err(|e| e.under(vec![Seg::key("customers"), Seg::Index(i)]))?;
             for n in 1..=spec.count {
-                let id = customers::expand(&spec.id, n).map_err(|e| Invalid::new(at("id"), e))?;
+                let id = customers::expand(&spec.id, n)
+                    .map_err(|e| Invalid::new(at("id"), e.to_string()))?;
                 if ids.contains(id.as_str()) || names.contains(&id) || seen.contains(&id) {
                     return Err(Invalid::new(
                         at("id"),

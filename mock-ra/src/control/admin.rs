@@ -350,7 +350,7 @@ async fn identity(
     let identity = shared
         .identity(&name)
         .ok_or_else(|| AdminError::NotFound(format!("no identity `{name}`")))?
-        .map_err(AdminError::Internal)?;
+        .map_err(|e| AdminError::Internal(e.to_string()))?;
     let files = IdentityFiles {
         name,
         key_type: identity.key_type.as_str(),

@@ -100,9 +100,9 @@ impl MockRa {
     pub fn identity(&self, name: &str) -> Result<Identity, MockError> {
         match self.shared.identity(name) {
             Some(Ok(identity)) => Ok(identity),
-            Some(Err(message)) => Err(MockError::Identity {
+            Some(Err(source)) => Err(MockError::Identity {
                 name: name.to_owned(),
-                message,
+                source,
             }),
             None => Err(MockError::UnknownIdentity(name.to_owned())),
         }

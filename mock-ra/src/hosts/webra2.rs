@@ -26,6 +26,7 @@ use crate::ra::accounts::Password;
 use crate::ra::decision::{Presented, Proof, standing};
 use crate::ra::issuance::{self, check_csr};
 use crate::ra::state::{Shared, State as Inner};
+use crate::ra::tickets::TicketError;
 use crate::wire::body::{BodyError, Shape, classify, read_json};
 use crate::wire::journal::{Cause, Class, Outcome, Role};
 use crate::wire::problem::{ApiError, BODY_LIMIT, html, method_not_allowed, not_found};
@@ -274,14 +275,13 @@ async fn certificate(
     shared
         .lock()
         .tickets
-        .check(&request.ticket, presented.as_deref(), now)
-        .map_err(ApiError::BadTicket)?;
+        .check(&request.ticket, presented.as_deref(), now)?;
     // The ticket is bound to the presented certificate, so it is there.
     let subject_der = peer
         .as_ref()
         .and_then(|der| raw_subject(der))
-        .ok_or_else(|| ApiError::BadTicket("ticket: no client certificate".into()))?;
-    let csr = check_csr(&request.csr, &subject_der).map_err(ApiError::BadRequest)?;
+        .ok_or(TicketError::NoCertificate)?;
+    let csr = check_csr(&request.csr, &subject_der)?;
     let issued = {
         let mut state = shared.lock();
         issuance::issue(

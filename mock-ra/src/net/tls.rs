@@ -188,9 +188,9 @@ pub fn serving_cert(
         early - FAR_CLOCK_BACKDATE,
         late + FAR_CLOCK_AHEAD,
     )
-    .map_err(|message| MockError::Tls {
+    .map_err(|e| MockError::Tls {
         role: role.as_str(),
-        source: message.into(),
+        source: e.into(),
     })
 }
 
@@ -325,7 +325,7 @@ impl FaultTls {
     /// Builds every configuration.
     pub fn new(pki: &Pki) -> Result<Self, MockError> {
         let pki_err = |role: Role| {
-            move |e: String| MockError::Tls {
+            move |e: rcgen::Error| MockError::Tls {
                 role: role.as_str(),
                 source: e.into(),
             }
@@ -333,7 +333,10 @@ impl FaultTls {
         let foreign = Pki::generate_named(PkiNames::foreign(), KeyType::P256, pki.now)?;
         let foreign_hint = x509_parser::parse_x509_certificate(foreign.client_root.der())
             .map(|(_, c)| DistinguishedName::from(c.subject().as_raw().to_vec()))
-            .map_err(|e| pki_err(Role::Webra2)(format!("foreign client root: {e}")))?;
+            .map_err(|e| MockError::Tls {
+                role: Role::Webra2.as_str(),
+                source: format!("foreign client root: {e}").into(),
+            })?;
         let real_now = certs_gen::truncate_to_seconds(OffsetDateTime::now_utc());
         let (early, late) = (real_now.min(pki.now), real_now.max(pki.now));
         let mut acceptors = Vec::new();
@@ -401,12 +404,10 @@ fn server_cert(
     names: &[&str],
     not_before: OffsetDateTime,
     not_after: OffsetDateTime,
-) -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), String> {
-    let e = |e: rcgen::Error| e.to_string();
-    let key = KeyPair::generate().map_err(e)?;
+) -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), rcgen::Error> {
+    let key = KeyPair::generate()?;
     let mut params =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
-            .map_err(e)?;
+        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())?;
     let mut dn = rcgen::DistinguishedName::new();
     dn.push(
         rcgen::DnType::OrganizationName,
@@ -420,8 +421,8 @@ fn server_cert(
     params.is_ca = rcgen::IsCa::ExplicitNoCa;
     params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
-    let issuer = Issuer::from_ca_cert_der(pki.web_root.der(), pki.web_root.key()).map_err(e)?;
-    let cert = params.signed_by(&key, &issuer).map_err(e)?;
+    let issuer = Issuer::from_ca_cert_der(pki.web_root.der(), pki.web_root.key())?;
+    let cert = params.signed_by(&key, &issuer)?;
     Ok((
         cert.der().clone(),
         PrivatePkcs8KeyDer::from(key.serialize_der()),

@@ -59,16 +59,19 @@ impl OrderState {
     }
 }
 
+/// A name that is none of the order states.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown order state `{0}`: expected not_created, ready or fetched")]
+pub struct UnknownOrderState(pub String);
+
 impl std::str::FromStr for OrderState {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownOrderState;
+    fn from_str(s: &str) -> Result<Self, UnknownOrderState> {
         match s {
             "not_created" => Ok(Self::NotCreated),
             "ready" => Ok(Self::Ready),
             "fetched" => Ok(Self::Fetched),
-            other => Err(format!(
-                "unknown order state `{other}`: expected not_created, ready or fetched"
-            )),
+            other => Err(UnknownOrderState(other.to_owned())),
         }
     }
 }
@@ -273,6 +276,23 @@ pub struct CertificateView {
 mod tests {
     use super::*;
     use time::Duration;
+
+    #[test]
+    fn order_states_read_back_and_an_unknown_one_is_named() {
+        for state in [
+            OrderState::NotCreated,
+            OrderState::Ready,
+            OrderState::Fetched,
+        ] {
+            assert_eq!(state.as_str().parse::<OrderState>(), Ok(state));
+        }
+        let e = "none".parse::<OrderState>().unwrap_err();
+        assert_eq!(e, UnknownOrderState("none".into()));
+        assert_eq!(
+            e.to_string(),
+            "unknown order state `none`: expected not_created, ready or fetched"
+        );
+    }
 
     #[test]
     fn the_password_in_force_is_the_last_change_at_or_before() {

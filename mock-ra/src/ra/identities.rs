@@ -16,7 +16,40 @@ pub struct LazyIdentity {
     pki: Arc<Pki>,
     spec: ClientSpec,
     serial: String,
-    made: OnceLock<Result<Made, String>>,
+    made: OnceLock<Result<Made, IdentityError>>,
+}
+
+/// Why a generated customer's identity could not be made. It is made once:
+/// the error is kept and handed out again (hence the shared sources).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// The PKI could not make the key or sign the certificate.
+    #[error("making identity {serial}: {source}")]
+    Make {
+        /// The serial fixed for it, lowercase hex.
+        serial: String,
+        /// The PKI's error.
+        #[source]
+        source: Arc<certs_gen::Error>,
+    },
+    /// The certificate made does not read back.
+    #[error("reading identity {serial}: {source}")]
+    Read {
+        /// The serial fixed for it, lowercase hex.
+        serial: String,
+        /// The PKI's error.
+        #[source]
+        source: Arc<certs_gen::Error>,
+    },
+    /// The certificate made carries another serial than the one fixed.
+    #[error("identity made with serial {made}, expected {expected}")]
+    Serial {
+        /// The serial the certificate carries.
+        made: String,
+        /// The serial fixed when the world started.
+        expected: String,
+    },
 }
 
 /// A made identity and what x509-cert reads from its certificate.
@@ -61,21 +94,25 @@ impl LazyIdentity {
     /// The identity, made now if nobody asked before. Callers that hold
     /// the state lock should clone the `Arc` and call this after releasing
     /// it: making costs a key generation and a signature.
-    pub fn get(&self) -> Result<&Made, String> {
+    pub fn get(&self) -> Result<&Made, IdentityError> {
         self.made
             .get_or_init(|| {
-                let identity = self
-                    .pki
-                    .issue_client(&self.spec)
-                    .map_err(|e| format!("making identity {}: {e}", self.serial))?;
-                let info = identity
-                    .info()
-                    .map_err(|e| format!("reading identity {}: {e}", self.serial))?;
+                let identity =
+                    self.pki
+                        .issue_client(&self.spec)
+                        .map_err(|e| IdentityError::Make {
+                            serial: self.serial.clone(),
+                            source: Arc::new(e),
+                        })?;
+                let info = identity.info().map_err(|e| IdentityError::Read {
+                    serial: self.serial.clone(),
+                    source: Arc::new(e),
+                })?;
                 if info.serial != self.serial {
-                    return Err(format!(
-                        "identity made with serial {}, expected {}",
-                        info.serial, self.serial
-                    ));
+                    return Err(IdentityError::Serial {
+                        made: info.serial,
+                        expected: self.serial.clone(),
+                    });
                 }
                 Ok(Made { identity, info })
             })
@@ -86,5 +123,33 @@ impl LazyIdentity {
     /// The identity if it has been made, without making it.
     pub fn if_made(&self) -> Option<&Made> {
         self.made.get().and_then(|r| r.as_ref().ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MockError;
+
+    #[test]
+    fn an_identity_that_came_out_wrong_says_so_through_the_mock_error() {
+        let e = IdentityError::Serial {
+            made: "02".into(),
+            expected: "01".into(),
+        };
+        assert_eq!(e.to_string(), "identity made with serial 02, expected 01");
+        let e = MockError::Identity {
+            name: "cust000001".into(),
+            source: e,
+        };
+        assert_eq!(
+            e.to_string(),
+            "identity `cust000001`: identity made with serial 02, expected 01"
+        );
+        let source = std::error::Error::source(&e).map(ToString::to_string);
+        assert_eq!(
+            source.as_deref(),
+            Some("identity made with serial 02, expected 01")
+        );
     }
 }

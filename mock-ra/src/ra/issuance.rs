@@ -16,6 +16,7 @@ use crate::wire::protocol::KEY_TYPES;
 use crate::ra::accounts::{AccountCertificate, CertStatus, OrderState};
 use crate::ra::decision::{Presented, Proof, standing};
 use crate::ra::state::State;
+use crate::ra::tickets::TicketError;
 use crate::wire::problem::ApiError;
 use crate::world::Policy;
 
@@ -32,6 +33,112 @@ pub struct CheckedCsr {
 /// (CA/Browser Forum Baseline Requirements 6.1.6: odd, at least 65537).
 pub const MIN_RSA_EXPONENT: u64 = 65_537;
 
+/// Why a CSR is refused (protocol 2.4): the text is the problem body's
+/// `detail`, and says what was wrong and what was expected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrError {
+    /// The base64 has whitespace (a line break, a space) in it.
+    #[error("csr: whitespace at offset {at}: expected base64 without line breaks or spaces")]
+    Whitespace {
+        /// The byte offset of the first whitespace.
+        at: usize,
+    },
+    /// The text is not canonical standard base64.
+    #[error("csr: not base64 ({0})")]
+    Base64(#[source] base64::DecodeError),
+    /// x509-parser does not read a PKCS#10 request.
+    #[error("csr: not a DER PKCS#10 request ({0})")]
+    NotPkcs10(#[source] x509_parser::nom::Err<x509_parser::error::X509Error>),
+    /// Bytes follow the DER request.
+    #[error("csr: {0} bytes after the DER request")]
+    TrailingBytes(usize),
+    /// x509-cert, the strict reader, refuses the DER.
+    #[error("csr: not well-formed DER ({0})")]
+    NotStrictDer(#[source] x509_cert::der::Error),
+    /// Signed with another algorithm than the key calls for.
+    #[error("csr: signed with {oid}: expected {expected} for its key")]
+    SignatureAlgorithm {
+        /// The signature algorithm's OID, dotted.
+        oid: String,
+        /// The algorithm the key calls for, by name.
+        expected: &'static str,
+    },
+    /// The signature's BIT STRING declares unused bits.
+    #[error("csr: the signature BIT STRING declares {0} unused bits: expected 0")]
+    SignatureUnusedBits(u8),
+    /// The public key's BIT STRING declares unused bits.
+    #[error("csr: the public key BIT STRING declares {0} unused bits: expected 0")]
+    KeyUnusedBits(u8),
+    /// The self-signature does not verify.
+    #[error("csr: the self-signature does not verify ({0})")]
+    Signature(#[source] x509_parser::error::X509Error),
+    /// The subject is not the one the login handed out.
+    #[error("csr: subject `{subject}` is not byte-equal to the login's subject_der")]
+    Subject {
+        /// The request's subject, as x509-parser prints it.
+        subject: String,
+    },
+    /// rcgen, which signs it, cannot read it (an extension it does not
+    /// understand).
+    #[error("csr: the RA cannot read it ({0})")]
+    Unsignable(#[source] rcgen::Error),
+    /// An EC key on another curve than P-256.
+    #[error(
+        "csr: EC key on a curve other than P-256: expected one of {}",
+        offered()
+    )]
+    Curve,
+    /// An RSA key under 2048 bits.
+    #[error(
+        "csr: RSA key of {bits} bits: expected 2048 bits or more ({})",
+        offered()
+    )]
+    RsaTooSmall {
+        /// The modulus's size.
+        bits: usize,
+    },
+    /// An RSA key of a size the login does not offer.
+    #[error("csr: RSA key of {bits} bits: expected one of {}", offered())]
+    RsaSize {
+        /// The modulus's size.
+        bits: usize,
+    },
+    /// An RSA exponent that is even or under [`MIN_RSA_EXPONENT`].
+    #[error("csr: RSA public exponent {0}: expected an odd exponent of {MIN_RSA_EXPONENT} or more")]
+    RsaExponent(u64),
+    /// An RSA exponent over 64 bits.
+    #[error(
+        "csr: RSA public exponent over 64 bits: expected an odd exponent of \
+         {MIN_RSA_EXPONENT} or more that fits in 64 bits"
+    )]
+    RsaExponentTooLarge,
+    /// A key algorithm other than EC and RSA.
+    #[error("csr: unsupported key algorithm {oid}: expected one of {}", offered())]
+    KeyAlgorithm {
+        /// The key algorithm's OID, dotted.
+        oid: String,
+    },
+    /// A key type [`KEY_TYPES`] does not list.
+    #[error("csr: key type {name} is not offered")]
+    NotOffered {
+        /// The key type's wire name.
+        name: String,
+    },
+}
+
+/// The key types the login offers, as the errors list them.
+fn offered() -> String {
+    KEY_TYPES.join(", ")
+}
+
+impl From<CsrError> for ApiError {
+    /// A 400 `bad request` whose `detail` is the error's text.
+    fn from(e: CsrError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
 /// Checks a base64 DER PKCS#10 request (protocol 2.4, in its order): the
 /// base64 is canonical (standard alphabet, padded, no whitespace), the DER
 /// is well-formed for two parsers, the key is one of [`KEY_TYPES`] (an RSA
@@ -39,19 +146,17 @@ pub const MIN_RSA_EXPONENT: u64 = 65_537;
 /// the one the key calls for, the BIT STRINGs have no unused bits, the
 /// self-signature verifies and the subject is byte-equal to `subject_der`.
 /// The error says what was wrong.
-pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String> {
+pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, CsrError> {
     if let Some(at) = csr_b64.find(|c: char| c.is_whitespace()) {
-        return Err(format!(
-            "csr: whitespace at offset {at}: expected base64 without line breaks or spaces"
-        ));
+        return Err(CsrError::Whitespace { at });
     }
     let der = STANDARD
         .decode(csr_b64.as_bytes())
-        .map_err(|e| format!("csr: not base64 ({e})"))?;
+        .map_err(CsrError::Base64)?;
     let (rest, csr) = x509_parser::certification_request::X509CertificationRequest::from_der(&der)
-        .map_err(|e| format!("csr: not a DER PKCS#10 request ({e})"))?;
+        .map_err(CsrError::NotPkcs10)?;
     if !rest.is_empty() {
-        return Err(format!("csr: {} bytes after the DER request", rest.len()));
+        return Err(CsrError::TrailingBytes(rest.len()));
     }
     // A second, strict DER reader: x509-parser tolerates some malformed
     // encodings (an INTEGER tag in place of the signature algorithm's OID
@@ -59,8 +164,7 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
     // x509-cert too, signed with the algorithm its key calls for.
     let strict = {
         use x509_cert::der::Decode;
-        x509_cert::request::CertReq::from_der(&der)
-            .map_err(|e| format!("csr: not well-formed DER ({e})"))?
+        x509_cert::request::CertReq::from_der(&der).map_err(CsrError::NotStrictDer)?
     };
     // The key first: a weak key is named as such, not as a signature that
     // the verifier (RSA of 2048 bits or more) refuses to check.
@@ -72,38 +176,33 @@ pub fn check_csr(csr_b64: &str, subject_der: &[u8]) -> Result<CheckedCsr, String
         (OID_SHA256_WITH_RSA, "sha256WithRSAEncryption")
     };
     if strict.algorithm.oid.to_string() != want {
-        return Err(format!(
-            "csr: signed with {}: expected {name} for its key",
-            strict.algorithm.oid
-        ));
+        return Err(CsrError::SignatureAlgorithm {
+            oid: strict.algorithm.oid.to_string(),
+            expected: name,
+        });
     }
     // Both BIT STRINGs hold whole octets (a signature, a public key): a
     // declared unused bit is a malformed request, even though the bits
     // that remain may verify (RFC 5280 4.1.1.3, X.690 8.6.2).
     if strict.signature.unused_bits() != 0 {
-        return Err(format!(
-            "csr: the signature BIT STRING declares {} unused bits: expected 0",
-            strict.signature.unused_bits()
+        return Err(CsrError::SignatureUnusedBits(
+            strict.signature.unused_bits(),
         ));
     }
     let spki_unused = strict.info.public_key.subject_public_key.unused_bits();
     if spki_unused != 0 {
-        return Err(format!(
-            "csr: the public key BIT STRING declares {spki_unused} unused bits: expected 0"
-        ));
+        return Err(CsrError::KeyUnusedBits(spki_unused));
     }
-    csr.verify_signature()
-        .map_err(|e| format!("csr: the self-signature does not verify ({e})"))?;
+    csr.verify_signature().map_err(CsrError::Signature)?;
     if info.subject.as_raw() != subject_der {
-        return Err(format!(
-            "csr: subject `{}` is not byte-equal to the login's subject_der",
-            info.subject
-        ));
+        return Err(CsrError::Subject {
+            subject: info.subject.to_string(),
+        });
     }
     // rcgen signs it later; it refuses extensions it does not understand,
     // so find that out now, before anything changes.
     rcgen::CertificateSigningRequestParams::from_der(&der.as_slice().into())
-        .map_err(|e| format!("csr: the RA cannot read it ({e})"))?;
+        .map_err(CsrError::Unsignable)?;
     Ok(CheckedCsr { der, key_type })
 }
 
@@ -115,8 +214,9 @@ const OID_SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 /// The key type of a CSR's public key, by its wire name, if the RA signs
 /// it: P-256, or RSA of one of the sizes [`KEY_TYPES`] lists with an odd
 /// exponent of at least [`MIN_RSA_EXPONENT`].
-fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<&'static str, String> {
-    let offered = || KEY_TYPES.join(", ");
+fn key_type_of(
+    spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
+) -> Result<&'static str, CsrError> {
     if spki.algorithm.algorithm == OID_KEY_TYPE_EC_PUBLIC_KEY {
         let curve = spki
             .algorithm
@@ -124,10 +224,7 @@ fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<&'s
             .clone()
             .and_then(|p| x509_parser::der_parser::oid::Oid::try_from(p).ok());
         if curve.as_ref() != Some(&OID_EC_P256) {
-            return Err(format!(
-                "csr: EC key on a curve other than P-256: expected one of {}",
-                offered()
-            ));
+            return Err(CsrError::Curve);
         }
         offered_type("p256")
     } else if spki.algorithm.algorithm == OID_PKCS1_RSAENCRYPTION {
@@ -138,40 +235,32 @@ fn key_type_of(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<&'s
             _ => (0, None),
         };
         if bits < 2048 {
-            return Err(format!(
-                "csr: RSA key of {bits} bits: expected 2048 bits or more ({})",
-                offered()
-            ));
+            return Err(CsrError::RsaTooSmall { bits });
         }
-        let key_type = offered_type(&format!("rsa{bits}"))
-            .map_err(|_| format!("csr: RSA key of {bits} bits: expected one of {}", offered()))?;
+        let key_type =
+            offered_type(&format!("rsa{bits}")).map_err(|_| CsrError::RsaSize { bits })?;
         match exponent {
             Some(e) if e >= MIN_RSA_EXPONENT && e % 2 == 1 => Ok(key_type),
-            Some(e) => Err(format!(
-                "csr: RSA public exponent {e}: expected an odd exponent of {MIN_RSA_EXPONENT} or more"
-            )),
-            None => Err(format!(
-                "csr: RSA public exponent over 64 bits: expected an odd exponent of \
-                 {MIN_RSA_EXPONENT} or more that fits in 64 bits"
-            )),
+            Some(e) => Err(CsrError::RsaExponent(e)),
+            None => Err(CsrError::RsaExponentTooLarge),
         }
     } else {
-        Err(format!(
-            "csr: unsupported key algorithm {}: expected one of {}",
-            spki.algorithm.algorithm,
-            offered()
-        ))
+        Err(CsrError::KeyAlgorithm {
+            oid: spki.algorithm.algorithm.to_string(),
+        })
     }
 }
 
 /// The entry of [`KEY_TYPES`] named `name`: the one list the login offers
 /// and the CSR check accepts.
-fn offered_type(name: &str) -> Result<&'static str, String> {
+fn offered_type(name: &str) -> Result<&'static str, CsrError> {
     KEY_TYPES
         .iter()
         .copied()
         .find(|k| *k == name)
-        .ok_or_else(|| format!("csr: key type {name} is not offered"))
+        .ok_or_else(|| CsrError::NotOffered {
+            name: name.to_owned(),
+        })
 }
 
 /// An RSA exponent's value (big-endian bytes), if it fits in 64 bits.
@@ -219,21 +308,16 @@ pub(crate) fn issue(
     csr: &CheckedCsr,
     now: OffsetDateTime,
 ) -> Result<Issued, ApiError> {
-    let ticket = state
-        .tickets
-        .consume(token, presented_serial, now)
-        .map_err(ApiError::BadTicket)?;
+    let ticket = state.tickets.consume(token, presented_serial, now)?;
     let State {
         accounts, ledger, ..
     } = state;
     if !accounts.contains_key(&ticket.account) {
-        return Err(ApiError::BadTicket(
-            "ticket: its account no longer exists".into(),
-        ));
+        return Err(TicketError::AccountGone.into());
     }
     let entry = ledger
         .get(&ticket.serial)
-        .ok_or_else(|| ApiError::BadTicket("ticket: its certificate is unknown".into()))?;
+        .ok_or(TicketError::CertificateUnknown)?;
     // The login's decision, again, in the login's order (protocol 2.6).
     let presented = Presented {
         serial: &ticket.serial,
@@ -313,16 +397,50 @@ mod tests {
         assert!(t.check(&tok, Some("01"), exp).is_err());
         assert!(t.check("nope", Some("01"), now).is_err());
         t.consume(&tok, Some("01"), now).unwrap();
-        assert!(
-            t.consume(&tok, Some("01"), now)
-                .unwrap_err()
-                .contains("used")
+        assert_eq!(
+            t.consume(&tok, Some("01"), now).unwrap_err(),
+            TicketError::Used
+        );
+        assert_eq!(
+            TicketError::Used.to_string(),
+            "ticket: already used",
+            "the problem body's detail"
         );
     }
 
     #[test]
     fn garbage_csrs_are_refused_with_a_reason() {
-        assert!(check_csr("!!!", b"").unwrap_err().contains("base64"));
-        assert!(check_csr("AAAA", b"").unwrap_err().contains("PKCS#10"));
+        let e = check_csr("!!!", b"").unwrap_err();
+        assert!(matches!(e, CsrError::Base64(_)), "{e:?}");
+        assert!(e.to_string().starts_with("csr: not base64 ("), "{e}");
+        let e = check_csr("AAAA", b"").unwrap_err();
+        assert!(matches!(e, CsrError::NotPkcs10(_)), "{e:?}");
+        assert!(e.to_string().contains("PKCS#10"), "{e}");
+        assert_eq!(
+            check_csr("AA AA", b"").unwrap_err().to_string(),
+            "csr: whitespace at offset 2: expected base64 without line breaks or spaces"
+        );
+    }
+
+    #[test]
+    fn csr_refusals_read_as_the_problem_detail_always_did() {
+        assert_eq!(
+            CsrError::RsaExponentTooLarge.to_string(),
+            "csr: RSA public exponent over 64 bits: expected an odd exponent of 65537 or more \
+             that fits in 64 bits"
+        );
+        assert_eq!(
+            CsrError::RsaTooSmall { bits: 1024 }.to_string(),
+            format!(
+                "csr: RSA key of 1024 bits: expected 2048 bits or more ({})",
+                KEY_TYPES.join(", ")
+            )
+        );
+        let e = ApiError::from(CsrError::RsaExponent(3));
+        assert!(
+            matches!(&e, ApiError::BadRequest(d)
+                if d == "csr: RSA public exponent 3: expected an odd exponent of 65537 or more"),
+            "{e:?}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use certs_gen::{CertInfo, Revocation, RevocationReason};
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
-use crate::ra::identities::LazyIdentity;
+use crate::ra::identities::{IdentityError, LazyIdentity};
 
 /// How a certificate came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +91,7 @@ impl LedgerEntry {
 
     /// The certificate and its facts, made now if it is a generated
     /// customer's that nobody asked for yet.
-    pub fn certificate(&self) -> Result<(&CertificateDer<'static>, &CertInfo), String> {
+    pub fn certificate(&self) -> Result<(&CertificateDer<'static>, &CertInfo), IdentityError> {
         match &self.cert {
             LedgerCert::Made { der, info } => Ok((der, info)),
             LedgerCert::OnFirstUse(lazy) => lazy.get().map(|m| (&m.identity.cert, &m.info)),

@@ -18,7 +18,7 @@ use crate::ra::accounts::{
     PasswordHistory,
 };
 use crate::ra::clock::{Clock, ClockSetting};
-use crate::ra::identities::LazyIdentity;
+use crate::ra::identities::{IdentityError, LazyIdentity};
 use crate::ra::ledger::{Ledger, LedgerCert, LedgerEntry, Origin};
 use crate::ra::tickets::Tickets;
 use crate::wire::journal::Journal;
@@ -245,7 +245,7 @@ impl Shared {
 
     /// An identity by name; a generated customer's is made now if it was
     /// not yet, outside the state lock.
-    pub fn identity(&self, name: &str) -> Option<Result<Identity, String>> {
+    pub fn identity(&self, name: &str) -> Option<Result<Identity, IdentityError>> {
         let lazy = {
             let state = self.lock();
             if let Some(identity) = state.identities.get(name) {

@@ -7,6 +7,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use time::{Duration, OffsetDateTime};
 
+use crate::wire::problem::ApiError;
+
 /// A login ticket: one issuance, for one certificate, until it expires.
 #[derive(Debug, Clone)]
 pub struct Ticket {
@@ -18,6 +20,43 @@ pub struct Ticket {
     pub expires_at: OffsetDateTime,
     /// Whether an issuance request has used it.
     pub used: bool,
+}
+
+/// Why a ticket does not allow an issuance (protocol 2.3); the text is the
+/// problem body's `detail`, for developers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TicketError {
+    /// No ticket has this token.
+    #[error("ticket: unknown ticket")]
+    Unknown,
+    /// An issuance request has used it already.
+    #[error("ticket: already used")]
+    Used,
+    /// Its time is over (virtual clock).
+    #[error("ticket: expired")]
+    Expired,
+    /// The request with it presented no client certificate.
+    #[error("ticket: no client certificate presented with it")]
+    NotPresented,
+    /// The request with it presented another certificate than the login.
+    #[error("ticket: issued for a different client certificate")]
+    OtherCertificate,
+    /// The issuance request came without a client certificate at all.
+    #[error("ticket: no client certificate")]
+    NoCertificate,
+    /// The account it was issued for was removed since.
+    #[error("ticket: its account no longer exists")]
+    AccountGone,
+    /// The certificate it was issued for is not in the ledger.
+    #[error("ticket: its certificate is unknown")]
+    CertificateUnknown,
+}
+
+impl From<TicketError> for ApiError {
+    /// A 400 `bad ticket` whose `detail` is the error's text.
+    fn from(e: TicketError) -> Self {
+        ApiError::BadTicket(e.to_string())
+    }
 }
 
 /// The tickets handed out.
@@ -56,22 +95,17 @@ impl Tickets {
         token: &str,
         presented_serial: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<&Ticket, String> {
-        let t = self
-            .map
-            .get(token)
-            .ok_or_else(|| "ticket: unknown ticket".to_owned())?;
+    ) -> Result<&Ticket, TicketError> {
+        let t = self.map.get(token).ok_or(TicketError::Unknown)?;
         if t.used {
-            return Err("ticket: already used".to_owned());
+            return Err(TicketError::Used);
         }
         if now >= t.expires_at {
-            return Err("ticket: expired".to_owned());
+            return Err(TicketError::Expired);
         }
         match presented_serial {
-            None => Err("ticket: no client certificate presented with it".to_owned()),
-            Some(s) if s != t.serial => {
-                Err("ticket: issued for a different client certificate".to_owned())
-            }
+            None => Err(TicketError::NotPresented),
+            Some(s) if s != t.serial => Err(TicketError::OtherCertificate),
             Some(_) => Ok(t),
         }
     }
@@ -82,12 +116,9 @@ impl Tickets {
         token: &str,
         presented_serial: Option<&str>,
         now: OffsetDateTime,
-    ) -> Result<Ticket, String> {
+    ) -> Result<Ticket, TicketError> {
         self.check(token, presented_serial, now)?;
-        let t = self
-            .map
-            .get_mut(token)
-            .ok_or_else(|| "ticket: unknown ticket".to_owned())?;
+        let t = self.map.get_mut(token).ok_or(TicketError::Unknown)?;
         t.used = true;
         Ok(t.clone())
     }

@@ -68,17 +68,46 @@ pub struct Customer {
     pub expires: Duration,
 }
 
+/// What is wrong with a `[[customers]]` pattern (`id`, `cn`, `password`);
+/// the text names the pattern and says what to write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PatternError {
+    /// A `{` that no `}` closes.
+    #[error("`{pattern}`: `{{` without `}}`: write {{n}} or {{n:06}}")]
+    Unclosed {
+        /// The pattern.
+        pattern: String,
+    },
+    /// A placeholder other than `{n}` and `{n:0W}` (W 1-9).
+    #[error(
+        "`{pattern}`: unknown placeholder `{{{placeholder}}}`: expected {{n}} or {{n:0W}} (W 1-9)"
+    )]
+    Placeholder {
+        /// The pattern.
+        pattern: String,
+        /// What stood between the braces.
+        placeholder: String,
+    },
+    /// A `}` that no `{` opened.
+    #[error("`{pattern}`: `}}` without `{{`")]
+    Unopened {
+        /// The pattern.
+        pattern: String,
+    },
+}
+
 /// Fills `{n}` and `{n:0W}` in `pattern` with `n`; the error says what is
 /// wrong with the pattern.
-pub fn expand(pattern: &str, n: u32) -> Result<String, String> {
+pub fn expand(pattern: &str, n: u32) -> Result<String, PatternError> {
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| format!("`{pattern}`: `{{` without `}}`: write {{n}} or {{n:06}}"))?;
+        let close = after.find('}').ok_or_else(|| PatternError::Unclosed {
+            pattern: pattern.to_owned(),
+        })?;
         match &after[..close] {
             "n" => out.push_str(&n.to_string()),
             inner => {
@@ -86,10 +115,9 @@ pub fn expand(pattern: &str, n: u32) -> Result<String, String> {
                     .strip_prefix("n:0")
                     .and_then(|w| w.parse::<usize>().ok())
                     .filter(|w| (1..=9).contains(w))
-                    .ok_or_else(|| {
-                        format!(
-                            "`{pattern}`: unknown placeholder `{{{inner}}}`: expected {{n}} or {{n:0W}} (W 1-9)"
-                        )
+                    .ok_or_else(|| PatternError::Placeholder {
+                        pattern: pattern.to_owned(),
+                        placeholder: inner.to_owned(),
                     })?;
                 out.push_str(&format!("{n:0width$}"));
             }
@@ -97,7 +125,9 @@ pub fn expand(pattern: &str, n: u32) -> Result<String, String> {
         rest = &after[close + 1..];
     }
     if rest.contains('}') {
-        return Err(format!("`{pattern}`: `}}` without `{{`"));
+        return Err(PatternError::Unopened {
+            pattern: pattern.to_owned(),
+        });
     }
     out.push_str(rest);
     Ok(out)
@@ -105,7 +135,7 @@ pub fn expand(pattern: &str, n: u32) -> Result<String, String> {
 
 impl CustomersSpec {
     /// Customer `n` (1-based).
-    pub fn customer(&self, n: u32) -> Result<Customer, String> {
+    pub fn customer(&self, n: u32) -> Result<Customer, PatternError> {
         let id = expand(&self.id, n)?;
         let cn = match &self.cn {
             Some(p) => expand(p, n)?,
@@ -173,7 +203,7 @@ impl CustomersSpec {
             }
         }
         for n in [1, self.count] {
-            let id = expand(&self.id, n).map_err(|e| Invalid::new(at("id"), e))?;
+            let id = expand(&self.id, n).map_err(|e| Invalid::new(at("id"), e.to_string()))?;
             if !crate::wire::protocol::valid_name(&id) {
                 return Err(Invalid::new(
                     at("id"),
@@ -211,13 +241,24 @@ mod tests {
         assert_eq!(expand("cust{n:06}", 42).unwrap(), "cust000042");
         assert_eq!(expand("pw-{n}-{n}", 7).unwrap(), "pw-7-7");
         assert_eq!(expand("plain", 7).unwrap(), "plain");
-        assert!(
-            expand("a{x}", 1)
-                .unwrap_err()
-                .contains("unknown placeholder")
+        assert_eq!(
+            expand("a{x}", 1).unwrap_err().to_string(),
+            "`a{x}`: unknown placeholder `{x}`: expected {n} or {n:0W} (W 1-9)"
         );
-        assert!(expand("a{n", 1).unwrap_err().contains("without"));
-        assert!(expand("a}", 1).unwrap_err().contains("without"));
+        assert_eq!(
+            expand("a{n", 1).unwrap_err().to_string(),
+            "`a{n`: `{` without `}`: write {n} or {n:06}"
+        );
+        assert_eq!(
+            expand("a}", 1).unwrap_err(),
+            PatternError::Unopened {
+                pattern: "a}".into()
+            }
+        );
+        assert_eq!(
+            expand("a}", 1).unwrap_err().to_string(),
+            "`a}`: `}` without `{`"
+        );
     }
 
     #[test]
