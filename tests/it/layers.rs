@@ -569,52 +569,6 @@ const KNOWN: &[(&str, &str, &[&str])] = &[
     // The crate root defines `Error` and `KeyType`, which its modules
     // import, and re-exports those modules.
     ("certs-gen", "lib.rs", &["crate", "identity", "pki"]),
-    // Folder modules whose `mod.rs` holds the types its children use.
-    ("tests", "lib.rs", &["case", "case::check"]),
-    (
-        "tests",
-        "lib.rs",
-        &["report", "report::html", "report::junit", "report::redact"],
-    ),
-    ("tests", "lib.rs", &["remote", "remote::state"]),
-    (
-        "tests",
-        "lib.rs",
-        &[
-            "load",
-            "load::html",
-            "load::options",
-            "load::run",
-            "load::stats",
-            "load::world",
-        ],
-    ),
-    // The runner and its expectations; the diagnosis desk and the matrix.
-    ("tests", "lib.rs", &["expect", "runner"]),
-    (
-        "tests",
-        "lib.rs",
-        &[
-            "diagnose",
-            "diagnose::desk",
-            "diagnose::details",
-            "diagnose::report",
-            "matrix",
-            "matrix::cells",
-            "matrix::grid",
-        ],
-    ),
-    (
-        "tests",
-        "main.rs",
-        &[
-            "cli",
-            "cli::drift",
-            "cli::matrix",
-            "cli::run",
-            "cli::select",
-        ],
-    ),
 ];
 
 /// Checks every root of the crate in `member` (a workspace folder), and

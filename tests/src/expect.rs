@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::case::{Case, Expect, StoreExpect};
 use crate::journal::Entry;
 use crate::report::{Failure, Skip, StepRecord};
-use crate::runner::Context;
+use crate::runner::context::Context;
 
 /// Every expectation field, and the capability it needs (`None`: it is
 /// client-visible and checked against every target).
@@ -418,7 +418,7 @@ mod tests {
     #[test]
     fn the_table_names_every_field_of_an_expect_table() {
         // Every field the case parser accepts in `expect` is in the table.
-        let text = include_str!("case.rs");
+        let text = include_str!("case/model.rs");
         let start = text.find("pub struct Expect {").unwrap_or(0);
         let body = &text[start..start + text[start..].find("\n}").unwrap_or(0)];
         let declared: Vec<&str> = body

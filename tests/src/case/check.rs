@@ -2,7 +2,7 @@
 //! options that belong to certrenew steps, faults added by admin steps,
 //! `within`, and the placeholders of arguments and expected output.
 
-use super::{Admin, Step, StepKind};
+use crate::case::model::{Admin, Step, StepKind};
 
 /// Checks step `number` (1-based), which starts at `where_`
 /// (`file:line:column`); `at` gives the position of a byte offset. The

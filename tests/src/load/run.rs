@@ -2,7 +2,6 @@
 //! exactly-once check of the RA's orders afterwards.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -12,48 +11,16 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use certrenew::cert::{CertFacts, KeyType};
-use certrenew::net::{FixedClientCert, Net};
+use certrenew::net::FixedClientCert;
 use certrenew::renewal::{CERTIFICATE_PATH, CertificateResponse, LOGIN_PATH, LoginResponse};
 use http_body_util::{BodyExt, Full};
 use mock_ra::{MockRa, OrderState, World};
 use rustls_pki_types::ServerName;
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use super::stats::report;
-use super::world::{customers_of, identities, in_process, served};
-use super::{ExactlyOnce, LoadOptions, LoadReport, Model, Stop, season, season_size};
-
-/// One renewal's outcome.
-#[derive(Debug, Clone)]
-pub(super) struct Sample {
-    /// The customer (index into the customer list).
-    pub(super) customer: usize,
-    /// Intended start, from the run's start.
-    pub(super) intended: Duration,
-    /// From the intended start to the end.
-    pub(super) latency: Duration,
-    /// Each phase's time (zero when not reached).
-    pub(super) phases: [Duration; 4],
-    /// The error class, if it failed.
-    pub(super) error: Option<String>,
-}
-
-/// A virtual customer: id, password, identity.
-pub(super) struct Customer {
-    pub(super) id: String,
-    pub(super) password: String,
-    pub(super) certified: Arc<rustls::sign::CertifiedKey>,
-}
-
-/// The RA as the load sees it.
-pub(super) struct Ra {
-    pub(super) webra2: SocketAddr,
-    pub(super) net: Net,
-    /// The RA's now, for the chain's validation (its clock may be virtual).
-    pub(super) now: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
-    pub(super) orders: Box<dyn Fn() -> anyhow::Result<Vec<mock_ra::OrderSummary>> + Send + Sync>,
-}
+use crate::load::stats::{ExactlyOnce, LoadReport, report};
+use crate::load::types::{Customer, LoadOptions, Model, Ra, Sample, Stop};
+use crate::load::world::{customers_of, identities, in_process, season, season_size, served};
 
 /// Runs the load and reports.
 pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {

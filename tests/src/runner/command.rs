@@ -8,7 +8,8 @@ use std::process::Command;
 use crate::case::{Host, Step};
 use crate::process::{Run, clean_env, run_with_timeout};
 
-use super::{Context, STEP_TIMEOUT};
+use super::STEP_TIMEOUT;
+use crate::runner::context::Context;
 
 impl Context<'_> {
     /// A loopback port that refuses connections: a socket bound to it but

@@ -19,22 +19,17 @@ use crate::store::StoreProbe;
 use crate::target::{InProcess, Target};
 
 mod command;
+pub(crate) mod context;
 mod step;
 mod verify;
+
+use context::Context;
+pub use context::Runner;
 
 /// How long one certrenew run may take before the harness kills it.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The passphrase the harness uses to export identities it checks.
 const EXPORT_PASSPHRASE: &str = "harness-export";
-
-/// Where the certrenew binary is, and which RA the cases run against.
-#[derive(Debug, Clone)]
-pub struct Runner {
-    /// The binary under test.
-    pub certrenew: PathBuf,
-    /// A remote target; `None`: mock-ra in-process for each case.
-    pub target: Option<Arc<Profile>>,
-}
 
 impl Runner {
     /// Finds the certrenew binary: `$CERTRENEW_BIN` if set (to test another
@@ -234,19 +229,6 @@ fn skip_reason(skipped: &[Skip]) -> String {
     } else {
         format!("needs {}", needs.join(", "))
     }
-}
-
-/// Everything one running case needs.
-pub(crate) struct Context<'a> {
-    runner: &'a Runner,
-    case: &'a Case,
-    pub(crate) target: &'a dyn Target,
-    rt: &'a tokio::runtime::Runtime,
-    work: PathBuf,
-    pub(crate) store: StoreProbe,
-    web_root: PathBuf,
-    client_root: PathBuf,
-    pub(crate) baseline: Vec<String>,
 }
 
 impl<'a> Context<'a> {

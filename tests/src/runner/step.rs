@@ -9,7 +9,8 @@ use crate::expect::Check;
 use crate::report::StepRecord;
 use crate::target::tls_config;
 
-use super::{Context, STEP_TIMEOUT};
+use super::STEP_TIMEOUT;
+use crate::runner::context::Context;
 
 impl Context<'_> {
     pub(super) fn run_step(&mut self, step: &Step, check: &mut Check<'_>) -> StepRecord {

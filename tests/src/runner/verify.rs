@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::case::Host;
 use crate::process::openssl;
 
-use super::{Context, EXPORT_PASSPHRASE, write};
+use super::{EXPORT_PASSPHRASE, write};
+use crate::runner::context::Context;
 
 impl Context<'_> {
     pub(crate) fn root_trusted(&self) -> bool {
