@@ -142,7 +142,7 @@ impl Context<'_> {
                     Some(message.span()),
                     "message",
                     message.get_ref().clone(),
-                    e,
+                    e.to_string(),
                 ),
             }
         }
@@ -153,7 +153,12 @@ impl Context<'_> {
             match self.substitute(want.get_ref()) {
                 Ok(w) if output.contains(&w) => {}
                 Ok(w) => check.fail(Some(want.span()), "output contains", w, output.to_owned()),
-                Err(e) => check.fail(Some(want.span()), "output", want.get_ref().clone(), e),
+                Err(e) => check.fail(
+                    Some(want.span()),
+                    "output",
+                    want.get_ref().clone(),
+                    e.to_string(),
+                ),
             }
         }
         for unwanted in &expect.no_output {
@@ -172,7 +177,7 @@ impl Context<'_> {
                     Some(unwanted.span()),
                     "no_output",
                     unwanted.get_ref().clone(),
-                    e,
+                    e.to_string(),
                 ),
             }
         }
@@ -204,7 +209,7 @@ impl Context<'_> {
                         Some(want.span()),
                         "a journal line contains",
                         want.get_ref().clone(),
-                        e,
+                        e.to_string(),
                     );
                     continue;
                 }
@@ -369,7 +374,7 @@ impl Context<'_> {
         if let Some(key_type) = want.new_key {
             let got = match new.last() {
                 None => Err("no new identity in the store".to_owned()),
-                Some(serial) => self.store.key_type(serial),
+                Some(serial) => self.store.key_type(serial).map_err(|e| e.to_string()),
             };
             let want = key_type.as_str();
             match got {
@@ -392,7 +397,7 @@ impl Context<'_> {
                             Some(span),
                             "new identity verifies (export, openssl)",
                             "key matches, chain and CRLs verify",
-                            e,
+                            e.to_string(),
                         );
                     }
                 }

@@ -140,19 +140,21 @@ struct ScriptValues {
 }
 
 impl Values for ScriptValues {
-    fn client_root_pem(&self) -> Result<String, String> {
+    type Error = std::convert::Infallible;
+
+    fn client_root_pem(&self) -> Result<String, Self::Error> {
         Ok(format!("{OPEN}$STATE/mock/client-root.pem{CLOSE}"))
     }
-    fn proxy(&self) -> Result<String, String> {
+    fn proxy(&self) -> Result<String, Self::Error> {
         Ok(self.proxy.clone())
     }
-    fn client_root_sha1(&self) -> Result<String, String> {
+    fn client_root_sha1(&self) -> Result<String, Self::Error> {
         Ok(format!("{OPEN}$ROOT_SHA1_GROUPED{CLOSE}"))
     }
-    fn serial(&self, name: &str) -> Result<String, String> {
+    fn serial(&self, name: &str) -> Result<String, Self::Error> {
         Ok(format!("{OPEN}$(serial {}){CLOSE}", quote(name)))
     }
-    fn pem(&self, name: &str) -> Result<String, String> {
+    fn pem(&self, name: &str) -> Result<String, Self::Error> {
         Ok(format!(
             "{OPEN}$STATE/mock/identities/{}/cert.pem{CLOSE}",
             name.replace(['"', '$', '`', '\\'], "")
