@@ -201,7 +201,9 @@ impl std::fmt::Display for Admin {
 impl Admin {
     /// An admin step as the admin API's method, path and body
     /// (mock-ra/README.md, "Admin API").
-    pub fn request(&self) -> Result<(&'static str, String, Option<serde_json::Value>), String> {
+    pub fn request(
+        &self,
+    ) -> Result<(&'static str, String, Option<serde_json::Value>), serde_json::Error> {
         Ok(match self {
             Admin::Reissue { account } => ("POST", format!("/accounts/{account}/reissue"), None),
             Admin::SetOrder { account, order } => (
@@ -217,7 +219,7 @@ impl Admin {
             Admin::AddFault { fault } => (
                 "POST",
                 "/faults".to_owned(),
-                Some(serde_json::to_value(fault).map_err(|e| e.to_string())?),
+                Some(serde_json::to_value(fault)?),
             ),
             Admin::RemoveFault { name } => ("DELETE", format!("/faults/{name}"), None),
             Admin::ClearFaults => ("DELETE", "/faults".to_owned(), None),
