@@ -163,7 +163,7 @@ impl Profile {
                     &shown,
                     text,
                     &[fileformat::Seg::key("identity"), fileformat::Seg::Index(i)],
-                    &e,
+                    &e.to_string(),
                 )));
             }
         }
