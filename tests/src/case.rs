@@ -20,7 +20,7 @@ use toml::Spanned;
 mod check;
 mod model;
 
-pub use check::check_placeholders;
+pub use check::{PlaceholderError, check_placeholders};
 pub use model::{
     AccountExpect, Admin, ClientSetup, Expect, Host, Meta, Request, Step, StepKind, StoreExpect,
 };
