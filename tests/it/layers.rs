@@ -559,64 +559,11 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// Tangles known today and not yet undone: (member, root file, the modules
-/// of the tangle). A tangle found is accepted only when every module of it
-/// is in one entry of its root; an entry that no tangle meets any more
-/// fails too, so that the list only shrinks. A parent module counts: a
-/// `mod.rs` that re-exports a child whose code names `super::` items is a
-/// cycle (STYLE 17: shared types live in a leaf module).
-const KNOWN: &[(&str, &str, &[&str])] = &[
-    // Folder modules whose `mod.rs` holds the types its children use.
-    ("tests", "lib.rs", &["case", "case::check"]),
-    (
-        "tests",
-        "lib.rs",
-        &["report", "report::html", "report::junit", "report::redact"],
-    ),
-    ("tests", "lib.rs", &["remote", "remote::state"]),
-    (
-        "tests",
-        "lib.rs",
-        &[
-            "load",
-            "load::html",
-            "load::options",
-            "load::run",
-            "load::stats",
-            "load::world",
-        ],
-    ),
-    // The runner and its expectations; the diagnosis desk and the matrix.
-    ("tests", "lib.rs", &["expect", "runner"]),
-    (
-        "tests",
-        "lib.rs",
-        &[
-            "diagnose",
-            "diagnose::desk",
-            "diagnose::details",
-            "diagnose::report",
-            "matrix",
-            "matrix::cells",
-            "matrix::grid",
-        ],
-    ),
-    (
-        "tests",
-        "main.rs",
-        &[
-            "cli",
-            "cli::drift",
-            "cli::matrix",
-            "cli::run",
-            "cli::select",
-        ],
-    ),
-];
-
 /// Checks every root of the crate in `member` (a workspace folder), and
-/// panics with every cycle found that [`KNOWN`] does not list (and every
-/// entry of it no longer found). Returns how many modules it read.
+/// panics with every cycle found: there is no list of accepted ones. A
+/// parent module counts: a `mod.rs` that re-exports a child whose code
+/// names `super::` items is a cycle (STYLE 17: shared types live in a
+/// leaf module). Returns how many modules it read.
 fn check_crate(member: &str) -> usize {
     let src = workspace().join(member).join("src");
     let roots: Vec<PathBuf> = ["lib.rs", "main.rs"]
@@ -631,42 +578,12 @@ fn check_crate(member: &str) -> usize {
     let mut failures = String::new();
     let mut count = 0;
     for root in &roots {
-        let file = root.file_name().and_then(|f| f.to_str()).unwrap_or("");
-        let known: Vec<&[&str]> = KNOWN
-            .iter()
-            .filter(|(m, r, _)| *m == member && *r == file)
-            .map(|(_, _, modules)| *modules)
-            .collect();
-        let covered = |group: &BTreeSet<String>, entry: &[&str]| {
-            group.iter().all(|m| entry.contains(&m.as_str()))
-        };
-        let found = match check_root(root) {
-            Err(e) => {
-                failures.push_str(&format!("{e}\n"));
-                continue;
-            }
-            Ok(Ok(graph)) => {
-                count += graph.len();
-                Vec::new()
-            }
-            Ok(Err(mut cycles)) => {
+        match check_root(root) {
+            Err(e) => failures.push_str(&format!("{e}\n")),
+            Ok(Ok(graph)) => count += graph.len(),
+            Ok(Err(cycles)) => {
                 count += cycles.graph.len();
-                let groups = cycles.found.iter().map(|(g, _)| g.clone()).collect();
-                cycles
-                    .found
-                    .retain(|(g, _)| !known.iter().any(|entry| covered(g, entry)));
-                if !cycles.found.is_empty() {
-                    failures.push_str(&cycles.to_string());
-                }
-                groups
-            }
-        };
-        for entry in &known {
-            if !found.iter().any(|g| covered(g, entry)) {
-                failures.push_str(&format!(
-                    "{}: the known tangle {entry:?} is gone: remove it from KNOWN\n",
-                    shown(root)
-                ));
+                failures.push_str(&cycles.to_string());
             }
         }
     }

@@ -174,6 +174,26 @@ fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
     Ok((elapsed, rss))
 }
 
+/// Why one login + issuance of the bench failed.
+#[derive(Debug, thiserror::Error)]
+enum ExchangeError {
+    /// The HTTP client failed, or an answer is not JSON.
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    /// The login's answer has no ticket.
+    #[error("no ticket")]
+    NoTicket,
+    /// No new key.
+    #[error("{0}")]
+    Key(#[from] certs_gen::Error),
+    /// No CSR.
+    #[error("{0}")]
+    Csr(#[from] rcgen::Error),
+    /// The issuance was refused.
+    #[error("issuance answered {0}")]
+    Issuance(reqwest::StatusCode),
+}
+
 /// The RA's renewal path as a client meets it, without certrenew's
 /// process, access check or repositories: a new mutual-TLS connection with
 /// the expired identity, the login, a new P-256 key and CSR, the issuance.
@@ -215,44 +235,41 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
             .map_err(|e| err(e.to_string()))?;
         let subject = mock.pki().client_subject(&format!("Bench {i}"), None);
         let t = Instant::now();
-        let result: Result<(), String> = rt.block_on(async {
+        let result: Result<(), ExchangeError> = rt.block_on(async {
             let client = reqwest::Client::builder()
                 .tls_backend_preconfigured(tls)
                 .resolve(host, webra2)
                 .no_proxy()
-                .build()
-                .map_err(|e| e.to_string())?;
+                .build()?;
             let login: serde_json::Value = client
                 .post(format!("{base}/scira/api/v1/renewal/login"))
                 .json(&serde_json::json!({ "password": "bench-pass" }))
                 .send()
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .json()
-                .await
-                .map_err(|e| e.to_string())?;
-            let ticket = login["ticket"].as_str().ok_or("no ticket")?.to_owned();
-            let key = certs_gen::KeyType::P256
-                .generate()
-                .map_err(|e| e.to_string())?;
+                .await?;
+            let ticket = login["ticket"]
+                .as_str()
+                .ok_or(ExchangeError::NoTicket)?
+                .to_owned();
+            let key = certs_gen::KeyType::P256.generate()?;
             let mut params = rcgen::CertificateParams::default();
             params.distinguished_name = subject;
-            let csr = params.serialize_request(&key).map_err(|e| e.to_string())?;
+            let csr = params.serialize_request(&key)?;
             let status = client
                 .post(format!("{base}/scira/api/v1/renewal/certificate"))
                 .json(&serde_json::json!({ "ticket": ticket, "csr": STANDARD.encode(csr.der()) }))
                 .send()
-                .await
-                .map_err(|e| e.to_string())?
+                .await?
                 .status();
             if status.as_u16() == 201 {
                 Ok(())
             } else {
-                Err(format!("issuance answered {status}"))
+                Err(ExchangeError::Issuance(status))
             }
         });
         times.push(t.elapsed());
-        result.map_err(err)?;
+        result.map_err(|e| err(e.to_string()))?;
     }
     rt.block_on(mock.shutdown());
     Ok(times)

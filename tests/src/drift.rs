@@ -241,40 +241,61 @@ pub struct AcceptedDeviation {
     pub reason: String,
 }
 
+/// Why an accepted-deviations file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptedError {
+    /// It cannot be read.
+    #[error("{}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It is not valid: the whole message, `file:line:column` first.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 /// The fields a deviation may name.
 pub const FIELDS: [&str; 6] = ["result", "steps", "exit", "output", "status", "journal"];
 
 impl Accepted {
     /// Reads an accepted-deviations file; errors are `file:line:column`.
-    pub fn from_file(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn from_file(path: &Path) -> Result<Self, AcceptedError> {
+        let text = std::fs::read_to_string(path).map_err(|source| AcceptedError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_toml(path, &text)
     }
 
     /// Parses one.
-    pub fn from_toml(path: &Path, text: &str) -> Result<Self, String> {
+    pub fn from_toml(path: &Path, text: &str) -> Result<Self, AcceptedError> {
         use fileformat::{Seg, error_at_path, toml_error};
         let shown = path.display().to_string();
-        let accepted: Accepted = toml::from_str(text).map_err(|e| toml_error(&shown, text, &e))?;
+        let accepted: Accepted = toml::from_str(text)
+            .map_err(|e| AcceptedError::Invalid(toml_error(&shown, text, &e)))?;
         for (i, a) in accepted.accept.iter().enumerate() {
             let at = |key: &str| [Seg::key("accept"), Seg::Index(i), Seg::key(key)];
             if let Some(f) = &a.field
                 && !FIELDS.contains(&f.as_str())
             {
-                return Err(error_at_path(
+                return Err(AcceptedError::Invalid(error_at_path(
                     &shown,
                     text,
                     &at("field"),
                     &format!("unknown field `{f}`, expected one of {}", FIELDS.join(", ")),
-                ));
+                )));
             }
             if a.reason.trim().is_empty() {
-                return Err(error_at_path(
+                return Err(AcceptedError::Invalid(error_at_path(
                     &shown,
                     text,
                     &at("reason"),
                     "an accepted deviation needs its reason",
-                ));
+                )));
             }
         }
         Ok(accepted)
@@ -497,13 +518,15 @@ mod tests {
             Path::new("a.toml"),
             "[[accept]]\ncase = \"c\"\nfeild = \"exit\"\nreason = \"r\"\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("a.toml:3:"), "{e}");
         let e = Accepted::from_toml(
             Path::new("a.toml"),
             "[[accept]]\ncase = \"c\"\nfield = \"exits\"\nreason = \"r\"\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("a.toml:3:") && e.contains("unknown field `exits`"),
             "{e}"
@@ -512,7 +535,8 @@ mod tests {
             Path::new("a.toml"),
             "[[accept]]\ncase = \"c\"\nreason = \" \"\n",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("a.toml:3:") && e.contains("needs its reason"),
             "{e}"

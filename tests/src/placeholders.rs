@@ -4,20 +4,22 @@
 
 /// What a placeholder stands for, from the running case.
 pub trait Values {
+    /// Why a value is not there (each running context has its own).
+    type Error;
     /// The client-CA root's PEM file.
-    fn client_root_pem(&self) -> Result<String, String>;
+    fn client_root_pem(&self) -> Result<String, Self::Error>;
     /// The proxy's URL.
-    fn proxy(&self) -> Result<String, String>;
+    fn proxy(&self) -> Result<String, Self::Error>;
     /// The client-CA root's SHA-1 as the manual shows it (D4.5).
-    fn client_root_sha1(&self) -> Result<String, String>;
+    fn client_root_sha1(&self) -> Result<String, Self::Error>;
     /// The serial of the world identity `name`.
-    fn serial(&self, name: &str) -> Result<String, String>;
+    fn serial(&self, name: &str) -> Result<String, Self::Error>;
     /// The certificate PEM file of the world identity `name`.
-    fn pem(&self, name: &str) -> Result<String, String>;
+    fn pem(&self, name: &str) -> Result<String, Self::Error>;
 }
 
 /// Replaces every known placeholder in `text`.
-pub fn substitute(text: &str, values: &dyn Values) -> Result<String, String> {
+pub fn substitute<V: Values + ?Sized>(text: &str, values: &V) -> Result<String, V::Error> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
@@ -54,22 +56,24 @@ mod tests {
     struct Fixed;
 
     impl Values for Fixed {
-        fn client_root_pem(&self) -> Result<String, String> {
+        type Error = String;
+
+        fn client_root_pem(&self) -> Result<String, Self::Error> {
             Ok("/w/client-root.pem".into())
         }
-        fn proxy(&self) -> Result<String, String> {
+        fn proxy(&self) -> Result<String, Self::Error> {
             Ok("http://127.0.0.1:3128".into())
         }
-        fn client_root_sha1(&self) -> Result<String, String> {
+        fn client_root_sha1(&self) -> Result<String, Self::Error> {
             Ok("0123abcd 4567ef01".into())
         }
-        fn serial(&self, name: &str) -> Result<String, String> {
+        fn serial(&self, name: &str) -> Result<String, Self::Error> {
             match name {
                 "old" => Ok("0a1b".into()),
                 _ => Err(format!("no world identity `{name}`")),
             }
         }
-        fn pem(&self, name: &str) -> Result<String, String> {
+        fn pem(&self, name: &str) -> Result<String, Self::Error> {
             Ok(format!("/w/identities/{name}/cert.pem"))
         }
     }

@@ -197,22 +197,44 @@ pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration
     }
 }
 
+/// Why openssl gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum OpensslError {
+    /// The binary could not be started.
+    #[error("cannot run openssl: {source}")]
+    Spawn {
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It ran and failed: its arguments and everything it printed.
+    #[error("openssl {args}: {output}")]
+    Failed {
+        /// The arguments, joined by spaces.
+        args: String,
+        /// Its standard output, then its standard error.
+        output: String,
+    },
+}
+
 /// Runs openssl (a second implementation, not certrenew's) and returns its
 /// standard output.
-pub fn openssl(args: &[&str]) -> Result<String, String> {
+pub fn openssl(args: &[&str]) -> Result<String, OpensslError> {
     let out = Command::new("openssl")
         .args(args)
         .output()
-        .map_err(|e| format!("cannot run openssl: {e}"))?;
+        .map_err(|source| OpensslError::Spawn { source })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(format!(
-            "openssl {}: {}{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ))
+        Err(OpensslError::Failed {
+            args: args.join(" "),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        })
     }
 }
 

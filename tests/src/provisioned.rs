@@ -14,6 +14,70 @@ use time::OffsetDateTime;
 
 use crate::target::IdentityPems;
 
+/// Why a provisioned identity cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    /// The entry names both password sources, or neither.
+    #[error("identity `{name}`: give exactly one of password_env and password_file")]
+    PasswordSources {
+        /// The identity.
+        name: String,
+    },
+    /// The password's variable is not set.
+    #[error("identity `{name}`: ${var} (its password) is not set")]
+    PasswordEnv {
+        /// The identity.
+        name: String,
+        /// The variable.
+        var: String,
+        /// What the environment said.
+        #[source]
+        source: std::env::VarError,
+    },
+    /// No password source at all.
+    #[error("identity `{name}`: no password source")]
+    NoPassword {
+        /// The identity.
+        name: String,
+    },
+    /// A file of the identity could not be read.
+    #[error("identity `{name}`: {}: {source}", path.display())]
+    Read {
+        /// The identity.
+        name: String,
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The certificate file holds no certificate that parses.
+    #[error("identity `{name}`: {}: {source}", path.display())]
+    Cert {
+        /// The identity.
+        name: String,
+        /// The certificate file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: CertError,
+    },
+}
+
+/// Why a PEM text gave no certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    /// No certificate in it.
+    #[error("no certificate in it")]
+    Missing,
+    /// The first one is not PEM.
+    #[error("{0}")]
+    Pem(#[source] rustls_pki_types::pem::Error),
+    /// The first one does not parse as a certificate.
+    #[error("{0}")]
+    Parse(#[source] certs_gen::info::ParseError),
+}
+
 /// How far a provisioned certificate's notAfter may be from the one the
 /// case's world asks for (`expires`, relative to now). Boundary cases ask
 /// for a precise one and are skipped unless it is provisioned to match.
@@ -64,34 +128,43 @@ impl ProvisionedIdentity {
     }
 
     /// What is wrong with the entry itself, for the profile's error.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ProvisionError> {
         match (&self.password_env, &self.password_file) {
             (Some(_), None) | (None, Some(_)) => Ok(()),
-            _ => Err(format!(
-                "identity `{}`: give exactly one of password_env and password_file",
-                self.name
-            )),
+            _ => Err(ProvisionError::PasswordSources {
+                name: self.name.clone(),
+            }),
         }
     }
 
-    fn password(&self) -> Result<String, String> {
+    fn password(&self) -> Result<String, ProvisionError> {
         if let Some(var) = &self.password_env {
-            return std::env::var(var).map_err(|_| {
-                format!("identity `{}`: ${var} (its password) is not set", self.name)
+            return std::env::var(var).map_err(|source| ProvisionError::PasswordEnv {
+                name: self.name.clone(),
+                var: var.clone(),
+                source,
             });
         }
         if let Some(file) = &self.password_file {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| format!("identity `{}`: {}: {e}", self.name, file.display()))?;
+            let text = std::fs::read_to_string(file).map_err(|source| ProvisionError::Read {
+                name: self.name.clone(),
+                path: file.clone(),
+                source,
+            })?;
             return Ok(text.lines().next().unwrap_or_default().to_owned());
         }
-        Err(format!("identity `{}`: no password source", self.name))
+        Err(ProvisionError::NoPassword {
+            name: self.name.clone(),
+        })
     }
 
-    fn read(&self) -> Result<(IdentityPems, certs_gen::info::CertInfo), String> {
+    fn read(&self) -> Result<(IdentityPems, certs_gen::info::CertInfo), ProvisionError> {
         let read = |p: &Path| {
-            std::fs::read_to_string(p)
-                .map_err(|e| format!("identity `{}`: {}: {e}", self.name, p.display()))
+            std::fs::read_to_string(p).map_err(|source| ProvisionError::Read {
+                name: self.name.clone(),
+                path: p.to_path_buf(),
+                source,
+            })
         };
         let cert_pem = read(&self.cert)?;
         let key_pem = read(&self.key)?;
@@ -100,8 +173,12 @@ impl ProvisionedIdentity {
             None => String::new(),
         };
         let info = first_cert(&cert_pem)
-            .and_then(|der| certs_gen::info::CertInfo::from_der(&der).map_err(|e| e.to_string()))
-            .map_err(|e| format!("identity `{}`: {}: {e}", self.name, self.cert.display()))?;
+            .and_then(|der| certs_gen::info::CertInfo::from_der(&der).map_err(CertError::Parse))
+            .map_err(|source| ProvisionError::Cert {
+                name: self.name.clone(),
+                path: self.cert.clone(),
+                source,
+            })?;
         Ok((
             IdentityPems {
                 cert_pem,
@@ -114,14 +191,14 @@ impl ProvisionedIdentity {
     }
 }
 
-fn first_cert(pem: &str) -> Result<Vec<u8>, String> {
+fn first_cert(pem: &str) -> Result<Vec<u8>, CertError> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     CertificateDer::pem_slice_iter(pem.as_bytes())
         .next()
-        .ok_or_else(|| "no certificate in it".to_owned())?
+        .ok_or(CertError::Missing)?
         .map(|d| d.to_vec())
-        .map_err(|e| e.to_string())
+        .map_err(CertError::Pem)
 }
 
 /// The identities and passwords a case gets from the profile.
@@ -246,7 +323,7 @@ pub fn plan(
         let (pems, info) = match p.read() {
             Ok(x) => x,
             Err(e) => {
-                missing.push((e, "a readable identity".to_owned()));
+                missing.push((e.to_string(), "a readable identity".to_owned()));
                 continue;
             }
         };
@@ -279,7 +356,7 @@ pub fn plan(
                     out.passwords.insert(written.clone(), real);
                 }
             }
-            Err(e) => missing.push((e, "its password".to_owned())),
+            Err(e) => missing.push((e.to_string(), "its password".to_owned())),
         }
         if out.client_root_pem.is_empty() {
             let certs: Vec<&str> = pems

@@ -25,6 +25,26 @@ use crate::case::{Admin, Case, Step, StepKind};
 use crate::placeholders::{self, Values};
 use crate::process::PROXY_VARIABLES;
 
+/// Why a case's script could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReproError {
+    /// No loopback port was free for the script's mock.
+    #[error("cannot find a free loopback port between 20000 and 32000")]
+    NoFreePort,
+    /// A file (the case, the script) could not be read or written.
+    #[error("{}: {source}", path.display())]
+    File {
+        /// The file as shown.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A body for the script could not be made JSON.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// Starts and ends a shell expansion inside a substituted argument.
 const OPEN: char = '\u{E001}';
 const CLOSE: char = '\u{E002}';
@@ -59,7 +79,7 @@ static HANDED_OUT: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTree
 /// that no socket bound to port 0 (another mock, a client) takes it between
 /// the writing of the script and its run, and one no other script of this
 /// process has.
-fn free_port() -> Result<u16, String> {
+fn free_port() -> Result<u16, ReproError> {
     let mut handed_out = HANDED_OUT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -73,11 +93,11 @@ fn free_port() -> Result<u16, String> {
             return Ok(port);
         }
     }
-    Err("cannot find a free loopback port between 20000 and 32000".into())
+    Err(ReproError::NoFreePort)
 }
 
 impl Ports {
-    fn pick(vhost: bool) -> Result<Self, String> {
+    fn pick(vhost: bool) -> Result<Self, ReproError> {
         let https = free_port()?;
         let http = free_port()?;
         Ok(Self {
@@ -140,19 +160,21 @@ struct ScriptValues {
 }
 
 impl Values for ScriptValues {
-    fn client_root_pem(&self) -> Result<String, String> {
+    type Error = std::convert::Infallible;
+
+    fn client_root_pem(&self) -> Result<String, Self::Error> {
         Ok(format!("{OPEN}$STATE/mock/client-root.pem{CLOSE}"))
     }
-    fn proxy(&self) -> Result<String, String> {
+    fn proxy(&self) -> Result<String, Self::Error> {
         Ok(self.proxy.clone())
     }
-    fn client_root_sha1(&self) -> Result<String, String> {
+    fn client_root_sha1(&self) -> Result<String, Self::Error> {
         Ok(format!("{OPEN}$ROOT_SHA1_GROUPED{CLOSE}"))
     }
-    fn serial(&self, name: &str) -> Result<String, String> {
+    fn serial(&self, name: &str) -> Result<String, Self::Error> {
         Ok(format!("{OPEN}$(serial {}){CLOSE}", quote(name)))
     }
-    fn pem(&self, name: &str) -> Result<String, String> {
+    fn pem(&self, name: &str) -> Result<String, Self::Error> {
         Ok(format!(
             "{OPEN}$STATE/mock/identities/{}/cert.pem{CLOSE}",
             name.replace(['"', '$', '`', '\\'], "")
@@ -161,7 +183,7 @@ impl Values for ScriptValues {
 }
 
 /// The script for `case`.
-pub fn script(case: &Case, bins: &Binaries) -> Result<String, String> {
+pub fn script(case: &Case, bins: &Binaries) -> Result<String, ReproError> {
     build(case, bins).map(|(setup, steps)| format!("{setup}{steps}"))
 }
 
@@ -172,7 +194,7 @@ pub const SESSION_END: &str = "# ---- end of the steps ----";
 /// brought up, then the steps are printed as commands to paste into a
 /// shell (with the values of this session), and the world stays up until
 /// Ctrl-C (or SIGTERM), when the mock is stopped by its PID.
-pub fn session(case: &Case, bins: &Binaries) -> Result<String, String> {
+pub fn session(case: &Case, bins: &Binaries) -> Result<String, ReproError> {
     let (setup, steps) = build(case, bins)?;
     let helpers = r#"mock_now() { curl -sS -H "$AUTH" "$ADMIN/clock" | sed -n 's/.*"now":"\([^"]*\)".*/\1/p'; }
 serial() { openssl x509 -noout -serial -in "$STATE/mock/identities/$1/cert.pem" | cut -d= -f2 | tr 'A-F' 'a-f'; }
@@ -203,7 +225,7 @@ wait \"$MOCK_PID\"
     ))
 }
 
-fn build(case: &Case, bins: &Binaries) -> Result<(String, String), String> {
+fn build(case: &Case, bins: &Binaries) -> Result<(String, String), ReproError> {
     let shown = case.path.display().to_string();
     let world = &case.world;
     let ports = Ports::pick(case.meta.vhost)?;
@@ -211,7 +233,10 @@ fn build(case: &Case, bins: &Binaries) -> Result<(String, String), String> {
     let case_path = case
         .path
         .canonicalize()
-        .map_err(|e| format!("{shown}: {e}"))?;
+        .map_err(|source| ReproError::File {
+            path: case.path.clone(),
+            source,
+        })?;
     let values = ScriptValues {
         proxy: format!("http://127.0.0.1:{}", ports.proxy),
     };
@@ -450,7 +475,7 @@ cd "$STATE""#
                         ]);
                     }
                     if let Some(json) = &r.json {
-                        let body = serde_json::to_string(json).map_err(|e| e.to_string())?;
+                        let body = serde_json::to_string(json)?;
                         args.extend([
                             "-H".into(),
                             quote("content-type: application/json"),
@@ -580,13 +605,16 @@ pub fn step_results(output: &str) -> Vec<(usize, String)> {
 }
 
 /// Writes the script, executable.
-pub fn write_script(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+pub fn write_script(path: &Path, text: &str) -> Result<(), ReproError> {
+    let file = |source| ReproError::File {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::write(path, text).map_err(file)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(file)?;
     }
     Ok(())
 }

@@ -6,7 +6,21 @@ use std::path::{Path, PathBuf};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::process::openssl;
+use crate::process::{OpensslError, openssl};
+
+/// Why a store could not answer a question about its contents.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// No stored identity has the serial.
+    #[error("no identity with serial {serial} in the store")]
+    NoIdentity {
+        /// The serial asked for.
+        serial: String,
+    },
+    /// openssl could not read the key.
+    #[error(transparent)]
+    Openssl(#[from] OpensslError),
+}
 
 /// One client store.
 #[derive(Debug, Clone)]
@@ -54,9 +68,11 @@ impl StoreProbe {
 
     /// The key type of the stored identity with this serial (`p256`,
     /// `rsa2048`, ...), as openssl reads its key file.
-    pub fn key_type(&self, serial: &str) -> Result<String, String> {
+    pub fn key_type(&self, serial: &str) -> Result<String, ProbeError> {
         let Some((dir, _)) = self.entries().into_iter().find(|(_, i)| i.serial == serial) else {
-            return Err(format!("no identity with serial {serial} in the store"));
+            return Err(ProbeError::NoIdentity {
+                serial: serial.to_owned(),
+            });
         };
         let key = dir.join("key.pem").display().to_string();
         let text = openssl(&["pkey", "-in", &key, "-noout", "-text"])?;

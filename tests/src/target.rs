@@ -77,10 +77,19 @@ pub enum TargetError {
     /// A journal entry of the mock does not fit the harness's form.
     #[error(transparent)]
     Entry(#[from] EntryError),
-    /// An admin step the target cannot be asked (the case model's
-    /// mapping refused it).
+    /// An admin step the target cannot be asked: its fault could not be
+    /// made JSON.
     #[error("{0}")]
-    Step(String),
+    Step(#[source] serde_json::Error),
+    /// An admin step's method is not an HTTP method.
+    #[error("{method}: {source}")]
+    StepMethod {
+        /// The method as the case model gave it.
+        method: &'static str,
+        /// Why it is not one.
+        #[source]
+        source: <reqwest::Method as std::str::FromStr>::Err,
+    },
     /// The in-process mock has no listener for a host the case needs.
     #[error("the mock has no listener for {0}")]
     NoListener(Host),

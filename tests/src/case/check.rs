@@ -2,7 +2,7 @@
 //! options that belong to certrenew steps, faults added by admin steps,
 //! `within`, and the placeholders of arguments and expected output.
 
-use super::{Admin, Step, StepKind};
+use crate::case::model::{Admin, Step, StepKind};
 
 /// Checks step `number` (1-based), which starts at `where_`
 /// (`file:line:column`); `at` gives the position of a byte offset. The
@@ -76,16 +76,39 @@ pub(super) fn step(
     Ok(())
 }
 
+/// A placeholder of a case file that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceholderError {
+    /// A `{` without its `}`.
+    #[error("unclosed `{{` in `{arg}`")]
+    Unclosed {
+        /// The whole argument.
+        arg: String,
+    },
+    /// A name in braces that is no placeholder.
+    #[error(
+        "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}}, {{proxy}})"
+    )]
+    Unknown {
+        /// The text between the braces.
+        inner: String,
+        /// The whole argument.
+        arg: String,
+    },
+}
+
 /// Placeholders that certrenew arguments and expected output may hold:
 /// `{serial:NAME}` (a world identity's serial, lowercase hex), `{pem:NAME}`
 /// (the path of its certificate PEM), `{client_root_pem}` (the path of the
 /// client-CA root PEM), `{client_root_sha1}` (its SHA-1 in the manual's
 /// 8-digit groups) and `{proxy}` (the mock's forward proxy URL).
-pub fn check_placeholders(arg: &str) -> Result<(), String> {
+pub fn check_placeholders(arg: &str) -> Result<(), PlaceholderError> {
     let mut rest = arg;
     while let Some(start) = rest.find('{') {
         let Some(len) = rest[start..].find('}') else {
-            return Err(format!("unclosed `{{` in `{arg}`"));
+            return Err(PlaceholderError::Unclosed {
+                arg: arg.to_owned(),
+            });
         };
         let inner = &rest[start + 1..start + len];
         let ok = inner == "client_root_pem"
@@ -94,9 +117,10 @@ pub fn check_placeholders(arg: &str) -> Result<(), String> {
             || inner.strip_prefix("serial:").is_some_and(|n| !n.is_empty())
             || inner.strip_prefix("pem:").is_some_and(|n| !n.is_empty());
         if !ok {
-            return Err(format!(
-                "unknown placeholder `{{{inner}}}` in `{arg}` (known: {{serial:NAME}}, {{pem:NAME}}, {{client_root_pem}}, {{client_root_sha1}}, {{proxy}})"
-            ));
+            return Err(PlaceholderError::Unknown {
+                inner: inner.to_owned(),
+                arg: arg.to_owned(),
+            });
         }
         rest = &rest[start + len + 1..];
     }

@@ -9,7 +9,8 @@ use anyhow::Context as _;
 use harness::report::CaseReport;
 use harness::runner::Runner;
 
-use super::{emit, jobs_or, run_all, runner_for, select};
+use crate::cli::run::{emit, jobs_or, run_all, runner_for};
+use crate::cli::select::select;
 
 /// `harness drift`: every selected case on the reference and on the
 /// target, compared.

@@ -7,7 +7,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use harness::report::{self, CaseReport};
 
-use super::{Selected, emit, jobs_or, run_all, runner_for};
+use crate::cli::run::{emit, jobs_or, run_all, runner_for};
+use crate::cli::select::Selected;
 
 pub(crate) fn matrix(
     only: Option<String>,

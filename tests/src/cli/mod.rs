@@ -8,4 +8,4 @@ mod select;
 pub(crate) use drift::drift;
 pub(crate) use matrix::matrix;
 pub(crate) use run::{emit, jobs_or, run_all, runner_for};
-pub(crate) use select::{Selected, load_one, select};
+pub(crate) use select::{load_one, select};

@@ -5,11 +5,11 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use harness::case::Case;
-use harness::report::{CaseReport, Outcome};
+
+use harness::report::CaseReport;
 use harness::runner::Runner;
 
-use super::Selected;
+use crate::cli::select::Selected;
 
 /// The runner: against the profile's target when one is given (checked
 /// reachable first, so a dead host is named at once), else in-process.
@@ -32,23 +32,6 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.context("cannot write the output"),
-    }
-}
-
-pub(crate) fn pending_report(case: &Case, reason: &str) -> CaseReport {
-    CaseReport {
-        name: case.name().to_owned(),
-        story: case.meta.story.clone(),
-        reproduces: case.meta.reproduces.clone(),
-        manual: case.meta.manual.clone(),
-        outcome: Outcome::Pending {
-            reason: reason.to_owned(),
-        },
-        steps: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-        redactions: Default::default(),
-        faults: Default::default(),
-        skipped: Vec::new(),
     }
 }
 

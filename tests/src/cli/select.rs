@@ -7,8 +7,6 @@ use harness::case::Case;
 use harness::catalogue::Catalogue;
 use harness::report::{CaseReport, Outcome};
 
-use super::run::pending_report;
-
 /// What to run: each argument a case file or a directory; pending cases
 /// (from the directory's `pending.toml`) become pending reports.
 pub(crate) enum Selected {
@@ -124,5 +122,22 @@ fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
+    }
+}
+
+fn pending_report(case: &Case, reason: &str) -> CaseReport {
+    CaseReport {
+        name: case.name().to_owned(),
+        story: case.meta.story.clone(),
+        reproduces: case.meta.reproduces.clone(),
+        manual: case.meta.manual.clone(),
+        outcome: Outcome::Pending {
+            reason: reason.to_owned(),
+        },
+        steps: Vec::new(),
+        elapsed: std::time::Duration::ZERO,
+        redactions: Default::default(),
+        faults: Default::default(),
+        skipped: Vec::new(),
     }
 }

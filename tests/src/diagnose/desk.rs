@@ -11,12 +11,12 @@ use crate::case::{Case, StepKind};
 use crate::catalogue::Catalogue;
 use crate::matrix::{self, Cell};
 
-use super::causes::client_classes;
-use super::seen::seen_lines;
-use super::{
-    CaseRef, CauseInfo, CauseReport, CellRef, ClassInfo, ClassReport, DetailFound, DetailPattern,
-    DetailReport, Diagnosis, SeenLine, VAR, cause_info, detail_patterns, normalise,
+use crate::diagnose::causes::{CauseInfo, ClassInfo, cause_info, client_classes};
+use crate::diagnose::details::{DetailPattern, VAR, detail_patterns, normalise};
+use crate::diagnose::report::{
+    CaseRef, CauseReport, CellRef, ClassReport, DetailFound, DetailReport, Diagnosis,
 };
+use crate::diagnose::seen::{SeenLine, seen_lines};
 
 /// The desk: everything `diagnose` knows, read once.
 #[derive(Debug)]

@@ -5,7 +5,8 @@ use certrenew::messages::{Class, Lang};
 use certrenew::net::{BodyProblem, NetError, NetErrorKind, SetupProblem, Transport};
 use regex::Regex;
 
-use super::VAR;
+/// Variable text in a sample error (a URL, a serial, a path).
+pub(super) const VAR: &str = "\u{E000}";
 
 /// A detail line the client prints, as a pattern: rendered by the client
 /// from a sample error, its variable parts (URLs, serials, paths, numbers)

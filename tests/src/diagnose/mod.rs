@@ -11,12 +11,9 @@
 //! and the cases are the same [`Catalogue`] `harness list` reads (with the
 //! transcript snapshots of their real runs, where there are some).
 
-/// Variable text in a sample error (a URL, a serial, a path).
-const VAR: &str = "\u{E000}";
-
 mod causes;
 mod desk;
-mod details;
+pub(crate) mod details;
 mod report;
 mod seen;
 

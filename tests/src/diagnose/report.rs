@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{CauseInfo, ClassInfo};
+use crate::diagnose::causes::{CauseInfo, ClassInfo};
 
 /// A detail line recognised in the input.
 #[derive(Debug, Clone, Serialize)]

@@ -3,6 +3,7 @@ use std::path::Path;
 use mock_ra::Cause;
 
 use super::desk::split_number;
+use super::details::VAR;
 use super::*;
 use crate::catalogue::Catalogue;
 use crate::matrix;

@@ -1,6 +1,6 @@
 //! The report as a self-contained HTML page.
 
-use super::{LoadReport, summary};
+use crate::load::stats::{LoadReport, summary};
 
 /// A self-contained HTML page: latency over time and the latency
 /// histogram as inline SVG, the summary as text.

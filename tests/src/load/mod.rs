@@ -19,24 +19,21 @@
 //!
 //! The report's JSON schema is `docs/load.md`.
 
-/// The phases of one renewal, in order.
-pub const PHASES: [&str; 4] = ["handshake", "login", "issuance", "chain"];
-
 mod html;
 mod options;
 mod run;
 mod stats;
+mod types;
 mod world;
 
 pub use html::html;
-pub use options::{
-    LoadArgs, LoadOptions, Model, Served, Stop, main, read_report, stderr_is_terminal, write,
-};
+pub use options::{LoadArgs, main, read_report, stderr_is_terminal, write};
 pub use run::run;
 pub use stats::{
     Condition, CryptoBound, ExactlyOnce, LoadReport, Percentiles, crypto_bound, decode, deltas,
     failing, operations, parse_fail_if, summary,
 };
+pub use types::{LoadOptions, Model, PHASES, Served, Stop};
 pub use world::{season, season_size, season_text};
 
 #[cfg(test)]

@@ -7,54 +7,11 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use super::{
-    LoadReport, crypto_bound, deltas, failing, html, parse_fail_if, run, season_size, season_text,
-    summary,
-};
-
-/// How customers arrive.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Model {
-    /// `C` customers in flight at any time.
-    Closed { concurrency: usize },
-    /// `R` arrivals per second, whatever the RA's pace.
-    Open { rate: f64 },
-}
-
-/// When the run stops.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Stop {
-    /// After this many customers started.
-    Customers(usize),
-    /// After this long (no new customer starts after it).
-    Duration(Duration),
-}
-
-/// A served mock-ra: its ready line, and the world file it was started
-/// with (for the customers' ids and passwords).
-#[derive(Debug, Clone)]
-pub struct Served {
-    /// The ready line (JSON) `mock-ra serve` printed.
-    pub ready: PathBuf,
-}
-
-/// What `harness load` is asked to do.
-#[derive(Debug, Clone)]
-pub struct LoadOptions {
-    /// Closed or open.
-    pub model: Model,
-    /// Customers or duration.
-    pub stop: Stop,
-    /// The world: its `[[customers]]` are the virtual customers (and its
-    /// faults apply). Default: a season generated for the run.
-    pub world: Option<PathBuf>,
-    /// Against a served mock instead of one in-process.
-    pub served: Option<Served>,
-    /// Skip the chain and CRL fetches.
-    pub no_chain: bool,
-    /// Print progress on stderr (a terminal).
-    pub progress: bool,
-}
+use crate::load::html::html;
+use crate::load::run::run;
+use crate::load::stats::{LoadReport, crypto_bound, deltas, failing, parse_fail_if, summary};
+use crate::load::types::{LoadOptions, Model, Served, Stop};
+use crate::load::world::{season_size, season_text};
 
 /// Writes `text` to `path`, saying which file failed.
 pub fn write(path: &Path, text: &str) -> anyhow::Result<()> {

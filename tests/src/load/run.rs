@@ -2,7 +2,6 @@
 //! exactly-once check of the RA's orders afterwards.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -12,48 +11,16 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use certrenew::cert::{CertFacts, KeyType};
-use certrenew::net::{FixedClientCert, Net};
+use certrenew::net::FixedClientCert;
 use certrenew::renewal::{CERTIFICATE_PATH, CertificateResponse, LOGIN_PATH, LoginResponse};
 use http_body_util::{BodyExt, Full};
 use mock_ra::{MockRa, OrderState, World};
 use rustls_pki_types::ServerName;
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use super::stats::report;
-use super::world::{customers_of, identities, in_process, served};
-use super::{ExactlyOnce, LoadOptions, LoadReport, Model, Stop, season, season_size};
-
-/// One renewal's outcome.
-#[derive(Debug, Clone)]
-pub(super) struct Sample {
-    /// The customer (index into the customer list).
-    pub(super) customer: usize,
-    /// Intended start, from the run's start.
-    pub(super) intended: Duration,
-    /// From the intended start to the end.
-    pub(super) latency: Duration,
-    /// Each phase's time (zero when not reached).
-    pub(super) phases: [Duration; 4],
-    /// The error class, if it failed.
-    pub(super) error: Option<String>,
-}
-
-/// A virtual customer: id, password, identity.
-pub(super) struct Customer {
-    pub(super) id: String,
-    pub(super) password: String,
-    pub(super) certified: Arc<rustls::sign::CertifiedKey>,
-}
-
-/// The RA as the load sees it.
-pub(super) struct Ra {
-    pub(super) webra2: SocketAddr,
-    pub(super) net: Net,
-    /// The RA's now, for the chain's validation (its clock may be virtual).
-    pub(super) now: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
-    pub(super) orders: Box<dyn Fn() -> anyhow::Result<Vec<mock_ra::OrderSummary>> + Send + Sync>,
-}
+use crate::load::stats::{ExactlyOnce, LoadReport, report};
+use crate::load::types::{Customer, LoadOptions, Model, Ra, Sample, Stop};
+use crate::load::world::{customers_of, identities, in_process, season, season_size, served};
 
 /// Runs the load and reports.
 pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
@@ -202,11 +169,55 @@ pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
     report(opts, target, &samples, elapsed, check)
 }
 
+/// Why one renewal failed: its class, as the load report counts it.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// The TLS or HTTP request could not be made.
+    #[error("setup")]
+    Setup,
+    /// No TCP connection.
+    #[error("connect")]
+    Connect,
+    /// The TLS handshake failed.
+    #[error("tls")]
+    Tls,
+    /// The bound passed.
+    #[error("timeout")]
+    Timeout,
+    /// HTTP failed on the connection.
+    #[error("http")]
+    Http,
+    /// An answer's body is not what the protocol says.
+    #[error("body")]
+    Body,
+    /// No new key.
+    #[error("keygen")]
+    Keygen,
+    /// No CSR.
+    #[error("csr")]
+    Csr,
+    /// The chain's fetch failed on the network.
+    #[error("chain:E115")]
+    ChainNet,
+    /// The chain fetched is unusable.
+    #[error("chain:unusable")]
+    ChainUnusable,
+    /// The chain does not validate.
+    #[error("chain:invalid")]
+    ChainInvalid,
+    /// The RA answered with a customer class.
+    #[error("{0}")]
+    Class(String),
+    /// The RA answered with another status.
+    #[error("status {0}")]
+    Status(u16),
+}
+
 /// One full renewal; returns each phase's time and the error class.
 async fn renew(ra: &Ra, c: &Customer, no_chain: bool) -> ([Duration; 4], Option<String>) {
     let mut phases = [Duration::ZERO; 4];
     let result = renew_phases(ra, c, no_chain, &mut phases).await;
-    (phases, result.err())
+    (phases, result.err().map(|e| e.to_string()))
 }
 
 async fn renew_phases(
@@ -214,7 +225,7 @@ async fn renew_phases(
     c: &Customer,
     no_chain: bool,
     phases: &mut [Duration; 4],
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let bound = ra.net.config().timeout;
     // Handshake: TCP, then mutual TLS with the expired certificate; a new
     // ClientConfig per customer keeps no session to resume.
@@ -222,26 +233,23 @@ async fn renew_phases(
     let tls = ra
         .net
         .tls(Some(Arc::new(FixedClientCert(c.certified.clone()))))
-        .map_err(|_| "setup".to_owned())?;
+        .map_err(|_| Failure::Setup)?;
     let connector = tokio_rustls::TlsConnector::from(Arc::new(tls));
-    let name = ServerName::try_from(certrenew::net::WEBRA2_HOST).map_err(|_| "setup".to_owned())?;
+    let name = ServerName::try_from(certrenew::net::WEBRA2_HOST).map_err(|_| Failure::Setup)?;
     let stream = tokio::time::timeout(bound, async {
         let tcp = tokio::net::TcpStream::connect(ra.webra2)
             .await
-            .map_err(|_| "connect".to_owned())?;
+            .map_err(|_| Failure::Connect)?;
         let _ = tcp.set_nodelay(true);
-        connector
-            .connect(name, tcp)
-            .await
-            .map_err(|_| "tls".to_owned())
+        connector.connect(name, tcp).await.map_err(|_| Failure::Tls)
     })
     .await
-    .map_err(|_| "timeout".to_owned())??;
+    .map_err(|_| Failure::Timeout)??;
     phases[0] = t.elapsed();
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
             .await
-            .map_err(|_| "http".to_owned())?;
+            .map_err(|_| Failure::Http)?;
     let conn = tokio::spawn(conn);
     // Login.
     let t = Instant::now();
@@ -253,9 +261,9 @@ async fn renew_phases(
     let t = Instant::now();
     let subject_der = STANDARD
         .decode(login.subject_der.as_bytes())
-        .map_err(|_| "body".to_owned())?;
-    let key = KeyType::P256.generate().map_err(|_| "keygen".to_owned())?;
-    let csr = certrenew::csr::build(&key, &subject_der).map_err(|_| "csr".to_owned())?;
+        .map_err(|_| Failure::Body)?;
+    let key = KeyType::P256.generate().map_err(|_| Failure::Keygen)?;
+    let csr = certrenew::csr::build(&key, &subject_der).map_err(|_| Failure::Csr)?;
     let body =
         serde_json::json!({ "ticket": login.ticket, "csr": STANDARD.encode(&csr) }).to_string();
     let (status, bytes) = post(&mut sender, CERTIFICATE_PATH, body, bound).await?;
@@ -266,21 +274,21 @@ async fn renew_phases(
     let new = certrenew::cert::pem_certificates(issued.certificate.as_bytes())
         .ok()
         .and_then(|v| v.into_iter().next())
-        .ok_or_else(|| "body".to_owned())?;
+        .ok_or(Failure::Body)?;
     if no_chain {
         return Ok(());
     }
     // The chain and CRLs from repo1 and repository, then validation.
     let t = Instant::now();
-    let facts = CertFacts::parse(&new).map_err(|_| "body".to_owned())?;
+    let facts = CertFacts::parse(&new).map_err(|_| Failure::Body)?;
     let chain = certrenew::chain::fetch(&ra.net, &facts)
         .await
         .map_err(|e| match e {
-            certrenew::chain::ChainError::Net(_) => "chain:E115".to_owned(),
-            _ => "chain:unusable".to_owned(),
+            certrenew::chain::ChainError::Net(_) => Failure::ChainNet,
+            _ => Failure::ChainUnusable,
         })?;
     let at = (ra.now)().max(facts.not_before);
-    certrenew::chain::validate(&facts, &chain, at).map_err(|_| "chain:invalid".to_owned())?;
+    certrenew::chain::validate(&facts, &chain, at).map_err(|_| Failure::ChainInvalid)?;
     phases[3] = t.elapsed();
     Ok(())
 }
@@ -290,29 +298,29 @@ async fn post(
     path: &str,
     body: String,
     bound: Duration,
-) -> Result<(u16, Bytes), String> {
+) -> Result<(u16, Bytes), Failure> {
     let request = hyper::Request::post(path)
         .header(hyper::header::HOST, certrenew::net::WEBRA2_HOST)
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .header(hyper::header::ACCEPT, "application/json")
         .body(Full::new(Bytes::from(body)))
-        .map_err(|_| "setup".to_owned())?;
+        .map_err(|_| Failure::Setup)?;
     tokio::time::timeout(bound, async {
         let resp = sender
             .send_request(request)
             .await
-            .map_err(|_| "http".to_owned())?;
+            .map_err(|_| Failure::Http)?;
         let status = resp.status().as_u16();
         let bytes = resp
             .into_body()
             .collect()
             .await
-            .map_err(|_| "http".to_owned())?
+            .map_err(|_| Failure::Http)?
             .to_bytes();
         Ok((status, bytes))
     })
     .await
-    .map_err(|_| "timeout".to_owned())?
+    .map_err(|_| Failure::Timeout)?
 }
 
 /// The expected answer, or the class of the problem (as the client reads
@@ -321,17 +329,17 @@ fn answer<T: serde::de::DeserializeOwned>(
     status: u16,
     bytes: &[u8],
     expected: u16,
-) -> Result<T, String> {
+) -> Result<T, Failure> {
     if status == expected {
-        return serde_json::from_slice(bytes).map_err(|_| "body".to_owned());
+        return serde_json::from_slice(bytes).map_err(|_| Failure::Body);
     }
     #[derive(Deserialize)]
     struct Problem {
         class: String,
     }
     match serde_json::from_slice::<Problem>(bytes) {
-        Ok(p) if certrenew::Class::from_wire(&p.class).is_some() => Err(p.class),
-        _ => Err(format!("status {status}")),
+        Ok(p) if certrenew::Class::from_wire(&p.class).is_some() => Err(Failure::Class(p.class)),
+        _ => Err(Failure::Status(status)),
     }
 }
 

@@ -10,8 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use super::run::Sample;
-use super::{LoadOptions, Model, PHASES};
+use crate::load::types::{LoadOptions, Model, PHASES, Sample};
 
 /// Latency statistics in milliseconds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

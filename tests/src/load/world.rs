@@ -13,8 +13,7 @@ use rustls_pki_types::CertificateDer;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::run::{Customer, Ra};
-use super::{Model, Served, Stop};
+use crate::load::types::{Customer, Model, Ra, Served, Stop};
 
 /// The default world: `n` customers whose certificates expired 1 to 60
 /// days ago, orders ready.

@@ -9,7 +9,9 @@ use mock_ra::{FaultKind, FaultSpec, Host as FaultHost};
 
 use crate::case::{Case, CaseError};
 
-use super::{CONNECT_TIMEOUT_SECS, Expected, TIMEOUT_SECS, Variant, cell_bound, variants};
+use crate::matrix::variants::{
+    CONNECT_TIMEOUT_SECS, Expected, TIMEOUT_SECS, Variant, cell_bound, variants,
+};
 
 /// One cell: a variant on a host, and what must follow.
 #[derive(Debug, Clone)]
@@ -277,7 +279,7 @@ pub fn case_text(cell: &Cell) -> String {
     let kinds = cell_details(cell);
     let output: Vec<String> = (kinds.len() == 1)
         .then(|| kinds[0])
-        .and_then(crate::diagnose::distinctive)
+        .and_then(crate::diagnose::details::distinctive)
         .map(|d| format!("output = [{}]\n", toml_string(&d)))
         .into_iter()
         .collect();

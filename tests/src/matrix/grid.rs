@@ -7,8 +7,9 @@ use mock_ra::Host as FaultHost;
 
 use crate::report::CaseReport;
 
-use super::{
-    ATTEMPTS, BACKOFF_TOTAL, CONNECT_TIMEOUT_SECS, Cell, SLACK, TIMEOUT_SECS, cell_bound, variants,
+use crate::matrix::cells::Cell;
+use crate::matrix::variants::{
+    ATTEMPTS, BACKOFF_TOTAL, CONNECT_TIMEOUT_SECS, SLACK, TIMEOUT_SECS, cell_bound, variants,
 };
 
 /// How long certrenew ran in a cell (the case's time without the mock's

@@ -1,3 +1,5 @@
+use mock_ra::{FaultKind, Host as FaultHost};
+
 use super::*;
 
 #[test]

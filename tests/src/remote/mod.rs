@@ -390,7 +390,7 @@ impl Target for Remote {
     fn admin(&self, admin: &Admin) -> Result<(), TargetError> {
         let (method, path, body) = admin.request().map_err(TargetError::Step)?;
         let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|e| TargetError::Step(format!("{method}: {e}")))?;
+            .map_err(|source| TargetError::StepMethod { method, source })?;
         self.ok(method, &path, body).map(drop)
     }
 

@@ -13,8 +13,8 @@ use crate::hosts::{self};
 use crate::provisioned::ProvisionedIdentity;
 use crate::target::Capabilities;
 
-use super::error::RemoteError;
 use crate::hosts::ResolveError;
+use crate::remote::error::RemoteError;
 
 /// A target profile, as read from its TOML file.
 #[derive(Debug, Clone, Deserialize)]
@@ -163,7 +163,7 @@ impl Profile {
                     &shown,
                     text,
                     &[fileformat::Seg::key("identity"), fileformat::Seg::Index(i)],
-                    &e,
+                    &e.to_string(),
                 )));
             }
         }

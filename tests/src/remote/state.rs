@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use crate::hosts::{self, Host};
 
-use super::Profile;
-use super::error::RemoteError;
+use crate::remote::error::RemoteError;
+use crate::remote::profile::Profile;
 
 /// Why a case could not be set up on the target.
 #[derive(Debug)]

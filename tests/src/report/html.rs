@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{CaseReport, Outcome, journal_line_matters, xml};
+use crate::report::junit::xml;
+use crate::report::model::{CaseReport, Outcome, journal_line_matters};
 
 /// A self-contained HTML report (no scripts, no network): each case's story,
 /// result, what differed, the client's output and the journal with causes.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{CaseReport, Outcome};
+use crate::report::model::{CaseReport, Outcome};
 
 /// The JUnit XML could not be written.
 pub type JunitError = quick_junit::SerializeError;

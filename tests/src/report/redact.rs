@@ -1,16 +1,8 @@
 //! Redaction for snapshots: the known values of one run replaced by stable
 //! names, so a transcript compares across runs.
 
-use super::CaseReport;
-use super::junit::transcript_text;
-
-/// Known values of one run that a transcript replaces with stable names.
-#[derive(Debug, Default, Clone)]
-pub struct Redactions {
-    /// Literal text -> its stable name (work directory, identity serials,
-    /// the root's thumbprint, ...). Longest first is applied first.
-    pub literals: Vec<(String, String)>,
-}
+use crate::report::junit::transcript_text;
+use crate::report::model::{CaseReport, Redactions};
 
 /// Makes a transcript stable from run to run: known values by name, then
 /// anything that looks like a serial, thumbprint, time, port or duration.

@@ -8,7 +8,9 @@ use std::process::Command;
 use crate::case::{Host, Step};
 use crate::process::{Run, clean_env, run_with_timeout};
 
-use super::{Context, STEP_TIMEOUT};
+use super::STEP_TIMEOUT;
+use crate::runner::context::Context;
+use crate::runner::error::RunError;
 
 impl Context<'_> {
     /// A loopback port that refuses connections: a socket bound to it but
@@ -95,33 +97,33 @@ impl Context<'_> {
 }
 
 impl crate::placeholders::Values for Context<'_> {
-    fn client_root_pem(&self) -> Result<String, String> {
+    type Error = RunError;
+
+    fn client_root_pem(&self) -> Result<String, RunError> {
         Ok(self.client_root.display().to_string())
     }
 
-    fn proxy(&self) -> Result<String, String> {
-        self.target
-            .proxy()
-            .ok_or_else(|| "the target has no proxy".to_owned())
+    fn proxy(&self) -> Result<String, RunError> {
+        self.target.proxy().ok_or(RunError::NoProxy)
     }
 
-    fn client_root_sha1(&self) -> Result<String, String> {
+    fn client_root_sha1(&self) -> Result<String, RunError> {
         use rustls_pki_types::pem::PemObject;
         rustls_pki_types::CertificateDer::from_pem_slice(
             self.target.pki().client_root_pem.as_bytes(),
         )
         .map(|der| certs_gen::info::sha1_display(der.as_ref()))
-        .map_err(|e| format!("client-CA root: {e}"))
+        .map_err(RunError::ClientRoot)
     }
 
-    fn serial(&self, name: &str) -> Result<String, String> {
+    fn serial(&self, name: &str) -> Result<String, RunError> {
         self.target
             .identity(name)
             .map(|i| i.serial)
-            .ok_or_else(|| format!("no world identity `{name}`"))
+            .ok_or_else(|| RunError::NoWorldIdentity(name.to_owned()))
     }
 
-    fn pem(&self, name: &str) -> Result<String, String> {
+    fn pem(&self, name: &str) -> Result<String, RunError> {
         Ok(self
             .identity_files(name)?
             .join("cert.pem")

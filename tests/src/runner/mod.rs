@@ -19,22 +19,19 @@ use crate::store::StoreProbe;
 use crate::target::{InProcess, Target};
 
 mod command;
+pub(crate) mod context;
+mod error;
 mod step;
 mod verify;
+
+use context::Context;
+pub use context::Runner;
+pub use error::RunError;
 
 /// How long one certrenew run may take before the harness kills it.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// The passphrase the harness uses to export identities it checks.
 const EXPORT_PASSPHRASE: &str = "harness-export";
-
-/// Where the certrenew binary is, and which RA the cases run against.
-#[derive(Debug, Clone)]
-pub struct Runner {
-    /// The binary under test.
-    pub certrenew: PathBuf,
-    /// A remote target; `None`: mock-ra in-process for each case.
-    pub target: Option<Arc<Profile>>,
-}
 
 impl Runner {
     /// Finds the certrenew binary: `$CERTRENEW_BIN` if set (to test another
@@ -166,8 +163,10 @@ impl Runner {
         let mut skipped = Vec::new();
         let mut checked = 0;
         {
-            let mut ctx = Context::new(self, case, target.as_ref(), &rt, work.path())?;
-            failures = ctx.setup()?;
+            // The case cannot run: its report says why, as text.
+            let mut ctx = Context::new(self, case, target.as_ref(), &rt, work.path())
+                .map_err(|e| e.to_string())?;
+            failures = ctx.setup().map_err(|e| e.to_string())?;
             if failures.is_empty() {
                 for (index, (line, step)) in case.steps.iter().enumerate() {
                     let at = format!("{shown}:{line}");
@@ -236,19 +235,6 @@ fn skip_reason(skipped: &[Skip]) -> String {
     }
 }
 
-/// Everything one running case needs.
-pub(crate) struct Context<'a> {
-    runner: &'a Runner,
-    case: &'a Case,
-    pub(crate) target: &'a dyn Target,
-    rt: &'a tokio::runtime::Runtime,
-    work: PathBuf,
-    pub(crate) store: StoreProbe,
-    web_root: PathBuf,
-    client_root: PathBuf,
-    pub(crate) baseline: Vec<String>,
-}
-
 impl<'a> Context<'a> {
     fn new(
         runner: &'a Runner,
@@ -256,7 +242,7 @@ impl<'a> Context<'a> {
         target: &'a dyn Target,
         rt: &'a tokio::runtime::Runtime,
         work: &Path,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RunError> {
         let web_root = work.join("web-root.pem");
         let client_root = work.join("client-root.pem");
         write(&web_root, target.pki().web_root_pem.as_bytes())?;
@@ -297,13 +283,14 @@ impl<'a> Context<'a> {
 
     /// Installs the case's identities and, if asked, trusts the root, all
     /// through the real binary.
-    fn setup(&mut self) -> Result<Vec<Failure>, String> {
+    fn setup(&mut self) -> Result<Vec<Failure>, RunError> {
         let mut failures = Vec::new();
         let at = format!("{}: [client]", self.case.path.display());
         for name in &self.case.client.identities {
-            let dir = self
-                .identity_files(name)
-                .map_err(|e| format!("{at}: {e}"))?;
+            let dir = self.identity_files(name).map_err(|e| RunError::Setup {
+                at: at.clone(),
+                source: Box::new(e),
+            })?;
             let args = vec![
                 "import".to_owned(),
                 "--cert".to_owned(),
@@ -357,24 +344,25 @@ impl<'a> Context<'a> {
     }
 
     /// Writes a world identity's PEM files (once) and returns their directory.
-    fn identity_files(&self, name: &str) -> Result<PathBuf, String> {
+    fn identity_files(&self, name: &str) -> Result<PathBuf, RunError> {
         let dir = self.work.join("identities").join(name);
         if dir.join("cert.pem").is_file() {
             return Ok(dir);
         }
-        let id = self.target.identity(name).ok_or_else(|| {
-            format!(
-                "the world has no identity `{name}` (known: {})",
-                self.target.identity_names().join(", ")
-            )
-        })?;
+        let id = self
+            .target
+            .identity(name)
+            .ok_or_else(|| RunError::UnknownIdentity {
+                name: name.to_owned(),
+                known: self.target.identity_names().join(", "),
+            })?;
         write(&dir.join("cert.pem"), id.cert_pem.as_bytes())?;
         write(&dir.join("key.pem"), id.key_pem.as_bytes())?;
         write(&dir.join("chain.pem"), id.chain_pem.as_bytes())?;
         Ok(dir)
     }
 
-    pub(crate) fn substitute(&self, text: &str) -> Result<String, String> {
+    pub(crate) fn substitute(&self, text: &str) -> Result<String, RunError> {
         crate::placeholders::substitute(text, self)
     }
 }
@@ -387,11 +375,17 @@ pub fn journal_line(e: &mock_ra::JournalEntry) -> String {
         .unwrap_or_else(|err| err.to_string())
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write(path: &Path, bytes: &[u8]) -> Result<(), RunError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| RunError::Write {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::write(path, bytes).map_err(|source| RunError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

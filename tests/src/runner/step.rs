@@ -9,7 +9,9 @@ use crate::expect::Check;
 use crate::report::StepRecord;
 use crate::target::tls_config;
 
-use super::{Context, STEP_TIMEOUT};
+use super::STEP_TIMEOUT;
+use crate::runner::context::Context;
+use crate::runner::error::RunError;
 
 impl Context<'_> {
     pub(super) fn run_step(&mut self, step: &Step, check: &mut Check<'_>) -> StepRecord {
@@ -32,7 +34,7 @@ impl Context<'_> {
                     match self.substitute(a) {
                         Ok(a) => args.push(a),
                         Err(e) => {
-                            check.fail(None, "placeholder", a.clone(), e);
+                            check.fail(None, "placeholder", a.clone(), e.to_string());
                             return record;
                         }
                     }
@@ -119,7 +121,7 @@ impl Context<'_> {
                             None,
                             "request",
                             format!("{} {}", request.method(), request.path),
-                            e,
+                            e.to_string(),
                         ),
                     }
                 }
@@ -143,8 +145,8 @@ impl Context<'_> {
         record
     }
 
-    pub(super) fn request(&self, request: &Request) -> Result<(u16, String), String> {
-        let addr: SocketAddr = self.target.addr(request.host).map_err(|e| e.to_string())?;
+    pub(super) fn request(&self, request: &Request) -> Result<(u16, String), RunError> {
+        let addr: SocketAddr = self.target.addr(request.host)?;
         let scheme = if request.host.port() == 443 {
             "https"
         } else {
@@ -166,25 +168,26 @@ impl Context<'_> {
                 Some(name) => Some(
                     self.target
                         .identity(name)
-                        .ok_or_else(|| format!("no world identity `{name}`"))?,
+                        .ok_or_else(|| RunError::NoWorldIdentity(name.to_owned()))?,
                 ),
             };
-            builder = builder.tls_backend_preconfigured(
-                tls_config(&self.target.pki().web_root_pem, identity.as_ref())
-                    .map_err(|e| e.to_string())?,
-            );
+            builder = builder.tls_backend_preconfigured(tls_config(
+                &self.target.pki().web_root_pem,
+                identity.as_ref(),
+            )?);
         }
-        let client = builder
-            .build()
-            .map_err(|e| format!("building the request client: {e}"))?;
+        let client = builder.build().map_err(RunError::Client)?;
         let method =
-            reqwest::Method::from_bytes(request.method().as_bytes()).map_err(|e| e.to_string())?;
+            reqwest::Method::from_bytes(request.method().as_bytes()).map_err(RunError::Method)?;
         let mut req = client.request(method, &url);
         if let Some(json) = &request.json {
             req = req.json(json);
         }
         self.rt.block_on(async {
-            let resp = req.send().await.map_err(|e| format!("{url}: {e:#}"))?;
+            let resp = req.send().await.map_err(|source| RunError::Request {
+                url: url.clone(),
+                source,
+            })?;
             let status = resp.status().as_u16();
             let content_type = resp
                 .headers()
@@ -192,7 +195,10 @@ impl Context<'_> {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("none")
                 .to_owned();
-            let bytes = resp.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+            let bytes = resp.bytes().await.map_err(|source| RunError::Request {
+                url: url.clone(),
+                source,
+            })?;
             // Certificates and CRLs are DER: the transcript names them
             // rather than printing bytes that differ on every run.
             let body = match std::str::from_utf8(&bytes) {

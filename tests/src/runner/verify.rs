@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::case::Host;
 use crate::process::openssl;
 
-use super::{Context, EXPORT_PASSPHRASE, write};
+use super::{EXPORT_PASSPHRASE, write};
+use crate::runner::context::Context;
+use crate::runner::error::RunError;
 
 impl Context<'_> {
     pub(crate) fn root_trusted(&self) -> bool {
@@ -20,7 +22,7 @@ impl Context<'_> {
     /// Exports an identity with the real binary and has openssl check it:
     /// the key belongs to the certificate, and the chain verifies to the
     /// client-CA root with the CRLs the repositories serve.
-    pub(crate) fn verify_exported(&self, serial: &str) -> Result<(), String> {
+    pub(crate) fn verify_exported(&self, serial: &str) -> Result<(), RunError> {
         let p12 = self.work.join(format!("export-{serial}.p12"));
         let args = vec![
             "export".to_owned(),
@@ -32,10 +34,10 @@ impl Context<'_> {
         ];
         let run = self.certrenew(&args, Some(&format!("{EXPORT_PASSPHRASE}\n")), &[], false);
         if run.exit != Some(0) {
-            return Err(format!(
-                "export exited {:?}: {}{}",
-                run.exit, run.stdout, run.stderr
-            ));
+            return Err(RunError::Export {
+                exit: run.exit,
+                output: format!("{}{}", run.stdout, run.stderr),
+            });
         }
         let pass = format!("pass:{EXPORT_PASSPHRASE}");
         let p12s = p12.display().to_string();
@@ -50,7 +52,7 @@ impl Context<'_> {
         let from_cert = openssl(&["x509", "-in", &leaf, "-noout", "-pubkey"])?;
         let from_key = openssl(&["pkey", "-in", &key, "-pubout"])?;
         if from_cert.trim() != from_key.trim() {
-            return Err("the exported key does not belong to the certificate".into());
+            return Err(RunError::KeyMismatch);
         }
         let issuing = self.work.join("check-issuing.pem");
         write(&issuing, self.target.pki().issuing_ca_pem.as_bytes())?;
@@ -77,32 +79,38 @@ impl Context<'_> {
             "-purpose",
             "sslclient",
             &leaf,
-        ])
-        .map(drop)
+        ])?;
+        Ok(())
     }
 
-    fn http_get(&self, host: Host, path: &str) -> Result<Vec<u8>, String> {
-        let addr = self.target.addr(host).map_err(|e| e.to_string())?;
+    fn http_get(&self, host: Host, path: &str) -> Result<Vec<u8>, RunError> {
+        let addr = self.target.addr(host)?;
         let url = format!("http://{}:{}{path}", host.hostname(), addr.port());
         let client = reqwest::Client::builder()
             .resolve(host.hostname(), addr)
             .timeout(Duration::from_secs(20))
             .no_proxy()
             .build()
-            .map_err(|e| format!("building the request client: {e}"))?;
+            .map_err(RunError::Client)?;
         self.rt.block_on(async {
             let resp = client
                 .get(&url)
                 .send()
                 .await
-                .map_err(|e| format!("GET {url}: {e}"))?;
+                .map_err(|source| RunError::Get {
+                    url: url.clone(),
+                    source,
+                })?;
             if !resp.status().is_success() {
-                return Err(format!("GET {url}: {}", resp.status()));
+                return Err(RunError::GetRefused {
+                    url,
+                    status: resp.status(),
+                });
             }
             resp.bytes()
                 .await
                 .map(|b| b.to_vec())
-                .map_err(|e| format!("GET {url}: {e}"))
+                .map_err(|source| RunError::Get { url, source })
         })
     }
 }
