@@ -137,3 +137,75 @@ impl fmt::Display for Unmet {
 }
 
 impl std::error::Error for Unmet {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(cause: Cause, role: Role, account: Option<&str>) -> JournalEntry {
+        JournalEntry {
+            seq: 1,
+            time: time::OffsetDateTime::UNIX_EPOCH,
+            role,
+            method: "POST".to_owned(),
+            path: "/".to_owned(),
+            certificate: None,
+            status: Some(201),
+            class: None,
+            cause,
+            account: account.map(str::to_owned),
+            fault: None,
+        }
+    }
+
+    fn expecting(account: Option<&str>, count: Count) -> Expectation {
+        Expectation {
+            cause: Cause::Issued,
+            role: None,
+            account: account.map(str::to_owned),
+            count,
+        }
+    }
+
+    #[test]
+    fn an_account_narrows_what_counts() {
+        let e = expecting(Some("acme"), Count::Exactly(1));
+        assert!(e.matches(&entry(Cause::Issued, Role::Webra2, Some("acme"))));
+        assert!(!e.matches(&entry(Cause::Issued, Role::Webra2, Some("other"))));
+        assert!(!e.matches(&entry(Cause::Issued, Role::Webra2, None)));
+        assert!(!e.matches(&entry(Cause::Page, Role::Webra2, Some("acme"))));
+        // Without an account, every account's entry counts.
+        let any = expecting(None, Count::Exactly(1));
+        assert!(any.matches(&entry(Cause::Issued, Role::Webra2, Some("other"))));
+    }
+
+    #[test]
+    fn each_count_is_met_on_its_side_of_the_line() {
+        let at_most = expecting(None, Count::AtMost(1));
+        assert!(at_most.met_by(0) && at_most.met_by(1) && !at_most.met_by(2));
+        let at_least = expecting(None, Count::AtLeast(2));
+        assert!(!at_least.met_by(1) && at_least.met_by(2) && at_least.met_by(3));
+        let exactly = expecting(None, Count::Exactly(1));
+        assert!(!exactly.met_by(0) && exactly.met_by(1) && !exactly.met_by(2));
+    }
+
+    #[test]
+    fn the_journal_of_another_account_does_not_meet_an_expectation() {
+        let list = Expectations::default();
+        list.add(expecting(Some("acme"), Count::Exactly(1)));
+        let journal = [entry(Cause::Issued, Role::Webra2, Some("other"))];
+        let unmet = list.check(&journal).unwrap_err().to_string();
+        assert!(
+            unmet.contains(
+                "FAIL expected issued for account `acme` exactly once; the journal holds 0"
+            ),
+            "{unmet}"
+        );
+        assert!(
+            unmet.contains("the journal's 1 entries by cause:\n    issued: 1"),
+            "{unmet}"
+        );
+        // Checked expectations are taken out: a second check passes.
+        assert!(list.check(&journal).is_ok());
+    }
+}
