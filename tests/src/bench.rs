@@ -19,6 +19,17 @@ use mock_ra::{MockRa, World};
 use crate::process::{Run, RunnerError, clean_env, locate_binary, run_with_timeout};
 use crate::runner::STEP_TIMEOUT;
 
+/// Why a measurement could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A binary to measure could not be found or built.
+    #[error(transparent)]
+    Locate(#[from] RunnerError),
+    /// A step of a measurement failed; the text says which and why.
+    #[error("{0}")]
+    Step(String),
+}
+
 /// Summary of repeated measurements.
 #[derive(Debug, Clone, Copy)]
 pub struct Stats {
@@ -65,7 +76,7 @@ impl std::fmt::Display for Stats {
 }
 
 /// Runs every measurement `runs` times and prints a table.
-pub fn run(runs: usize) -> Result<String, RunnerError> {
+pub fn run(runs: usize) -> Result<String, BenchError> {
     let runs = runs.max(1);
     let profile = if cfg!(debug_assertions) {
         "debug"
@@ -78,13 +89,13 @@ pub fn run(runs: usize) -> Result<String, RunnerError> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| RunnerError(format!("tokio runtime: {e}")))?;
+        .map_err(|e| BenchError::Step(format!("tokio runtime: {e}")))?;
     let mut starts = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
         let mock = rt
             .block_on(MockRa::start(World::demo()))
-            .map_err(|e| RunnerError(format!("mock-ra did not start: {e}")))?;
+            .map_err(|e| BenchError::Step(format!("mock-ra did not start: {e}")))?;
         starts.push(t.elapsed());
         rt.block_on(mock.shutdown());
     }
@@ -141,8 +152,8 @@ fn push(out: &mut String, what: &str, stats: Option<Stats>) {
 
 /// Starts `mock-ra serve`, times the ready line, reads its resident memory
 /// a moment later, and stops it.
-fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
-    let state = tempfile::tempdir().map_err(|e| RunnerError(e.to_string()))?;
+fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), BenchError> {
+    let state = tempfile::tempdir().map_err(|e| BenchError::Step(e.to_string()))?;
     let t = Instant::now();
     let mut child = Command::new(bin)
         .args(["serve", "--state-dir"])
@@ -150,7 +161,7 @@ fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| RunnerError(format!("cannot start {}: {e}", bin.display())))?;
+        .map_err(|e| BenchError::Step(format!("cannot start {}: {e}", bin.display())))?;
     let mut line = String::new();
     if let Some(stdout) = child.stdout.take() {
         let _ = std::io::BufReader::new(stdout).read_line(&mut line);
@@ -167,7 +178,7 @@ fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
     let _ = child.kill();
     let _ = child.wait();
     if !line.contains("\"event\":\"ready\"") {
-        return Err(RunnerError(format!(
+        return Err(BenchError::Step(format!(
             "mock-ra serve printed no ready line: {line:?}"
         )));
     }
@@ -198,10 +209,10 @@ enum ExchangeError {
 /// process, access check or repositories: a new mutual-TLS connection with
 /// the expired identity, the login, a new P-256 key and CSR, the issuance.
 /// One account per run, so every issuance is a real one.
-fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>, RunnerError> {
+fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>, BenchError> {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
-    let err = |e: String| RunnerError(format!("login + issuance: {e}"));
+    let err = |e: String| BenchError::Step(format!("login + issuance: {e}"));
     let mut world = String::new();
     for i in 0..runs {
         world.push_str(&format!(
@@ -280,35 +291,37 @@ fn renewals(
     rt: &tokio::runtime::Runtime,
     certrenew: &Path,
     runs: usize,
-) -> Result<Vec<Duration>, RunnerError> {
+) -> Result<Vec<Duration>, BenchError> {
     let mut world = String::new();
     for i in 0..runs {
         world.push_str(&format!(
             "[[account]]\nid = \"bench{i}\"\npassword = \"bench-pass\"\n[[account.certificate]]\nexpires = \"-10d\"\n"
         ));
     }
-    let world = World::from_toml("bench world", &world).map_err(|e| RunnerError(e.to_string()))?;
+    let world =
+        World::from_toml("bench world", &world).map_err(|e| BenchError::Step(e.to_string()))?;
     let mock = rt
         .block_on(MockRa::start(world))
-        .map_err(|e| RunnerError(e.to_string()))?;
-    let work = tempfile::tempdir().map_err(|e| RunnerError(e.to_string()))?;
+        .map_err(|e| BenchError::Step(e.to_string()))?;
+    let work = tempfile::tempdir().map_err(|e| BenchError::Step(e.to_string()))?;
     let web_root = work.path().join("web-root.pem");
-    std::fs::write(&web_root, mock.pki().web_root.pem()).map_err(|e| RunnerError(e.to_string()))?;
+    std::fs::write(&web_root, mock.pki().web_root.pem())
+        .map_err(|e| BenchError::Step(e.to_string()))?;
     let args = mock.certrenew_args(&web_root);
     let mut times = Vec::new();
     for i in 0..runs {
         let name = format!("bench{i}");
         let id = mock
             .identity(&name)
-            .map_err(|e| RunnerError(e.to_string()))?;
+            .map_err(|e| BenchError::Step(e.to_string()))?;
         let dir = work.path().join(&name);
-        std::fs::create_dir_all(&dir).map_err(|e| RunnerError(e.to_string()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| BenchError::Step(e.to_string()))?;
         for (file, text) in [
             ("cert.pem", id.cert_pem()),
             ("key.pem", id.key_pem()),
             ("chain.pem", id.chain_pem()),
         ] {
-            std::fs::write(dir.join(file), text).map_err(|e| RunnerError(e.to_string()))?;
+            std::fs::write(dir.join(file), text).map_err(|e| BenchError::Step(e.to_string()))?;
         }
         let store = dir.join("store");
         let mut import = Command::new(certrenew);
@@ -326,7 +339,7 @@ fn renewals(
         clean_env(&mut import);
         let run = run_with_timeout(import, None, STEP_TIMEOUT);
         if run.exit != Some(0) {
-            return Err(RunnerError(format!(
+            return Err(BenchError::Step(format!(
                 "import for {name} failed: {}",
                 exit_text(&run)
             )));
@@ -342,7 +355,7 @@ fn renewals(
         let run = run_with_timeout(renew, Some("bench-pass\n"), STEP_TIMEOUT);
         times.push(t.elapsed());
         if run.exit != Some(0) {
-            return Err(RunnerError(format!(
+            return Err(BenchError::Step(format!(
                 "renewal of {name} failed: {}",
                 exit_text(&run)
             )));
