@@ -268,6 +268,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn locate_errors_name_the_binary_and_the_variable() {
+        let not_a_file = RunnerError::NotAFile {
+            env_var: "MOCK_RA_BIN".to_owned(),
+            path: PathBuf::from("/nowhere/mock-ra"),
+        };
+        assert_eq!(
+            not_a_file.to_string(),
+            "MOCK_RA_BIN=/nowhere/mock-ra is not a file"
+        );
+        let no_cargo = RunnerError::NoCargo {
+            bin: "certrenew".to_owned(),
+            env_var: "CERTRENEW_BIN".to_owned(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(
+            no_cargo.to_string(),
+            "cannot run cargo to build certrenew: entity not found (set CERTRENEW_BIN instead)"
+        );
+        assert!(std::error::Error::source(&no_cargo).is_some());
+        let failed = RunnerError::BuildFailed {
+            bin: "certrenew".to_owned(),
+        };
+        assert_eq!(failed.to_string(), "building certrenew failed (see above)");
+        let nowhere = RunnerError::NoExecutable {
+            bin: "mock-ra".to_owned(),
+        };
+        assert_eq!(
+            nowhere.to_string(),
+            "cargo built mock-ra but did not say where"
+        );
+    }
+
+    #[test]
     fn clean_env_removes_every_proxy_variable() {
         let mut cmd = Command::new("env");
         for var in PROXY_VARIABLES {
