@@ -19,6 +19,47 @@ use mock_ra::{MockRa, World};
 use crate::process::{Run, RunnerError, clean_env, locate_binary, run_with_timeout};
 use crate::runner::STEP_TIMEOUT;
 
+/// Why a measurement could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// A binary to measure could not be found or built.
+    #[error(transparent)]
+    Locate(#[from] RunnerError),
+    /// The async runtime could not be started.
+    #[error("tokio runtime: {error}")]
+    Runtime { error: std::io::Error },
+    /// The in-process mock of the start-up figure could not start.
+    #[error("mock-ra did not start: {error}")]
+    MockStart { error: mock_ra::MockError },
+    /// `mock-ra serve` could not be started.
+    #[error("cannot start {}: {error}", bin.display())]
+    Spawn {
+        bin: std::path::PathBuf,
+        error: std::io::Error,
+    },
+    /// `mock-ra serve`'s first line is not its ready line.
+    #[error("mock-ra serve printed no ready line: {line:?}")]
+    NoReadyLine { line: String },
+    /// A login + issuance of the RA's renewal path failed.
+    #[error("login + issuance: {0}")]
+    Exchange(ExchangeError),
+    /// The world of the renewals is not a world.
+    #[error("{0}")]
+    World(mock_ra::WorldError),
+    /// The mock of the renewals could not start, or lacks an identity.
+    #[error("{0}")]
+    Mock(mock_ra::MockError),
+    /// A work file or folder could not be made.
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// `certrenew import` failed for a bench account.
+    #[error("import for {name} failed: {exit}")]
+    Import { name: String, exit: String },
+    /// `certrenew renew` failed for a bench account.
+    #[error("renewal of {name} failed: {exit}")]
+    Renewal { name: String, exit: String },
+}
+
 /// Summary of repeated measurements.
 #[derive(Debug, Clone, Copy)]
 pub struct Stats {
@@ -65,7 +106,7 @@ impl std::fmt::Display for Stats {
 }
 
 /// Runs every measurement `runs` times and prints a table.
-pub fn run(runs: usize) -> Result<String, RunnerError> {
+pub fn run(runs: usize) -> Result<String, BenchError> {
     let runs = runs.max(1);
     let profile = if cfg!(debug_assertions) {
         "debug"
@@ -78,13 +119,13 @@ pub fn run(runs: usize) -> Result<String, RunnerError> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| RunnerError(format!("tokio runtime: {e}")))?;
+        .map_err(|error| BenchError::Runtime { error })?;
     let mut starts = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
         let mock = rt
             .block_on(MockRa::start(World::demo()))
-            .map_err(|e| RunnerError(format!("mock-ra did not start: {e}")))?;
+            .map_err(|error| BenchError::MockStart { error })?;
         starts.push(t.elapsed());
         rt.block_on(mock.shutdown());
     }
@@ -141,8 +182,8 @@ fn push(out: &mut String, what: &str, stats: Option<Stats>) {
 
 /// Starts `mock-ra serve`, times the ready line, reads its resident memory
 /// a moment later, and stops it.
-fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
-    let state = tempfile::tempdir().map_err(|e| RunnerError(e.to_string()))?;
+fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), BenchError> {
+    let state = tempfile::tempdir().map_err(BenchError::Io)?;
     let t = Instant::now();
     let mut child = Command::new(bin)
         .args(["serve", "--state-dir"])
@@ -150,7 +191,10 @@ fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| RunnerError(format!("cannot start {}: {e}", bin.display())))?;
+        .map_err(|error| BenchError::Spawn {
+            bin: bin.to_path_buf(),
+            error,
+        })?;
     let mut line = String::new();
     if let Some(stdout) = child.stdout.take() {
         let _ = std::io::BufReader::new(stdout).read_line(&mut line);
@@ -167,16 +211,29 @@ fn serve_once(bin: &Path) -> Result<(Duration, Option<u64>), RunnerError> {
     let _ = child.kill();
     let _ = child.wait();
     if !line.contains("\"event\":\"ready\"") {
-        return Err(RunnerError(format!(
-            "mock-ra serve printed no ready line: {line:?}"
-        )));
+        return Err(BenchError::NoReadyLine { line });
     }
     Ok((elapsed, rss))
 }
 
 /// Why one login + issuance of the bench failed.
 #[derive(Debug, thiserror::Error)]
-enum ExchangeError {
+pub enum ExchangeError {
+    /// The bench's world is not a world.
+    #[error("{0}")]
+    World(mock_ra::WorldError),
+    /// The in-process mock could not start.
+    #[error("{0}")]
+    Mock(mock_ra::MockError),
+    /// The mock has no webra2 listener.
+    #[error("the mock has no webra2 listener")]
+    NoWebra2,
+    /// The mock has no identity for a bench account.
+    #[error("no identity {0}")]
+    NoIdentity(String),
+    /// The identity's TLS configuration could not be made.
+    #[error("{0}")]
+    Tls(crate::target::TlsConfigError),
     /// The HTTP client failed, or an answer is not JSON.
     #[error("{0}")]
     Http(#[from] reqwest::Error),
@@ -198,24 +255,24 @@ enum ExchangeError {
 /// process, access check or repositories: a new mutual-TLS connection with
 /// the expired identity, the login, a new P-256 key and CSR, the issuance.
 /// One account per run, so every issuance is a real one.
-fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>, RunnerError> {
+fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>, BenchError> {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
-    let err = |e: String| RunnerError(format!("login + issuance: {e}"));
     let mut world = String::new();
     for i in 0..runs {
         world.push_str(&format!(
             "[[account]]\nid = \"x{i}\"\ncn = \"Bench {i}\"\npassword = \"bench-pass\"\n[[account.certificate]]\nexpires = \"-10d\"\n"
         ));
     }
-    let world = World::from_toml("bench world", &world).map_err(|e| err(e.to_string()))?;
+    let world = World::from_toml("bench world", &world)
+        .map_err(|e| BenchError::Exchange(ExchangeError::World(e)))?;
     let mock = rt
         .block_on(MockRa::start(world))
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| BenchError::Exchange(ExchangeError::Mock(e)))?;
     let host = certs_gen::names::WEBRA2_HOST;
     let webra2 = mock
         .addr(mock_ra::Role::Webra2)
-        .ok_or_else(|| err("the mock has no webra2 listener".to_owned()))?;
+        .ok_or(BenchError::Exchange(ExchangeError::NoWebra2))?;
     let base = format!("https://{host}:{}", webra2.port());
     let mut times = Vec::new();
     for i in 0..runs {
@@ -230,9 +287,9 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
                     chain_pem: id.chain_pem(),
                 })
             })
-            .ok_or_else(|| err(format!("no identity x{i}")))?;
+            .ok_or_else(|| BenchError::Exchange(ExchangeError::NoIdentity(format!("x{i}"))))?;
         let tls = crate::target::tls_config(&mock.pki().web_root.pem(), Some(&identity))
-            .map_err(|e| err(e.to_string()))?;
+            .map_err(|e| BenchError::Exchange(ExchangeError::Tls(e)))?;
         let subject = mock.pki().client_subject(&format!("Bench {i}"), None);
         let t = Instant::now();
         let result: Result<(), ExchangeError> = rt.block_on(async {
@@ -269,7 +326,7 @@ fn exchanges(rt: &tokio::runtime::Runtime, runs: usize) -> Result<Vec<Duration>,
             }
         });
         times.push(t.elapsed());
-        result.map_err(|e| err(e.to_string()))?;
+        result.map_err(BenchError::Exchange)?;
     }
     rt.block_on(mock.shutdown());
     Ok(times)
@@ -280,35 +337,33 @@ fn renewals(
     rt: &tokio::runtime::Runtime,
     certrenew: &Path,
     runs: usize,
-) -> Result<Vec<Duration>, RunnerError> {
+) -> Result<Vec<Duration>, BenchError> {
     let mut world = String::new();
     for i in 0..runs {
         world.push_str(&format!(
             "[[account]]\nid = \"bench{i}\"\npassword = \"bench-pass\"\n[[account.certificate]]\nexpires = \"-10d\"\n"
         ));
     }
-    let world = World::from_toml("bench world", &world).map_err(|e| RunnerError(e.to_string()))?;
+    let world = World::from_toml("bench world", &world).map_err(BenchError::World)?;
     let mock = rt
         .block_on(MockRa::start(world))
-        .map_err(|e| RunnerError(e.to_string()))?;
-    let work = tempfile::tempdir().map_err(|e| RunnerError(e.to_string()))?;
+        .map_err(BenchError::Mock)?;
+    let work = tempfile::tempdir().map_err(BenchError::Io)?;
     let web_root = work.path().join("web-root.pem");
-    std::fs::write(&web_root, mock.pki().web_root.pem()).map_err(|e| RunnerError(e.to_string()))?;
+    std::fs::write(&web_root, mock.pki().web_root.pem()).map_err(BenchError::Io)?;
     let args = mock.certrenew_args(&web_root);
     let mut times = Vec::new();
     for i in 0..runs {
         let name = format!("bench{i}");
-        let id = mock
-            .identity(&name)
-            .map_err(|e| RunnerError(e.to_string()))?;
+        let id = mock.identity(&name).map_err(BenchError::Mock)?;
         let dir = work.path().join(&name);
-        std::fs::create_dir_all(&dir).map_err(|e| RunnerError(e.to_string()))?;
+        std::fs::create_dir_all(&dir).map_err(BenchError::Io)?;
         for (file, text) in [
             ("cert.pem", id.cert_pem()),
             ("key.pem", id.key_pem()),
             ("chain.pem", id.chain_pem()),
         ] {
-            std::fs::write(dir.join(file), text).map_err(|e| RunnerError(e.to_string()))?;
+            std::fs::write(dir.join(file), text).map_err(BenchError::Io)?;
         }
         let store = dir.join("store");
         let mut import = Command::new(certrenew);
@@ -326,10 +381,10 @@ fn renewals(
         clean_env(&mut import);
         let run = run_with_timeout(import, None, STEP_TIMEOUT);
         if run.exit != Some(0) {
-            return Err(RunnerError(format!(
-                "import for {name} failed: {}",
-                exit_text(&run)
-            )));
+            return Err(BenchError::Import {
+                name,
+                exit: exit_text(&run),
+            });
         }
         let mut renew = Command::new(certrenew);
         renew
@@ -342,10 +397,10 @@ fn renewals(
         let run = run_with_timeout(renew, Some("bench-pass\n"), STEP_TIMEOUT);
         times.push(t.elapsed());
         if run.exit != Some(0) {
-            return Err(RunnerError(format!(
-                "renewal of {name} failed: {}",
-                exit_text(&run)
-            )));
+            return Err(BenchError::Renewal {
+                name,
+                exit: exit_text(&run),
+            });
         }
     }
     rt.block_on(mock.shutdown());

@@ -6,10 +6,43 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-
 use crate::hosts::Connection;
-use crate::remote::Profile;
+use crate::remote::{Profile, RemoteError};
+
+/// Why the load's world could not be set up on a target. The texts are the
+/// ones `harness load --target` prints, each source's text after `: `.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetStateError {
+    /// The profile could not be read, or the target refused the state; the
+    /// text already says why.
+    #[error("{0}")]
+    Remote(RemoteError),
+    /// The work directory for the ready line could not be made.
+    #[error("cannot make a work directory")]
+    WorkDir(#[source] std::io::Error),
+    /// The world file could not be read.
+    #[error("cannot read {}", path.display())]
+    ReadWorld {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The generated season could not be written.
+    #[error("cannot write the season's world")]
+    WriteSeason(#[source] std::io::Error),
+    /// The world is not TOML; the text points at the place.
+    #[error("{0}")]
+    Toml(String),
+    /// The world could not be turned into the state's JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The state's web root could not be written.
+    #[error("cannot write the web root")]
+    WriteWebRoot(#[source] std::io::Error),
+    /// The ready line could not be written.
+    #[error("cannot write the ready line")]
+    WriteReady(#[source] std::io::Error),
+}
 
 /// A target holding the load's world for one run.
 #[derive(Debug)]
@@ -31,37 +64,39 @@ impl TargetState {
         profile: &Path,
         world: Option<&Path>,
         default_text: &str,
-    ) -> anyhow::Result<Self> {
-        let profile = Profile::from_file(profile).map_err(anyhow::Error::msg)?;
+    ) -> Result<Self, TargetStateError> {
+        let profile = Profile::from_file(profile).map_err(TargetStateError::Remote)?;
         let dir = tempfile::Builder::new()
             .prefix("harness-load-")
             .tempdir()
-            .context("cannot make a work directory")?;
+            .map_err(TargetStateError::WorkDir)?;
         let (world, text) = match world {
             Some(p) => (
                 p.to_path_buf(),
-                std::fs::read_to_string(p)
-                    .with_context(|| format!("cannot read {}", p.display()))?,
+                std::fs::read_to_string(p).map_err(|source| TargetStateError::ReadWorld {
+                    path: p.to_path_buf(),
+                    source,
+                })?,
             ),
             None => {
                 let p = dir.path().join("season.toml");
-                std::fs::write(&p, default_text).context("cannot write the season's world")?;
+                std::fs::write(&p, default_text).map_err(TargetStateError::WriteSeason)?;
                 (p, default_text.to_owned())
             }
         };
         let table: toml::Table = toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(fileformat::toml_error(
+            TargetStateError::Toml(fileformat::toml_error(
                 &world.display().to_string(),
                 &text,
-                &e
+                &e,
             ))
         })?;
         let json = serde_json::to_value(table)?;
         let state = profile
             .post_state("harness load", json)
-            .map_err(anyhow::Error::msg)?;
+            .map_err(TargetStateError::Remote)?;
         let web_root = dir.path().join("web-root.pem");
-        std::fs::write(&web_root, &state.web_root_pem).context("cannot write the web root")?;
+        std::fs::write(&web_root, &state.web_root_pem).map_err(TargetStateError::WriteWebRoot)?;
         let connection = Connection {
             server_ca: web_root.display().to_string(),
             root_sha1: state.client_root_sha1.clone(),
@@ -81,7 +116,7 @@ impl TargetState {
             "web_root_pem": web_root.display().to_string(),
             "certrenew_args": connection.certrenew_args(),
         });
-        std::fs::write(&ready, format!("{line}\n")).context("cannot write the ready line")?;
+        std::fs::write(&ready, format!("{line}\n")).map_err(TargetStateError::WriteReady)?;
         Ok(Self {
             world,
             ready,

@@ -286,7 +286,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Cmd::Load(args) => harness::load::main(*args),
+        Cmd::Load(args) => Ok(harness::load::main(*args)?),
         Cmd::List { dir } => {
             let cat = Catalogue::load(&dir)?;
             let mut text = cat.listing();

@@ -9,10 +9,27 @@ use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
-/// Why a binary could not be found or built.
+/// Why a workspace binary could not be found or built.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RunnerError(pub String);
+pub enum RunnerError {
+    /// The variable naming the binary points at no file.
+    #[error("{env_var}={} is not a file", path.display())]
+    NotAFile { env_var: String, path: PathBuf },
+    /// Cargo could not be started to build the binary.
+    #[error("cannot run cargo to build {bin}: {source} (set {env_var} instead)")]
+    NoCargo {
+        bin: String,
+        env_var: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Cargo ran and failed; its own output went to stderr.
+    #[error("building {bin} failed (see above)")]
+    BuildFailed { bin: String },
+    /// Cargo built the binary but named no executable for it.
+    #[error("cargo built {bin} but did not say where")]
+    NoExecutable { bin: String },
+}
 
 /// The proxy variables a child must not inherit: a case that wants a proxy
 /// passes `--proxy` itself, and a developer's own proxy must not reach it.
@@ -42,10 +59,10 @@ pub fn locate_binary(bin: &str, folder: &str, env_var: &str) -> Result<PathBuf, 
     if let Some(path) = std::env::var_os(env_var) {
         let path = PathBuf::from(path);
         if !path.is_file() {
-            return Err(RunnerError(format!(
-                "{env_var}={} is not a file",
-                path.display()
-            )));
+            return Err(RunnerError::NotAFile {
+                env_var: env_var.to_owned(),
+                path,
+            });
         }
         return Ok(path);
     }
@@ -66,20 +83,27 @@ pub fn locate_binary(bin: &str, folder: &str, env_var: &str) -> Result<PathBuf, 
     if std::env::current_exe().is_ok_and(|p| p.components().any(|c| c.as_os_str() == "release")) {
         cmd.arg("--release");
     }
-    let out = cmd.stderr(Stdio::inherit()).output().map_err(|e| {
-        RunnerError(format!(
-            "cannot run cargo to build {bin}: {e} (set {env_var} instead)"
-        ))
-    })?;
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|source| RunnerError::NoCargo {
+            bin: bin.to_owned(),
+            env_var: env_var.to_owned(),
+            source,
+        })?;
     if !out.status.success() {
-        return Err(RunnerError(format!("building {bin} failed (see above)")));
+        return Err(RunnerError::BuildFailed {
+            bin: bin.to_owned(),
+        });
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
         .filter(|v| v["target"]["name"] == bin)
         .find_map(|v| v["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| RunnerError(format!("cargo built {bin} but did not say where")))
+        .ok_or_else(|| RunnerError::NoExecutable {
+            bin: bin.to_owned(),
+        })
 }
 
 /// `target/<profile>/<bin>` beside the running executable (the harness
@@ -242,6 +266,39 @@ pub fn openssl(args: &[&str]) -> Result<String, OpensslError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn locate_errors_name_the_binary_and_the_variable() {
+        let not_a_file = RunnerError::NotAFile {
+            env_var: "MOCK_RA_BIN".to_owned(),
+            path: PathBuf::from("/nowhere/mock-ra"),
+        };
+        assert_eq!(
+            not_a_file.to_string(),
+            "MOCK_RA_BIN=/nowhere/mock-ra is not a file"
+        );
+        let no_cargo = RunnerError::NoCargo {
+            bin: "certrenew".to_owned(),
+            env_var: "CERTRENEW_BIN".to_owned(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(
+            no_cargo.to_string(),
+            "cannot run cargo to build certrenew: entity not found (set CERTRENEW_BIN instead)"
+        );
+        assert!(std::error::Error::source(&no_cargo).is_some());
+        let failed = RunnerError::BuildFailed {
+            bin: "certrenew".to_owned(),
+        };
+        assert_eq!(failed.to_string(), "building certrenew failed (see above)");
+        let nowhere = RunnerError::NoExecutable {
+            bin: "mock-ra".to_owned(),
+        };
+        assert_eq!(
+            nowhere.to_string(),
+            "cargo built mock-ra but did not say where"
+        );
+    }
 
     #[test]
     fn clean_env_removes_every_proxy_variable() {

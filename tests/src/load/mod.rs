@@ -19,6 +19,7 @@
 //!
 //! The report's JSON schema is `docs/load.md`.
 
+mod error;
 mod html;
 mod options;
 mod run;
@@ -26,6 +27,7 @@ mod stats;
 mod types;
 mod world;
 
+pub use error::LoadError;
 pub use html::html;
 pub use options::{LoadArgs, main, read_report, stderr_is_terminal, write};
 pub use run::run;

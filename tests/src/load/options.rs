@@ -5,8 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
-
+use crate::load::error::LoadError;
 use crate::load::html::html;
 use crate::load::run::run;
 use crate::load::stats::{LoadReport, crypto_bound, deltas, failing, parse_fail_if, summary};
@@ -14,21 +13,22 @@ use crate::load::types::{LoadOptions, Model, Served, Stop};
 use crate::load::world::{season_size, season_text};
 
 /// Writes `text` to `path`, saying which file failed.
-pub fn write(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+pub fn write(path: &Path, text: &str) -> Result<(), LoadError> {
+    std::fs::write(path, text).map_err(|source| LoadError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads a report written by `--json`.
-pub fn read_report(path: &Path) -> anyhow::Result<LoadReport> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not a harness load report ({e})",
-            path.display(),
-            e.line(),
-            e.column()
-        )
+pub fn read_report(path: &Path) -> Result<LoadReport, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|error| LoadError::NotAReport {
+        path: path.to_path_buf(),
+        error,
     })
 }
 
@@ -92,31 +92,38 @@ pub struct LoadArgs {
 }
 
 /// `30s`, `2m`, `500ms`, `1h`.
-pub(super) fn parse_duration(text: &str) -> anyhow::Result<Duration> {
+pub(super) fn parse_duration(text: &str) -> Result<Duration, LoadError> {
     let t = text.trim();
     let (number, unit) = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map(|i| t.split_at(i))
         .unwrap_or((t, "s"));
-    let n: f64 = number
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--duration `{text}`: expected e.g. 30s, 2m, 500ms"))?;
+    let n: f64 = number.parse().map_err(|_| LoadError::DurationNumber {
+        text: text.to_owned(),
+    })?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => bail!("--duration `{text}`: unknown unit `{unit}`: expected ms, s, m or h"),
+        _ => {
+            return Err(LoadError::DurationUnit {
+                text: text.to_owned(),
+                unit: unit.to_owned(),
+            });
+        }
     };
     if !(secs > 0.0 && secs < 86_400.0) {
-        bail!("--duration `{text}`: expected more than 0 and less than a day");
+        return Err(LoadError::DurationRange {
+            text: text.to_owned(),
+        });
     }
     Ok(Duration::from_secs_f64(secs))
 }
 
 /// `harness load`: runs, prints, writes, compares; exit 1 on a `--fail-if`
 /// or a broken exactly-once check.
-pub fn main(args: LoadArgs) -> anyhow::Result<std::process::ExitCode> {
+pub fn main(args: LoadArgs) -> Result<std::process::ExitCode, LoadError> {
     let conditions = match &args.fail_if {
         Some(text) => parse_fail_if(text)?,
         None => Vec::new(),
@@ -124,7 +131,7 @@ pub fn main(args: LoadArgs) -> anyhow::Result<std::process::ExitCode> {
     let stop = match (&args.duration, args.customers) {
         (Some(d), _) => Stop::Duration(parse_duration(d)?),
         (None, Some(n)) if n > 0 => Stop::Customers(n),
-        (None, Some(_)) => bail!("--customers 0: expected 1 or more"),
+        (None, Some(_)) => return Err(LoadError::NoCustomers),
         (None, None) => Stop::Customers(1000),
     };
     let model = match (args.rate, args.concurrency) {
@@ -163,7 +170,7 @@ pub fn main(args: LoadArgs) -> anyhow::Result<std::process::ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .map_err(LoadError::Runtime)?;
     let mut report = runtime.block_on(run(&opts))?;
     if args.crypto_bound {
         report.crypto_bound = Some(crypto_bound(!args.no_chain)?);

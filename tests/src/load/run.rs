@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
@@ -18,12 +17,13 @@ use mock_ra::{MockRa, OrderState, World};
 use rustls_pki_types::ServerName;
 use serde::Deserialize;
 
+use crate::load::error::LoadError;
 use crate::load::stats::{ExactlyOnce, LoadReport, report};
 use crate::load::types::{Customer, LoadOptions, Model, Ra, Sample, Stop};
 use crate::load::world::{customers_of, identities, in_process, season, season_size, served};
 
 /// Runs the load and reports.
-pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
+pub async fn run(opts: &LoadOptions) -> Result<LoadReport, LoadError> {
     let world = match &opts.world {
         Some(path) => World::from_file(path)?,
         None => season(season_size(opts.model, opts.stop))?,
@@ -34,10 +34,10 @@ pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
         Stop::Duration(_) => listed.len(),
     };
     if wanted > listed.len() {
-        bail!(
-            "{wanted} customers asked for, the world has {} generated customers ([[customers]])",
-            listed.len()
-        );
+        return Err(LoadError::TooFewCustomers {
+            wanted,
+            generated: listed.len(),
+        });
     }
     let listed: Vec<(String, String)> = listed.into_iter().take(wanted).collect();
     // The RA, in-process or served.
@@ -121,12 +121,12 @@ pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
                 }));
             }
             for w in workers {
-                w.await.context("a load worker failed")?;
+                w.await.map_err(LoadError::Worker)?;
             }
         }
         Model::Open { rate } => {
             if rate <= 0.0 || !rate.is_finite() {
-                bail!("--rate {rate}: expected a positive number of renewals per second");
+                return Err(LoadError::Rate { rate });
             }
             let mut tasks = Vec::new();
             for i in 0..customers.len() {
@@ -150,7 +150,7 @@ pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
                 }));
             }
             for t in tasks {
-                t.await.context("a load task failed")?;
+                t.await.map_err(LoadError::Task)?;
             }
         }
     }
@@ -166,7 +166,7 @@ pub async fn run(opts: &LoadOptions) -> anyhow::Result<LoadReport> {
     {
         mock.shutdown().await;
     }
-    report(opts, target, &samples, elapsed, check)
+    Ok(report(opts, target, &samples, elapsed, check))
 }
 
 /// Why one renewal failed: its class, as the load report counts it.
@@ -347,7 +347,7 @@ fn exactly_once(
     ra: &Ra,
     customers: &[Customer],
     samples: &[Sample],
-) -> anyhow::Result<ExactlyOnce> {
+) -> Result<ExactlyOnce, LoadError> {
     let orders = (ra.orders)()?;
     let by_id: BTreeMap<&str, &mock_ra::OrderSummary> =
         orders.iter().map(|o| (o.account.as_str(), o)).collect();

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use crate::load::error::LoadError;
 use crate::load::types::{LoadOptions, Model, PHASES, Sample};
 
 /// Latency statistics in milliseconds.
@@ -76,22 +76,26 @@ pub fn operations(chain: bool) -> (u32, u32) {
 
 /// Runs `openssl speed ecdsap256` (2 s per operation) and works out the
 /// bound.
-pub fn crypto_bound(chain: bool) -> anyhow::Result<CryptoBound> {
+pub fn crypto_bound(chain: bool) -> Result<CryptoBound, LoadError> {
     let out = std::process::Command::new("openssl")
         .args(["speed", "-seconds", "2", "ecdsap256"])
         .output()
-        .context("cannot run `openssl speed` (is openssl installed?)")?;
+        .map_err(LoadError::NoOpenssl)?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
         .find(|l| l.contains("ecdsa (nistp256)"))
-        .with_context(|| format!("`openssl speed ecdsap256` printed no nistp256 line: {text}"))?;
+        .ok_or_else(|| LoadError::NoNistp256Line {
+            output: text.to_string(),
+        })?;
     let numbers: Vec<f64> = line
         .split_whitespace()
         .filter_map(|w| w.parse::<f64>().ok())
         .collect();
     let [.., sign, verify] = numbers[..] else {
-        bail!("`openssl speed ecdsap256`: cannot read `{line}`");
+        return Err(LoadError::OpensslLine {
+            line: line.to_owned(),
+        });
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (signs, verifies) = operations(chain);
@@ -189,12 +193,12 @@ pub(super) fn encode(h: &Histogram<u64>) -> String {
 }
 
 /// Reads one of the report's `hdr` values back (for merging runs).
-pub fn decode(b64: &str) -> anyhow::Result<Histogram<u64>> {
+pub fn decode(b64: &str) -> Result<Histogram<u64>, LoadError> {
     use hdrhistogram::serialization::Deserializer;
     let bytes = STANDARD.decode(b64.as_bytes())?;
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| anyhow::anyhow!("not an HdrHistogram V2 serialisation: {e:?}"))
+        .map_err(|error| LoadError::Histogram { error })
 }
 
 pub(super) fn report(
@@ -203,7 +207,7 @@ pub(super) fn report(
     samples: &[Sample],
     elapsed: Duration,
     exactly_once: ExactlyOnce,
-) -> anyhow::Result<LoadReport> {
+) -> LoadReport {
     let mut overall = histogram();
     let mut phases: Vec<Histogram<u64>> = PHASES.iter().map(|_| histogram()).collect();
     let mut errors = BTreeMap::new();
@@ -248,7 +252,7 @@ pub(super) fn report(
         Model::Closed { concurrency } => ("closed", Some(concurrency), None),
         Model::Open { rate } => ("open", None, Some(rate)),
     };
-    Ok(LoadReport {
+    LoadReport {
         schema: "harness-load/1".to_owned(),
         model: model.to_owned(),
         concurrency,
@@ -266,7 +270,7 @@ pub(super) fn report(
         exactly_once,
         crypto_bound: None,
         timeline,
-    })
+    }
 }
 
 /// The report as the terminal shows it.
@@ -395,7 +399,7 @@ pub struct Condition {
 /// Parses `--fail-if 'p99>200ms,errors>0'`: `p50`, `p90`, `p99`, `p999`,
 /// `max` (ms, `ms` or `s` suffix allowed), `errors` (count), `rate`
 /// (renewals/s), each with `>` or `<`.
-pub fn parse_fail_if(text: &str) -> anyhow::Result<Vec<Condition>> {
+pub fn parse_fail_if(text: &str) -> Result<Vec<Condition>, LoadError> {
     text.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -403,16 +407,21 @@ pub fn parse_fail_if(text: &str) -> anyhow::Result<Vec<Condition>> {
             let (at, greater) = match (c.find('>'), c.find('<')) {
                 (Some(i), None) => (i, true),
                 (None, Some(i)) => (i, false),
-                _ => bail!("--fail-if `{c}`: expected NAME>VALUE or NAME<VALUE"),
+                _ => {
+                    return Err(LoadError::FailIfForm {
+                        condition: c.to_owned(),
+                    });
+                }
             };
             let what = c[..at].trim().to_ascii_lowercase();
             let value = c[at + 1..].trim();
             let known = ["p50", "p90", "p99", "p999", "max", "errors", "rate"];
             if !known.contains(&what.as_str()) {
-                bail!(
-                    "--fail-if `{c}`: unknown `{what}`: expected one of {}",
-                    known.join(", ")
-                );
+                return Err(LoadError::FailIfName {
+                    condition: c.to_owned(),
+                    what,
+                    known: known.join(", "),
+                });
             }
             let (number, scale) = if let Some(v) = value.strip_suffix("ms") {
                 (v, 1.0)
@@ -421,10 +430,10 @@ pub fn parse_fail_if(text: &str) -> anyhow::Result<Vec<Condition>> {
             } else {
                 (value, 1.0)
             };
-            let limit: f64 = number
-                .trim()
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--fail-if `{c}`: `{value}` is not a number"))?;
+            let limit: f64 = number.trim().parse().map_err(|_| LoadError::FailIfNumber {
+                condition: c.to_owned(),
+                value: value.to_owned(),
+            })?;
             Ok(Condition {
                 what,
                 greater,

@@ -10,6 +10,8 @@ use std::time::Duration;
 use certrenew::net::Net;
 use time::OffsetDateTime;
 
+use crate::load::error::LoadError;
+
 /// The phases of one renewal, in order.
 pub const PHASES: [&str; 4] = ["handshake", "login", "issuance", "chain"];
 
@@ -85,5 +87,5 @@ pub(super) struct Ra {
     pub(super) net: Net,
     /// The RA's now, for the chain's validation (its clock may be virtual).
     pub(super) now: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
-    pub(super) orders: Box<dyn Fn() -> anyhow::Result<Vec<mock_ra::OrderSummary>> + Send + Sync>,
+    pub(super) orders: Box<dyn Fn() -> Result<Vec<mock_ra::OrderSummary>, LoadError> + Send + Sync>,
 }

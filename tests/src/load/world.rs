@@ -6,18 +6,18 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
 use certrenew::net::{ConnectTo, Net, NetConfig};
 use mock_ra::{MockRa, OrderState, World};
 use rustls_pki_types::CertificateDer;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use crate::load::error::LoadError;
 use crate::load::types::{Customer, Model, Ra, Served, Stop};
 
 /// The default world: `n` customers whose certificates expired 1 to 60
 /// days ago, orders ready.
-pub fn season(n: usize) -> anyhow::Result<World> {
+pub fn season(n: usize) -> Result<World, LoadError> {
     Ok(World::from_toml("(generated season)", &season_text(n))?)
 }
 
@@ -46,27 +46,30 @@ pub fn season_size(model: Model, stop: Stop) -> usize {
 }
 
 /// Every generated customer's id and password, in order.
-pub(super) fn customers_of(world: &World) -> anyhow::Result<Vec<(String, String)>> {
+pub(super) fn customers_of(world: &World) -> Result<Vec<(String, String)>, LoadError> {
     world
         .generated_customers()
         .map(|(spec, n)| {
-            let c = spec.customer(n).map_err(anyhow::Error::msg)?;
+            let c = spec.customer(n).map_err(LoadError::Pattern)?;
             Ok((c.id, c.password.expose().to_owned()))
         })
         .collect()
 }
 
-fn connect_to(args: &[String]) -> anyhow::Result<Vec<ConnectTo>> {
+fn connect_to(args: &[String]) -> Result<Vec<ConnectTo>, LoadError> {
     args.windows(2)
         .filter(|w| w[0] == "--connect-to")
         .map(|w| {
             w[1].parse::<ConnectTo>()
-                .map_err(|e| anyhow::anyhow!("--connect-to {}: {e}", w[1]))
+                .map_err(|error| LoadError::ConnectTo {
+                    arg: w[1].clone(),
+                    error,
+                })
         })
         .collect()
 }
 
-fn client_net(web_root: CertificateDer<'static>, args: &[String]) -> anyhow::Result<Net> {
+fn client_net(web_root: CertificateDer<'static>, args: &[String]) -> Result<Net, LoadError> {
     Ok(Net::new(NetConfig {
         mappings: connect_to(args)?,
         server_roots: Some(vec![web_root]),
@@ -74,14 +77,14 @@ fn client_net(web_root: CertificateDer<'static>, args: &[String]) -> anyhow::Res
     })?)
 }
 
-pub(super) fn in_process(mock: &Arc<MockRa>) -> anyhow::Result<Ra> {
+pub(super) fn in_process(mock: &Arc<MockRa>) -> Result<Ra, LoadError> {
     let args = mock.certrenew_args(Path::new("unused.pem"));
     let net = client_net(mock.pki().web_root.der().clone(), &args)?;
     let (a, b) = (mock.clone(), mock.clone());
     Ok(Ra {
         webra2: mock
             .addr(mock_ra::Role::Webra2)
-            .context("the mock has no webra2 listener")?,
+            .ok_or(LoadError::NoWebra2)?,
         net,
         now: Box::new(move || a.now()),
         orders: Box::new(move || Ok(b.orders())),
@@ -98,29 +101,37 @@ struct ReadyLine {
     certrenew_args: Vec<String>,
 }
 
-fn read_ready(path: &Path) -> anyhow::Result<ReadyLine> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the ready line {}", path.display()))?;
+fn read_ready(path: &Path) -> Result<ReadyLine, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::ReadReady {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let line = text.lines().next().unwrap_or_default();
-    serde_json::from_str(line)
-        .with_context(|| format!("{}:1: not a mock-ra ready line", path.display()))
+    serde_json::from_str(line).map_err(|source| LoadError::NotReady {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-fn addr_of(url: &str) -> anyhow::Result<SocketAddr> {
+fn addr_of(url: &str) -> Result<SocketAddr, LoadError> {
     url.rsplit("://")
         .next()
         .unwrap_or_default()
         .trim_end_matches('/')
         .parse()
-        .with_context(|| format!("`{url}`: expected scheme://ADDR:PORT"))
+        .map_err(|source| LoadError::Addr {
+            url: url.to_owned(),
+            source,
+        })
 }
 
 /// A blocking admin GET (the served mock's identities and orders).
-fn admin_get(admin: &str, token: &str, path: &str) -> anyhow::Result<Vec<u8>> {
+fn admin_get(admin: &str, token: &str, path: &str) -> Result<Vec<u8>, LoadError> {
     let url = format!("{admin}{path}");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
+        .build()
+        .map_err(LoadError::AdminRuntime)?;
     runtime.block_on(async {
         let resp = reqwest::Client::new()
             .get(&url)
@@ -128,24 +139,34 @@ fn admin_get(admin: &str, token: &str, path: &str) -> anyhow::Result<Vec<u8>> {
             .timeout(Duration::from_secs(30))
             .send()
             .await
-            .with_context(|| format!("GET {url}"))?;
+            .map_err(|source| LoadError::Get {
+                url: url.clone(),
+                source,
+            })?;
         let status = resp.status();
-        let body = resp.bytes().await?;
+        let body = resp.bytes().await.map_err(LoadError::Body)?;
         if !status.is_success() {
-            bail!("GET {url}: status {status}");
+            return Err(LoadError::Status {
+                url: url.clone(),
+                status,
+            });
         }
         Ok(body.to_vec())
     })
 }
 
-pub(super) fn served(ready: &Path) -> anyhow::Result<Ra> {
+pub(super) fn served(ready: &Path) -> Result<Ra, LoadError> {
     let line = read_ready(ready)?;
-    let pem = std::fs::read(&line.web_root_pem)
-        .with_context(|| format!("cannot read {}", line.web_root_pem))?;
+    let pem = std::fs::read(&line.web_root_pem).map_err(|source| LoadError::Read {
+        path: line.web_root_pem.clone().into(),
+        source,
+    })?;
     let root = certrenew::cert::pem_certificates(&pem)
         .ok()
         .and_then(|v| v.into_iter().next())
-        .with_context(|| format!("{}: no certificate", line.web_root_pem))?;
+        .ok_or_else(|| LoadError::NoRootCertificate {
+            path: line.web_root_pem.clone(),
+        })?;
     let net = client_net(root, &line.certrenew_args)?;
     let clock = line
         .certrenew_args
@@ -164,7 +185,7 @@ pub(super) fn served(ready: &Path) -> anyhow::Result<Ra> {
             let body = std::thread::scope(|s| {
                 s.spawn(|| admin_get(&admin, &token, "/orders"))
                     .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("the admin request panicked")))
+                    .unwrap_or(Err(LoadError::AdminPanicked))
             })?;
             #[derive(Deserialize)]
             struct Order {
@@ -173,7 +194,10 @@ pub(super) fn served(ready: &Path) -> anyhow::Result<Ra> {
                 renewals: u32,
             }
             let orders: Vec<Order> =
-                serde_json::from_slice(&body).context("GET /orders: not the expected JSON")?;
+                serde_json::from_slice(&body).map_err(|source| LoadError::NotJson {
+                    path: "/orders".to_owned(),
+                    source,
+                })?;
             Ok(orders
                 .into_iter()
                 .map(|o| mock_ra::OrderSummary {
@@ -192,7 +216,7 @@ pub(super) async fn identities(
     listed: &[(String, String)],
     mock: Option<&MockRa>,
     served: Option<&Served>,
-) -> anyhow::Result<Vec<Customer>> {
+) -> Result<Vec<Customer>, LoadError> {
     let admin = match served {
         Some(s) => {
             let line = read_ready(&s.ready)?;
@@ -204,17 +228,14 @@ pub(super) async fn identities(
     match mock {
         Some(mock) => {
             // Two threads (the machine's cores), each making half.
-            let made: Vec<anyhow::Result<Vec<Customer>>> = std::thread::scope(|s| {
+            let made: Vec<Result<Vec<Customer>, LoadError>> = std::thread::scope(|s| {
                 let handles: Vec<_> = listed
                     .chunks(listed.len().div_ceil(2).max(1))
                     .map(|chunk| s.spawn(move || chunk.iter().map(|c| made(mock, c)).collect()))
                     .collect();
                 handles
                     .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(anyhow::anyhow!("making identities panicked")))
-                    })
+                    .map(|h| h.join().unwrap_or(Err(LoadError::IdentitiesPanicked)))
                     .collect()
             });
             for part in made {
@@ -222,30 +243,31 @@ pub(super) async fn identities(
             }
         }
         None => {
-            let (admin, token) = admin.context("a served target without an admin URL")?;
+            let (admin, token) = admin.ok_or(LoadError::NoAdmin)?;
             let listed = listed.to_vec();
             let got = tokio::task::spawn_blocking(move || {
                 listed
                     .iter()
                     .map(|(id, pw)| fetched(&admin, &token, id, pw))
-                    .collect::<anyhow::Result<Vec<_>>>()
+                    .collect::<Result<Vec<_>, LoadError>>()
             })
             .await
-            .context("fetching identities failed")??;
+            .map_err(LoadError::Fetching)??;
             out.extend(got);
         }
     }
     Ok(out)
 }
 
-fn made(mock: &MockRa, (id, password): &(String, String)) -> anyhow::Result<Customer> {
-    let identity = mock
-        .identity(id)
-        .with_context(|| format!("no identity `{id}` in the world"))?;
+fn made(mock: &MockRa, (id, password): &(String, String)) -> Result<Customer, LoadError> {
+    let identity = mock.identity(id).map_err(|source| LoadError::NoIdentity {
+        id: id.clone(),
+        source,
+    })?;
     customer(id, password, identity.cert, &identity.chain, &identity.key)
 }
 
-fn fetched(admin: &str, token: &str, id: &str, password: &str) -> anyhow::Result<Customer> {
+fn fetched(admin: &str, token: &str, id: &str, password: &str) -> Result<Customer, LoadError> {
     #[derive(Deserialize)]
     struct Files {
         cert_pem: String,
@@ -253,15 +275,21 @@ fn fetched(admin: &str, token: &str, id: &str, password: &str) -> anyhow::Result
         chain_pem: String,
     }
     let body = admin_get(admin, token, &format!("/identities/{id}"))?;
-    let f: Files = serde_json::from_slice(&body)
-        .with_context(|| format!("GET /identities/{id}: not the expected JSON"))?;
+    let f: Files = serde_json::from_slice(&body).map_err(|source| LoadError::NotJson {
+        path: format!("/identities/{id}"),
+        source,
+    })?;
     let pem = |t: &str| certrenew::cert::pem_certificates(t.as_bytes()).unwrap_or_default();
     let cert = pem(&f.cert_pem)
         .into_iter()
         .next()
-        .with_context(|| format!("identity {id}: no certificate"))?;
-    let key = certrenew::cert::pem_private_key(f.key_pem.as_bytes())
-        .map_err(|e| anyhow::anyhow!("identity {id}: {e}"))?;
+        .ok_or_else(|| LoadError::NoIdentityCertificate { id: id.to_owned() })?;
+    let key = certrenew::cert::pem_private_key(f.key_pem.as_bytes()).map_err(|error| {
+        LoadError::IdentityKey {
+            id: id.to_owned(),
+            error,
+        }
+    })?;
     customer(id, password, cert, &pem(&f.chain_pem), &key)
 }
 
@@ -271,9 +299,13 @@ fn customer(
     cert: CertificateDer<'static>,
     chain: &[CertificateDer<'static>],
     key: &rustls_pki_types::PrivatePkcs8KeyDer<'_>,
-) -> anyhow::Result<Customer> {
-    let certified = certrenew::net::certified_key(&cert, chain, key)
-        .map_err(|e| anyhow::anyhow!("identity {id}: {e}"))?;
+) -> Result<Customer, LoadError> {
+    let certified = certrenew::net::certified_key(&cert, chain, key).map_err(|reason| {
+        LoadError::IdentityTls {
+            id: id.to_owned(),
+            reason,
+        }
+    })?;
     Ok(Customer {
         id: id.to_owned(),
         password: password.to_owned(),
