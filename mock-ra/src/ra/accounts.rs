@@ -1,34 +1,45 @@
 //! Customers' accounts: certificates, password history, lock counter,
 //! password expiry and the renewal order (DESIGN "Server-side state").
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// A password. Its `Debug` never shows it, it is not `Serialize`, and it
-/// appears in no journal entry, log line or error body.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+/// A password. Its `Debug` never shows it, it is not `Serialize`, it
+/// appears in no journal entry, log line or error body, and its bytes are
+/// wiped when it is dropped (secrecy's `SecretString`, as in the client
+/// and the harness).
+#[derive(Clone, Deserialize)]
 #[serde(transparent)]
-pub struct Password(String);
+pub struct Password(SecretString);
 
 impl Password {
     /// Wraps a password.
     pub fn new(p: impl Into<String>) -> Self {
-        Self(p.into())
+        Self(SecretString::from(p.into()))
     }
 
     /// Compares with what a customer typed, in time independent of where
     /// they differ.
     pub fn matches(&self, typed: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), typed.as_bytes());
+        let (a, b) = (self.0.expose_secret().as_bytes(), typed.as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 
     /// The password itself, for the one place that must show it: the demo
     /// world's ready line.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
+
+impl PartialEq for Password {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other.expose())
+    }
+}
+
+impl Eq for Password {}
 
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
