@@ -187,7 +187,7 @@ pub fn cause_info(c: Cause) -> CauseInfo {
             "webra1's handshake failed: no client certificate was sent",
             false,
             Some(
-                "certrenew never opens webra1 without a certificate (it stops at ECONFIRM first); mock-ra/tests/hosts.rs covers it",
+                "certrenew never opens webra1 without a certificate (it stops at ECONFIRM first); mock-ra/tests/it/hosts.rs covers it",
             ),
         ),
         TlsBadClientCertificate => (
@@ -196,7 +196,7 @@ pub fn cause_info(c: Cause) -> CauseInfo {
             "the handshake failed on the client certificate (not from the client-CA root)",
             false,
             Some(
-                "certrenew offers only certificates chaining to the CA the server names (D4.2); mock-ra/tests/hosts.rs covers it",
+                "certrenew offers only certificates chaining to the CA the server names (D4.2); mock-ra/tests/it/hosts.rs covers it",
             ),
         ),
         TlsHandshakeFailed => (
@@ -205,7 +205,7 @@ pub fn cause_info(c: Cause) -> CauseInfo {
             "the TLS handshake failed for another reason, or timed out",
             false,
             Some(
-                "the handshakes the catalogue breaks are broken by faults (journaled `fault`); mock-ra/tests/hosts.rs covers a plain failure",
+                "the handshakes the catalogue breaks are broken by faults (journaled `fault`); mock-ra/tests/it/hosts.rs covers a plain failure",
             ),
         ),
         Fault => (
@@ -241,42 +241,42 @@ pub fn cause_info(c: Cause) -> CauseInfo {
             None,
             "a request body without `Content-Type: application/json` (415)",
             false,
-            Some("certrenew always sends JSON with its type; mock-ra/tests/strict.rs covers it"),
+            Some("certrenew always sends JSON with its type; mock-ra/tests/it/strict.rs covers it"),
         ),
         MalformedRequest => (
             e115,
             None,
             "a request head hyper could not parse (400, before any handler)",
             false,
-            Some("certrenew sends well-formed requests; mock-ra/tests/limits.rs covers it"),
+            Some("certrenew sends well-formed requests; mock-ra/tests/it/limits.rs covers it"),
         ),
         HeadTooLarge => (
             e115,
             None,
             "a request head over the head limit (431)",
             false,
-            Some("certrenew's requests are small; mock-ra/tests/limits.rs covers it"),
+            Some("certrenew's requests are small; mock-ra/tests/it/limits.rs covers it"),
         ),
         HeaderTimeout => (
             e115,
             None,
             "a request head that did not arrive within the header timeout",
             false,
-            Some("certrenew sends its head at once; mock-ra/tests/limits.rs covers it"),
+            Some("certrenew sends its head at once; mock-ra/tests/it/limits.rs covers it"),
         ),
         BodyTimeout => (
             e115,
             None,
             "a request body that did not arrive within the body timeout (408)",
             false,
-            Some("certrenew sends its body at once; mock-ra/tests/limits.rs covers it"),
+            Some("certrenew sends its body at once; mock-ra/tests/it/limits.rs covers it"),
         ),
         ConnectionLimit => (
             e115,
             Some("D6.1"),
             "the listener was at its connection limit: the connection was closed at once",
             false,
-            Some("needs hundreds of clients at once; mock-ra/tests/limits.rs covers it"),
+            Some("needs hundreds of clients at once; mock-ra/tests/it/limits.rs covers it"),
         ),
         NotFound => (
             e115,

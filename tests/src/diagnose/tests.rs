@@ -265,3 +265,28 @@ fn unknown_text_gets_the_closest_classes_and_how_sure() {
     let d = desk.diagnose("zzzz qqqq");
     assert!(d.matches.is_empty());
 }
+
+#[test]
+fn every_test_file_a_cause_points_to_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut named = 0;
+    for c in Cause::ALL {
+        let Some(why) = cause_info(c).no_case_because else {
+            continue;
+        };
+        for word in why.split_whitespace() {
+            let path = word.trim_matches(|ch: char| !(ch.is_alphanumeric() || "/._-".contains(ch)));
+            if path.ends_with(".rs") {
+                named += 1;
+                assert!(
+                    root.join(path).is_file(),
+                    "{c:?} names {path}, which does not exist"
+                );
+            }
+        }
+    }
+    assert!(
+        named > 0,
+        "no cause names a test file any more: drop this test"
+    );
+}
