@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use crate::report::junit::xml;
+use crate::report::escape::xml;
 use crate::report::model::{CaseReport, Outcome, journal_line_matters};
 
 /// A self-contained HTML report (no scripts, no network): each case's story,
